@@ -1,0 +1,61 @@
+// The environment, parsed once at the edge (main.ts) into a frozen Config. Nothing else reads
+// process.env, so every setting is listed here and in the README.
+import { z } from "zod";
+
+const port = z.coerce.number().int().min(0).max(65535);
+const flag = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: port.default(4000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  EMBEDDED_PG_PORT: port.default(54329),
+  EMBEDDED_PG_DATA_DIR: z.string().min(1).default(".data/postgres"),
+  GRAPHIQL: flag.optional(),
+  LOG_SQL: flag.default(false),
+});
+
+export type Config = Readonly<{
+  env: "development" | "test" | "production";
+  host: string;
+  port: number;
+  /** Unset: an embedded PostgreSQL is started (see db/embedded.ts). */
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  embeddedPostgres: Readonly<{ port: number; dataDir: string }>;
+  graphiql: boolean;
+  logSql: boolean;
+}>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses the environment, reporting every problem at once. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // Treat empty strings as unset, as shells and .env files often leave them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    embeddedPostgres: Object.freeze({ port: e.EMBEDDED_PG_PORT, dataDir: e.EMBEDDED_PG_DATA_DIR }),
+    graphiql: e.GRAPHIQL ?? e.NODE_ENV !== "production",
+    logSql: e.LOG_SQL,
+  });
+}

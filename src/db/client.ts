@@ -1,0 +1,21 @@
+// Prisma client factory. There is no module-level client: app.ts creates one per process (and
+// tests one per database) and closes it in stop().
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "@prisma/client";
+
+export type Db = PrismaClient;
+
+export type DbOptions = {
+  url: string;
+  poolSize?: number;
+  /** Called once per SQL statement; used by tests that count statements and by LOG_SQL. */
+  onQuery?: (sql: string, durationMs: number) => void;
+};
+
+export function createDb({ url, poolSize = 10, onQuery }: DbOptions): Db {
+  const adapter = new PrismaPg({ connectionString: url, max: poolSize });
+  if (!onQuery) return new PrismaClient({ adapter });
+  const db = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
+  db.$on("query", (e) => onQuery(e.query, e.duration));
+  return db;
+}

@@ -1,0 +1,69 @@
+// The Pothos builder: plugins and scalars only; types live in the domain folders.
+import SchemaBuilder from "@pothos/core";
+import ErrorsPlugin from "@pothos/plugin-errors";
+import PrismaPlugin from "@pothos/plugin-prisma";
+import RelayPlugin from "@pothos/plugin-relay";
+import { DateTimeResolver, JSONResolver } from "graphql-scalars";
+import type { Context } from "../context.ts";
+import type PrismaTypes from "../generated/pothos-prisma-types.ts";
+import { getDatamodel } from "../generated/pothos-prisma-types.ts";
+import { decodeGlobalId, encodeGlobalId } from "./global-id.ts";
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  // Fields are non-null unless marked nullable, as in the contract.
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
+  };
+}>({
+  // Order matters: errors wraps resolvers before prisma plans its queries.
+  plugins: [ErrorsPlugin, PrismaPlugin, RelayPlugin],
+  defaultFieldNullability: false,
+  relay: {
+    clientMutationId: "omit",
+    cursorType: "String",
+    edgesFieldOptions: { nullable: false, description: "The objects of this page, each with its cursor." },
+    nodeFieldOptions: { nullable: false, description: "The object." },
+    cursorFieldOptions: { description: "Opaque cursor of this object, for after/before." },
+    pageInfoFieldOptions: { description: "Where this page sits in the connection." },
+    hasNextPageFieldOptions: { description: "Whether more objects follow this page." },
+    hasPreviousPageFieldOptions: { description: "Whether objects precede this page." },
+    startCursorFieldOptions: { description: "Cursor of the first object of the page." },
+    endCursorFieldOptions: { description: "Cursor of the last object of the page." },
+    firstArgOptions: { description: "Page size from the start or after the cursor (default 20, at most 100)." },
+    lastArgOptions: { description: "Page size from the end or before the cursor (at most 100)." },
+    afterArgOptions: { description: "Return objects after this cursor." },
+    beforeArgOptions: { description: "Return objects before this cursor." },
+    idFieldOptions: { description: "Global, opaque ID." },
+    nodeQueryOptions: { description: "Any object by its global ID; null when it does not exist." },
+    nodesQueryOptions: { description: "Objects by global IDs, in order; null where one does not exist." },
+    encodeGlobalID: encodeGlobalId,
+    decodeGlobalID: decodeGlobalId,
+    nodeTypeOptions: { description: "An object with a global, opaque ID (Relay Global Object Identification)." },
+    pageInfoTypeOptions: { description: "Where a page sits in its connection." },
+  },
+  prisma: {
+    client: (ctx) => ctx.db,
+    dmmf: getDatamodel(),
+    filterConnectionTotalCount: true,
+    // A planned relation that a resolver did not use is a bug that costs queries: fail loudly.
+    onUnusedQuery: "error",
+  },
+  errors: {
+    // Only AppErrors become typed payload errors; anything else stays an exception and is masked.
+    defaultTypes: [],
+  },
+});
+
+builder.addScalarType("DateTime", DateTimeResolver, {
+  description: "An ISO-8601 date-time with time zone, e.g. 2026-11-22T10:15:30.000Z.",
+});
+builder.addScalarType("JSON", JSONResolver, { description: "Any JSON value." });
+
+builder.queryType({ description: "Reads. Every result is scoped to the viewer's tenant." });
+builder.mutationType({ description: "Writes. Each payload is the result or a typed error." });

@@ -1,0 +1,25 @@
+// GraphQL enums, derived from the Prisma enums so the two cannot drift.
+import { ExecutionEventType, ExecutionStatus, LogLevel, StepStatus, TriggerSource } from "@prisma/client";
+import { builder } from "./builder.ts";
+
+export const ExecutionStatusEnum = builder.enumType(ExecutionStatus, {
+  name: "ExecutionStatus",
+  description: "Where an execution is in its life: PENDING (queued), RUNNING, or one of the final states.",
+});
+export const StepStatusEnum = builder.enumType(StepStatus, {
+  name: "StepStatus",
+  description: "Where a step (or a batch) is in its life.",
+});
+export const TriggerSourceEnum = builder.enumType(TriggerSource, {
+  name: "TriggerSource",
+  description: "What started an execution.",
+});
+export const ExecutionEventTypeEnum = builder.enumType(ExecutionEventType, {
+  name: "ExecutionEventType",
+  description: "The kind of state change an event records.",
+});
+export const LogLevelEnum = builder.enumType(LogLevel, { name: "LogLevel", description: "Severity of a log entry." });
+export const OrderDirectionEnum = builder.enumType("OrderDirection", {
+  description: "Sort direction.",
+  values: { ASC: { value: "asc" }, DESC: { value: "desc" } } as const,
+});

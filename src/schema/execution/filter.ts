@@ -1,0 +1,63 @@
+// ExecutionFilter and ExecutionOrder: one meaning for every place that lists executions (the
+// executions query, Workflow.executions, the cross-execution steps query, and later the
+// executionsChanged subscription).
+import type { Prisma } from "@prisma/client";
+import { builder } from "../builder.ts";
+import { ExecutionStatusEnum, OrderDirectionEnum, TriggerSourceEnum } from "../enums.ts";
+import { decodeIdOf } from "../global-id.ts";
+
+export const ExecutionFilter = builder.inputType("ExecutionFilter", {
+  description: "Narrows a list of executions; all given conditions must hold.",
+  fields: (t) => ({
+    workflowId: t.id({ description: "Only runs of this workflow." }),
+    status: t.field({ type: [ExecutionStatusEnum], description: "Only these statuses." }),
+    triggerSource: t.field({ type: [TriggerSourceEnum], description: "Only these trigger sources." }),
+    createdAfter: t.field({ type: "DateTime", description: "Created at or after this instant." }),
+    createdBefore: t.field({ type: "DateTime", description: "Created strictly before this instant." }),
+    search: t.string({
+      description: "Case-insensitive substring of the workflow name, the trigger event or the error message.",
+    }),
+  }),
+});
+
+export type ExecutionFilterInput = typeof ExecutionFilter.$inferInput;
+
+export function executionWhere(tenantId: string, filter?: ExecutionFilterInput | null): Prisma.ExecutionWhereInput {
+  const where: Prisma.ExecutionWhereInput = { tenantId };
+  if (!filter) return where;
+  if (filter.workflowId != null) where.workflowId = decodeIdOf("Workflow", String(filter.workflowId));
+  if (filter.status) where.status = { in: filter.status };
+  if (filter.triggerSource) where.triggerSource = { in: filter.triggerSource };
+  if (filter.createdAfter || filter.createdBefore) {
+    where.createdAt = {
+      ...(filter.createdAfter ? { gte: filter.createdAfter } : {}),
+      ...(filter.createdBefore ? { lt: filter.createdBefore } : {}),
+    };
+  }
+  const search = filter.search?.trim();
+  if (search) {
+    const contains = { contains: search, mode: "insensitive" } as const;
+    where.OR = [{ workflow: { name: contains } }, { triggerEvent: contains }, { errorMessage: contains }];
+  }
+  return where;
+}
+
+export const ExecutionOrderField = builder.enumType("ExecutionOrderField", {
+  description: "What to sort executions by. Runs without the value (not started, not finished) sort last.",
+  values: {
+    CREATED_AT: { value: "createdAt" },
+    STARTED_AT: { value: "startedAt" },
+    COMPLETED_AT: { value: "completedAt" },
+    DURATION: { value: "durationMs" },
+  } as const,
+});
+
+export const ExecutionOrder = builder.inputType("ExecutionOrder", {
+  description: "Sort order for executions; ties are broken by ID so pages are stable.",
+  fields: (t) => ({
+    field: t.field({ type: ExecutionOrderField, required: true, description: "The value to sort by." }),
+    direction: t.field({ type: OrderDirectionEnum, required: true, description: "Ascending or descending." }),
+  }),
+});
+
+export type ExecutionOrderInput = typeof ExecutionOrder.$inferInput;

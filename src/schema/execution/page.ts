@@ -1,0 +1,111 @@
+// Keyset pagination for executions. Prisma's own cursors compare the cursor row's sort value
+// with `<`/`>`, which matches nothing when that value is NULL (startedAt, completedAt and
+// durationMs are NULL until a run starts or ends), so pages here are built from an explicit
+// (value, id) cursor with NULLs sorted last.
+
+import { queryFromInfo } from "@pothos/plugin-prisma";
+import type { Prisma } from "@prisma/client";
+import type { GraphQLResolveInfo } from "graphql";
+import type { Context } from "../../context.ts";
+import { BadUserInputError } from "../../errors.ts";
+import { assertPageSize, DEFAULT_PAGE_SIZE, type PageArgs } from "../page-size.ts";
+import type { ExecutionOrderInput } from "./filter.ts";
+
+type SortField = ExecutionOrderInput["field"];
+type Direction = "asc" | "desc";
+type Order = { field: SortField; direction: Direction };
+type CursorValue = string | number | null;
+
+export const DEFAULT_ORDER: Order = { field: "createdAt", direction: "desc" };
+const NULLABLE: ReadonlySet<SortField> = new Set(["startedAt", "completedAt", "durationMs"]);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function encodeCursor(order: Order, row: Record<string, unknown>): string {
+  const value = row[order.field];
+  const plain = value instanceof Date ? value.toISOString() : (value ?? null);
+  return Buffer.from(JSON.stringify([order.field, plain, row.id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string, order: Order): { value: CursorValue; id: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw new BadUserInputError(`Invalid cursor: ${JSON.stringify(cursor)}`);
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 3 || typeof parsed[2] !== "string" || !UUID.test(parsed[2])) {
+    throw new BadUserInputError(`Invalid cursor: ${JSON.stringify(cursor)}`);
+  }
+  const [field, value, id] = parsed as [unknown, unknown, string];
+  if (field !== order.field) {
+    throw new BadUserInputError("This cursor belongs to a different ordering; start again without after/before");
+  }
+  const valid =
+    (value === null && NULLABLE.has(order.field)) ||
+    (order.field === "durationMs"
+      ? Number.isInteger(value)
+      : typeof value === "string" && !Number.isNaN(Date.parse(value)));
+  if (!valid) throw new BadUserInputError(`Invalid cursor: ${JSON.stringify(cursor)}`);
+  return { value: value as CursorValue, id };
+}
+
+function asDbValue(field: SortField, value: string | number): Date | number {
+  return field === "durationMs" ? Number(value) : new Date(value);
+}
+
+/** Sort order; reversed for backward pages (which then also put NULLs first). */
+function orderBy({ field, direction }: Order, reversed: boolean): Prisma.ExecutionOrderByWithRelationInput[] {
+  const dir: Direction = reversed ? (direction === "asc" ? "desc" : "asc") : direction;
+  const key = NULLABLE.has(field) ? { sort: dir, nulls: reversed ? "first" : "last" } : dir;
+  return [{ [field]: key }, { id: dir }];
+}
+
+/** Rows strictly after the cursor in the (possibly reversed) order. */
+function beyond(order: Order, reversed: boolean, value: CursorValue, id: string): Prisma.ExecutionWhereInput {
+  const dir: Direction = reversed ? (order.direction === "asc" ? "desc" : "asc") : order.direction;
+  const cmp = dir === "asc" ? "gt" : "lt";
+  const nullsFirst = reversed;
+  const { field } = order;
+  if (value === null) {
+    const sameNullLater = { [field]: null, id: { [cmp]: id } };
+    return nullsFirst ? { OR: [sameNullLater, { [field]: { not: null } }] } : sameNullLater;
+  }
+  const v = asDbValue(field, value);
+  const after: Prisma.ExecutionWhereInput[] = [{ [field]: { [cmp]: v } }, { [field]: v, id: { [cmp]: id } }];
+  if (NULLABLE.has(field) && !nullsFirst) after.push({ [field]: null });
+  return { OR: after };
+}
+
+export async function executionPage(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  { where, order, args }: { where: Prisma.ExecutionWhereInput; order: Order; args: PageArgs },
+) {
+  assertPageSize(args);
+  const size = args.first ?? args.last ?? DEFAULT_PAGE_SIZE;
+  const backward = args.last != null || args.before != null;
+  const cursor = args.after ?? args.before;
+  const position = cursor ? decodeCursor(cursor, order) : null;
+  const query = queryFromInfo({ context: ctx, info, path: ["edges", "node"] });
+  const rows = await ctx.db.execution.findMany({
+    ...query,
+    where: position ? { AND: [where, beyond(order, backward, position.value, position.id)] } : where,
+    orderBy: orderBy(order, backward),
+    take: size + 1,
+  });
+  const hasMore = rows.length > size;
+  const nodes = rows.slice(0, size);
+  if (backward) nodes.reverse();
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(order, node), node }));
+  return {
+    edges,
+    pageInfo: {
+      // As in plugin-prisma: the row a cursor names lies on the other side of the page.
+      hasNextPage: backward ? args.before != null : hasMore,
+      hasPreviousPage: backward ? hasMore : args.after != null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount: () => ctx.db.execution.count({ where }),
+  };
+}

@@ -1,0 +1,18 @@
+// The schema: every domain file registers its types on the builder; this module imports them in
+// one place and builds the GraphQL schema.
+import { builder } from "./builder.ts";
+import "./errors.ts";
+import "./workflow/types.ts";
+import "./workflow/queries.ts";
+import "./workflow/mutations.ts";
+import "./execution/types.ts";
+import "./execution/queries.ts";
+import "./step/types.ts";
+import "./step/queries.ts";
+import "./batch/types.ts";
+import "./event/types.ts";
+import "./log/types.ts";
+import "./stats/types.ts";
+import "./stats/queries.ts";
+
+export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,32 @@
+// What a client sees of an error. AppErrors (and Pothos's argument validation, e.g. an invalid
+// cursor) keep their message and get a stable `code`; everything else becomes "Unexpected
+// error." and is logged with its cause, so no SQL, stack or internal message leaks.
+import { PothosValidationError } from "@pothos/core";
+import { GraphQLError } from "graphql";
+import { createGraphQLError } from "graphql-yoga";
+import { AppError } from "../errors.ts";
+
+export type ErrorLogger = (message: string, error: unknown) => void;
+
+function originalOf(error: unknown): unknown {
+  let current = error;
+  while (current instanceof GraphQLError && current.originalError) current = current.originalError;
+  return current;
+}
+
+export function createMaskError(log: ErrorLogger) {
+  return (error: unknown, message: string): Error => {
+    const original = originalOf(error);
+    const path = error instanceof GraphQLError ? error.path : undefined;
+    if (original instanceof AppError) {
+      return createGraphQLError(original.message, { path, extensions: { code: original.code } });
+    }
+    if (original instanceof PothosValidationError) {
+      return createGraphQLError(original.message, { path, extensions: { code: "BAD_USER_INPUT" } });
+    }
+    // Errors graphql-js raised itself (parse, validation, variable coercion) carry no original.
+    if (error instanceof GraphQLError && !error.originalError) return error;
+    log("Unexpected error in a GraphQL operation", original);
+    return createGraphQLError(message, { path, extensions: { code: "INTERNAL_SERVER_ERROR" } });
+  };
+}

@@ -1,0 +1,87 @@
+// What every statistic filters on, as a SQL fragment over `"Execution" e`, and the argument
+// checks the statistics share. Values are always bound parameters; identifiers never come from
+// callers.
+import { Prisma } from "@prisma/client";
+import { BadUserInputError } from "../../errors.ts";
+
+/** tenantId is always applied; from is inclusive and to exclusive, both on Execution.createdAt. */
+export type StatsScope = { tenantId: string; workflowId?: string | null; from?: Date | null; to?: Date | null };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A string Postgres accepts as a uuid; anything else can match no row (and must not reach `::uuid`). */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** `column = id`, or FALSE when `id` is not a uuid so that a malformed id means "no rows", not a SQL error. */
+export function uuidEquals(column: Prisma.Sql, id: string): Prisma.Sql {
+  return isUuid(id) ? Prisma.sql`${column} = ${id}::uuid` : Prisma.sql`FALSE`;
+}
+
+/** `column IN (ids)` over the ids that are uuids (FALSE when none is). */
+export function uuidIn(column: Prisma.Sql, ids: readonly string[]): Prisma.Sql {
+  const valid = ids.filter(isUuid);
+  if (valid.length === 0) return Prisma.sql`FALSE`;
+  return Prisma.sql`${column} IN (${Prisma.join(valid.map((id) => Prisma.sql`${id}::uuid`))})`;
+}
+
+/**
+ * An instant as a parameter. Bound as an ISO string with its "Z" and cast in SQL, because the pg
+ * adapter sends Date parameters without a zone, which Postgres would then read in the session's.
+ */
+export function instant(date: Date): Prisma.Sql {
+  return Prisma.sql`${date.toISOString()}::timestamptz`;
+}
+
+/** The createdAt range of a scope, over `"Execution" e`. */
+export function rangeWhere(scope: Pick<StatsScope, "from" | "to">): Prisma.Sql {
+  return Prisma.sql`${scope.from ? Prisma.sql`AND e."createdAt" >= ${instant(scope.from)}` : Prisma.empty}
+    ${scope.to ? Prisma.sql`AND e."createdAt" < ${instant(scope.to)}` : Prisma.empty}`;
+}
+
+/** Every filter of a scope over `"Execution" e`: tenant, workflow, createdAt range. */
+export function scopeWhere(scope: StatsScope): Prisma.Sql {
+  return Prisma.sql`${uuidEquals(Prisma.sql`e."tenantId"`, scope.tenantId)}
+    ${scope.workflowId != null ? Prisma.sql`AND ${uuidEquals(Prisma.sql`e."workflowId"`, scope.workflowId)}` : Prisma.empty}
+    ${rangeWhere(scope)}`;
+}
+
+export function assertIntegerIn(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new BadUserInputError(`${name} must be an integer from ${min} to ${max}, got ${value}`);
+  }
+}
+
+/**
+ * Counting conventions shared by every statistic:
+ * - finished = COMPLETED + FAILED + CANCELLED + TIMED_OUT (the terminal statuses);
+ * - failed = FAILED only: TIMED_OUT and CANCELLED count as finished but not as failed, so that
+ *   "failed" means the same in every statistic (and matches the FAILED enum value a client sees);
+ * - durations are over runs with a durationMs (set when a run finishes); avg and percentiles skip NULLs.
+ */
+export const FINISHED = Prisma.sql`e.status IN ('COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT')`;
+
+/**
+ * Per-workflow aggregate columns over `"Execution" e` (total, completed, failed, successRate,
+ * failureRate, avgDurationMs, p95DurationMs); for use with GROUP BY.
+ */
+export const WORKFLOW_AGGREGATES = Prisma.sql`
+  count(*)::int AS total,
+  count(*) FILTER (WHERE e.status = 'COMPLETED')::int AS completed,
+  count(*) FILTER (WHERE e.status = 'FAILED')::int AS failed,
+  (count(*) FILTER (WHERE e.status = 'COMPLETED'))::float8 / NULLIF(count(*) FILTER (WHERE ${FINISHED}), 0) AS "successRate",
+  (count(*) FILTER (WHERE e.status = 'FAILED'))::float8 / NULLIF(count(*) FILTER (WHERE ${FINISHED}), 0) AS "failureRate",
+  avg(e."durationMs")::float8 AS "avgDurationMs",
+  percentile_cont(0.95) WITHIN GROUP (ORDER BY e."durationMs") AS "p95DurationMs"`;
+
+/** Statistics of one workflow's runs in a scope. failed = FAILED only (see FINISHED above). */
+export type WorkflowStatsRow = {
+  workflowId: string;
+  total: number;
+  completed: number;
+  failed: number;
+  successRate: number | null;
+  avgDurationMs: number | null;
+  p95DurationMs: number | null;
+};

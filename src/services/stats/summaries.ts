@@ -1,0 +1,127 @@
+// Summaries of many scopes in ONE statement: this is a DataLoader batch function. Scopes that
+// share (tenantId, from, to) form a group answered by one SELECT with
+// GROUP BY GROUPING SETS ((wf), ()) — a row per requested workflow and/or the all-workflows row —
+// and the groups are glued with UNION ALL, so the statement count never depends on the batch.
+import { ExecutionStatus, Prisma } from "@prisma/client";
+import type { Db } from "../../db/client.ts";
+import { FINISHED, rangeWhere, type StatsScope, uuidEquals, uuidIn } from "./scope.ts";
+
+/**
+ * byStatus always lists all six statuses in enum order, zeros included, so that a dashboard gets
+ * the same shape whatever the data. successRate = COMPLETED / finished (null when none finished);
+ * durations are over runs with a durationMs (null when there are none).
+ */
+export type StatsSummary = {
+  total: number;
+  byStatus: { status: ExecutionStatus; count: number }[];
+  successRate: number | null;
+  avgDurationMs: number | null;
+  p50DurationMs: number | null;
+  p95DurationMs: number | null;
+};
+
+// Derived from the Prisma enum, whose key order is the schema's.
+const STATUSES = Object.values(ExecutionStatus);
+
+type Group = { index: number; scope: StatsScope; workflowIds: Set<string>; all: boolean };
+
+type Row = {
+  group: number;
+  isAll: boolean;
+  workflowId: string | null;
+  total: number;
+  statusCounts: number[];
+  successRate: number | null;
+  avgDurationMs: number | null;
+  p50DurationMs: number | null;
+  p95DurationMs: number | null;
+};
+
+function groupKey(s: StatsScope): string {
+  return JSON.stringify([s.tenantId, s.from?.getTime() ?? null, s.to?.getTime() ?? null]);
+}
+
+function rowKey(group: number, workflowId: string | null): string {
+  return workflowId === null ? `${group}:*` : `${group}:${workflowId.toLowerCase()}`;
+}
+
+function groupSelect(g: Group): Prisma.Sql {
+  const ids = [...g.workflowIds];
+  const column = Prisma.sql`e."workflowId"`;
+  // Runs of workflows nobody asked about still feed the all-workflows row; the CASE folds them
+  // into a NULL bucket of the per-workflow set, which is dropped when reading.
+  const wf =
+    ids.length === 0
+      ? Prisma.sql`NULL::uuid`
+      : g.all
+        ? Prisma.sql`CASE WHEN ${uuidIn(column, ids)} THEN e."workflowId" END`
+        : column;
+  const sets = [ids.length > 0 ? Prisma.sql`(s.wf)` : null, g.all ? Prisma.sql`()` : null].filter(
+    (s): s is Prisma.Sql => s !== null,
+  );
+  const counts = STATUSES.map((status) => Prisma.sql`count(*) FILTER (WHERE s.status = ${status}::"ExecutionStatus")`);
+  return Prisma.sql`(
+    SELECT ${g.index}::int AS "group",
+      ${ids.length > 0 ? Prisma.sql`GROUPING(s.wf) = 1 AS "isAll", s.wf::text` : Prisma.sql`TRUE AS "isAll", NULL::text`} AS "workflowId",
+      count(*)::int AS total,
+      ARRAY[${Prisma.join(counts)}]::int[] AS "statusCounts",
+      (count(*) FILTER (WHERE s.status = 'COMPLETED'))::float8 / NULLIF(count(*) FILTER (WHERE s.finished), 0) AS "successRate",
+      avg(s."durationMs")::float8 AS "avgDurationMs",
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY s."durationMs") AS "p50DurationMs",
+      percentile_cont(0.95) WITHIN GROUP (ORDER BY s."durationMs") AS "p95DurationMs"
+    FROM (
+      SELECT ${wf} AS wf, e.status, ${FINISHED} AS finished, e."durationMs"
+      FROM "Execution" e
+      WHERE ${uuidEquals(Prisma.sql`e."tenantId"`, g.scope.tenantId)}
+        ${g.all ? Prisma.empty : Prisma.sql`AND ${uuidIn(column, ids)}`}
+        ${rangeWhere(g.scope)}
+    ) s
+    GROUP BY GROUPING SETS (${Prisma.join(sets)})
+  )`;
+}
+
+function emptySummary(): StatsSummary {
+  return {
+    total: 0,
+    byStatus: STATUSES.map((status) => ({ status, count: 0 })),
+    successRate: null,
+    avgDurationMs: null,
+    p50DurationMs: null,
+    p95DurationMs: null,
+  };
+}
+
+function toSummary(row: Row): StatsSummary {
+  return {
+    total: row.total,
+    byStatus: STATUSES.map((status, i) => ({ status, count: row.statusCounts[i] ?? 0 })),
+    successRate: row.successRate,
+    avgDurationMs: row.avgDurationMs,
+    p50DurationMs: row.p50DurationMs,
+    p95DurationMs: row.p95DurationMs,
+  };
+}
+
+/** One summary per scope, in the order of `scopes`, from exactly one SQL statement (none for no scopes). */
+export async function statsSummaries(db: Db, scopes: readonly StatsScope[]): Promise<StatsSummary[]> {
+  if (scopes.length === 0) return [];
+  const groups = new Map<string, Group>();
+  const groupOf = scopes.map((scope) => {
+    const key = groupKey(scope);
+    let g = groups.get(key);
+    if (!g) {
+      g = { index: groups.size, scope, workflowIds: new Set(), all: false };
+      groups.set(key, g);
+    }
+    if (scope.workflowId == null) g.all = true;
+    else g.workflowIds.add(scope.workflowId);
+    return g.index;
+  });
+  const rows = await db.$queryRaw<Row[]>`${Prisma.join([...groups.values()].map(groupSelect), " UNION ALL ")}`;
+  const byKey = new Map<string, StatsSummary>();
+  for (const row of rows) {
+    if (row.isAll) byKey.set(rowKey(row.group, null), toSummary(row));
+    else if (row.workflowId !== null) byKey.set(rowKey(row.group, row.workflowId), toSummary(row));
+  }
+  return scopes.map((scope, i) => byKey.get(rowKey(groupOf[i] ?? -1, scope.workflowId ?? null)) ?? emptySummary());
+}

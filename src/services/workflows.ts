@@ -1,0 +1,115 @@
+// Creating and changing workflow definitions. A definition change is a new WorkflowVersion row
+// (every version is kept, so a run can always show what it ran); the workflow row carries the
+// current version number.
+
+import { isDeepStrictEqual } from "node:util";
+import { Prisma } from "@prisma/client";
+import { z } from "zod";
+import type { Db } from "../db/client.ts";
+import { parseWorkflowDefinition } from "../engine/definition.ts";
+import { type FieldIssue, NotFoundError, ValidationError } from "../errors.ts";
+
+const nameSchema = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
+const descriptionSchema = z.string().max(5000, "must be at most 5000 characters").nullish();
+
+export type CreateWorkflowInput = {
+  name: string;
+  description?: string | null;
+  definition: unknown;
+  isActive?: boolean | null;
+};
+
+export type UpdateWorkflowInput = {
+  id: string;
+  name?: string | null;
+  description?: string | null;
+  definition?: unknown;
+  isActive?: boolean | null;
+};
+
+function fieldIssues(field: string, result: z.ZodSafeParseResult<unknown>): FieldIssue[] {
+  return result.success ? [] : result.error.issues.map((i) => ({ path: [field], message: i.message }));
+}
+
+function definitionIssues(definition: unknown): FieldIssue[] {
+  const parsed = parseWorkflowDefinition(definition);
+  return parsed.ok ? [] : parsed.issues.map((i) => ({ path: ["definition", ...i.path], message: i.message }));
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
+}
+
+const duplicateName = () =>
+  new ValidationError([{ path: ["name"], message: "a workflow with this name already exists" }]);
+
+export async function createWorkflow(db: Db, tenantId: string, input: CreateWorkflowInput) {
+  const name = nameSchema.safeParse(input.name);
+  const issues = [
+    ...fieldIssues("name", name),
+    ...fieldIssues("description", descriptionSchema.safeParse(input.description)),
+    ...definitionIssues(input.definition),
+  ];
+  if (issues.length > 0 || !name.success) throw new ValidationError(issues);
+  try {
+    return await db.workflow.create({
+      data: {
+        tenantId,
+        name: name.data,
+        description: input.description ?? null,
+        isActive: input.isActive ?? true,
+        version: 1,
+        versions: { create: { tenantId, version: 1, definition: input.definition as Prisma.InputJsonValue } },
+      },
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw duplicateName();
+    throw err;
+  }
+}
+
+export async function updateWorkflow(db: Db, tenantId: string, input: UpdateWorkflowInput) {
+  const name = input.name == null ? undefined : nameSchema.safeParse(input.name);
+  const issues = [
+    ...(name ? fieldIssues("name", name) : []),
+    ...fieldIssues("description", descriptionSchema.safeParse(input.description)),
+    ...(input.definition === undefined || input.definition === null ? [] : definitionIssues(input.definition)),
+  ];
+  if (issues.length > 0) throw new ValidationError(issues);
+
+  try {
+    return await db.$transaction(async (tx) => {
+      const current = await tx.workflow.findFirst({
+        where: { id: input.id, tenantId },
+        select: { version: true, versions: { orderBy: { version: "desc" }, take: 1, select: { definition: true } } },
+      });
+      if (!current) throw new NotFoundError("Workflow", input.id);
+      const changed =
+        input.definition != null && !isDeepStrictEqual(input.definition, current.versions[0]?.definition ?? null);
+      // The increment happens under the row lock, so concurrent updates get distinct versions.
+      const workflow = await tx.workflow.update({
+        where: { id: input.id },
+        data: {
+          ...(name?.success ? { name: name.data } : {}),
+          ...(input.description !== undefined ? { description: input.description } : {}),
+          ...(input.isActive != null ? { isActive: input.isActive } : {}),
+          ...(changed ? { version: { increment: 1 } } : {}),
+        },
+      });
+      if (changed) {
+        await tx.workflowVersion.create({
+          data: {
+            tenantId,
+            workflowId: workflow.id,
+            version: workflow.version,
+            definition: input.definition as Prisma.InputJsonValue,
+          },
+        });
+      }
+      return workflow;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw duplicateName();
+    throw err;
+  }
+}

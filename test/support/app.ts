@@ -1,0 +1,60 @@
+// The real app on a free port over a test database of its own; requests go through real HTTP.
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { print } from "graphql";
+import { type App, createApp } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
+import { createTestDatabase, type TestDatabase } from "./database.ts";
+
+export type GraphQLResponse<T> = {
+  data?: T | null;
+  errors?: { message: string; path?: string[]; extensions?: { code?: string } }[];
+};
+
+export type TestApp = {
+  url: string;
+  database: TestDatabase;
+  app: App;
+  /** SQL statements the app has run; clear with `statements.length = 0`. */
+  statements: string[];
+  /** Runs a typed operation; returns the whole response (data and errors). */
+  request<T, V>(document: TypedDocumentNode<T, V>, variables?: V): Promise<GraphQLResponse<T>>;
+  /** Like request, but fails on any GraphQL error. */
+  query<T, V>(document: TypedDocumentNode<T, V>, variables?: V): Promise<T>;
+  stop(): Promise<void>;
+};
+
+const silent = { info() {}, warn() {}, error() {} };
+
+export async function startTestApp(): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const statements: string[] = [];
+  const app = await createApp(loadConfig({ NODE_ENV: "test", DATABASE_URL: database.url }), {
+    log: silent,
+    onQuery: (sql) => statements.push(sql),
+  });
+  const { url } = await app.start(0, "127.0.0.1");
+  const request = async <T, V>(document: TypedDocumentNode<T, V>, variables?: V) => {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
+      body: JSON.stringify({ query: print(document), variables }),
+    });
+    return (await res.json()) as GraphQLResponse<T>;
+  };
+  return {
+    url,
+    database,
+    app,
+    statements,
+    request,
+    async query(document, variables) {
+      const result = await request(document, variables);
+      if (result.errors?.length || !result.data) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+      return result.data;
+    },
+    async stop() {
+      await app.stop();
+      await database.drop();
+    },
+  };
+}

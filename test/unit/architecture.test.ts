@@ -1,0 +1,59 @@
+// Dependencies point one way (see README "Project layout"); a wrong arrow fails here, not in review.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const src = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src");
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === "generated" ? [] : sourceFiles(full);
+    return e.name.endsWith(".ts") ? [full] : [];
+  });
+}
+
+/** [importing file, imported file], both relative to src/, for every local import. */
+const edges = sourceFiles(src).flatMap((file) => {
+  const text = readFileSync(file, "utf8");
+  return [...text.matchAll(/^\s*(?:import|export)\b[^;]*?from\s+"(\.[^"]+)"/gms)].map((m) => [
+    path.relative(src, file),
+    path.relative(src, path.resolve(path.dirname(file), m[1] as string)),
+  ]);
+});
+
+const top = (p: string) => p.split(path.sep)[0] as string;
+
+// Which top-level folders (or files) each folder may import from.
+const allowed: Record<string, string[]> = {
+  engine: ["engine", "errors.ts"],
+  db: ["db", "config.ts", "errors.ts"],
+  services: ["services", "engine", "db", "errors.ts"],
+  server: ["server", "errors.ts", "context.ts"],
+  schema: ["schema", "services", "engine", "errors.ts", "context.ts", "generated"],
+  seed: ["seed", "engine", "db", "config.ts"],
+  "context.ts": ["db", "services"],
+  "errors.ts": [],
+  "config.ts": [],
+};
+
+describe("dependency direction", () => {
+  it("found the imports it checks", () => {
+    expect(edges.length).toBeGreaterThan(50);
+  });
+
+  for (const [from, targets] of Object.entries(allowed)) {
+    it(`${from} imports only ${targets.join(", ") || "nothing local"}`, () => {
+      const wrong = edges.filter(([a, b]) => top(a as string) === from && !targets.includes(top(b as string)));
+      expect(wrong).toEqual([]);
+    });
+  }
+
+  it("nothing but app.ts imports schema/ from outside it", () => {
+    const wrong = edges.filter(
+      ([a, b]) => top(b as string) === "schema" && top(a as string) !== "schema" && a !== "app.ts",
+    );
+    expect(wrong).toEqual([]);
+  });
+});

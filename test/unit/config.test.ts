@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config.ts";
+
+describe("loadConfig", () => {
+  it("has defaults that run locally on the embedded database", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      env: "development",
+      host: "127.0.0.1",
+      port: 4000,
+      databaseUrl: undefined,
+      embeddedPostgres: { port: 54329, dataDir: ".data/postgres" },
+      graphiql: true,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it("treats empty variables as unset and turns GraphiQL off in production", () => {
+    expect(loadConfig({ DATABASE_URL: "", NODE_ENV: "production" })).toMatchObject({
+      databaseUrl: undefined,
+      graphiql: false,
+    });
+    expect(loadConfig({ NODE_ENV: "production", GRAPHIQL: "true" }).graphiql).toBe(true);
+  });
+
+  it("reports every problem at once", () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: "http", DATABASE_URL: "mysql://x", GRAPHIQL: "maybe" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((p) => p.split(":")[0])).toEqual(["PORT", "DATABASE_URL", "GRAPHIQL"]);
+  });
+});
