@@ -5,6 +5,7 @@ import PrismaPlugin from "@pothos/plugin-prisma";
 import RelayPlugin from "@pothos/plugin-relay";
 import { DateTimeResolver, JSONResolver } from "graphql-scalars";
 import type { Context } from "../context.ts";
+import { BadUserInputError } from "../errors.ts";
 import type PrismaTypes from "../generated/pothos-prisma-types.ts";
 import { getDatamodel } from "../generated/pothos-prisma-types.ts";
 import { decodeGlobalId, encodeGlobalId } from "./global-id.ts";
@@ -43,7 +44,16 @@ export const builder = new SchemaBuilder<{
     nodeQueryOptions: { description: "Any object by its global ID; null when it does not exist." },
     nodesQueryOptions: { description: "Objects by global IDs, in order; null where one does not exist." },
     encodeGlobalID: encodeGlobalId,
-    decodeGlobalID: decodeGlobalId,
+    // Pothos looks the decoded type name up without a guard: a name that is not an object type
+    // would be a schema error (masked as INTERNAL_SERVER_ERROR) instead of the client's mistake.
+    decodeGlobalID: (globalId: string) => {
+      const decoded = decodeGlobalId(globalId);
+      const store = builder.configStore;
+      if (!store.hasImplementation(decoded.typename) || store.getTypeConfig(decoded.typename).graphqlKind !== "Object") {
+        throw new BadUserInputError(`Invalid ID: ${JSON.stringify(globalId)}`);
+      }
+      return decoded;
+    },
     nodeTypeOptions: { description: "An object with a global, opaque ID (Relay Global Object Identification)." },
     pageInfoTypeOptions: { description: "Where a page sits in its connection." },
   },

@@ -24,8 +24,9 @@ export function createMaskError(log: ErrorLogger) {
     if (original instanceof PothosValidationError) {
       return createGraphQLError(original.message, { path, extensions: { code: "BAD_USER_INPUT" } });
     }
-    // Errors graphql-js raised itself (parse, validation, variable coercion) carry no original.
-    if (error instanceof GraphQLError && !error.originalError) return error;
+    // Errors graphql-js raised itself (parse, validation, variable coercion) are about the
+    // request, not the server; coercion errors arrive wrapped in a second GraphQLError.
+    if (original instanceof GraphQLError) return error as GraphQLError;
     log("Unexpected error in a GraphQL operation", original);
     return createGraphQLError(message, { path, extensions: { code: "INTERNAL_SERVER_ERROR" } });
   };

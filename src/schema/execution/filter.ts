@@ -36,7 +36,8 @@ export function executionWhere(tenantId: string, filter?: ExecutionFilterInput |
   }
   const search = filter.search?.trim();
   if (search) {
-    const contains = { contains: search, mode: "insensitive" } as const;
+    // Prisma passes `contains` into LIKE unescaped: "%" or "_" would match every run.
+    const contains = { contains: search.replace(/[\\%_]/g, "\\$&"), mode: "insensitive" } as const;
     where.OR = [{ workflow: { name: contains } }, { triggerEvent: contains }, { errorMessage: contains }];
   }
   return where;

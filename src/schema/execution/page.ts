@@ -40,13 +40,24 @@ function decodeCursor(cursor: string, order: Order): { value: CursorValue; id: s
   if (field !== order.field) {
     throw new BadUserInputError("This cursor belongs to a different ordering; start again without after/before");
   }
+  // Only values encodeCursor can produce: anything else (a duration beyond the 32-bit column, a
+  // year Postgres cannot store) would reach the database and fail there as an internal error.
   const valid =
     (value === null && NULLABLE.has(order.field)) ||
-    (order.field === "durationMs"
-      ? Number.isInteger(value)
-      : typeof value === "string" && !Number.isNaN(Date.parse(value)));
+    (order.field === "durationMs" ? isInt32(value) : isCanonicalInstant(value));
   if (!valid) throw new BadUserInputError(`Invalid cursor: ${JSON.stringify(cursor)}`);
   return { value: value as CursorValue, id };
+}
+
+function isInt32(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= -(2 ** 31) && (value as number) < 2 ** 31;
+}
+
+/** An ISO string exactly as Date#toISOString writes it, in the years 0001 to 9999 (Postgres has no year 0). */
+function isCanonicalInstant(value: unknown): value is string {
+  if (typeof value !== "string" || !/^(?!0000)\d{4}-/.test(value)) return false;
+  const date = new Date(value);
+  return !Number.isNaN(date.getTime()) && date.toISOString() === value;
 }
 
 function asDbValue(field: SortField, value: string | number): Date | number {
@@ -82,6 +93,10 @@ export async function executionPage(
   { where, order, args }: { where: Prisma.ExecutionWhereInput; order: Order; args: PageArgs },
 ) {
   assertPageSize(args);
+  // Relay leaves these undefined and the other connections (plugin-prisma) reject them. Without
+  // this, `last` with `after` paged backward from the cursor: it returned the rows *before* it.
+  if (args.first != null && args.before != null) throw new BadUserInputError(`Use "before" with "last", not "first"`);
+  if (args.last != null && args.after != null) throw new BadUserInputError(`Use "after" with "first", not "last"`);
   const size = args.first ?? args.last ?? DEFAULT_PAGE_SIZE;
   const backward = args.last != null || args.before != null;
   const cursor = args.after ?? args.before;

@@ -40,6 +40,8 @@ export const Execution = builder.prismaNode("Execution", {
   description: "One run of a workflow.",
   id: { field: "id" },
   findUnique: (id, ctx) => ({ id, tenantId: ctx.tenant.id }),
+  // node(id) of a missing or foreign row is null, not findUniqueOrThrow's (masked) error.
+  nullable: true,
   fields: (t) => ({
     workflow: t.relation("workflow", { description: "The workflow that ran." }),
     workflowVersion: t.exposeInt("workflowVersion", { description: "The workflow version this run used." }),
