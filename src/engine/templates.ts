@@ -1,0 +1,146 @@
+// Resolves `{{...}}` templates in a step's config against the run's data. Pure and total over JSON:
+// a variable that is not there fails the step with a message naming it, instead of quietly
+// becoming "" or undefined and sending a half-filled request somewhere.
+//
+// Syntax and its edges:
+// - A string that is exactly one template ("{{input.count}}") becomes the raw value, so numbers,
+//   booleans, null, objects and arrays keep their type. Anything around it (even a space) makes the
+//   string an interpolation: strings as-is, objects/arrays as JSON, null as "null".
+// - Whitespace inside the braces is ignored: "{{ input.x }}" equals "{{input.x}}".
+// - An unterminated "{{" (no closing "}}") is literal text; there is no escape syntax.
+// - Only string values are templated. Object keys are not: a key names a field the action expects,
+//   and letting data rename it would let run input change which field an action reads.
+// - Roots: input, steps.<id>.output, execution, workflow. Anything else is an unknown variable.
+
+import { getPath } from "./conditions.ts";
+
+export type TemplateScope = {
+  input: unknown;
+  steps: Record<string, { output: unknown }>;
+  execution: { id: string };
+  workflow: { name: string; version: number };
+};
+
+export type TemplateError = {
+  code: "TEMPLATE_MISSING_VARIABLE";
+  message: string;
+  /** Where the template sits, starting at "config": ["config", "body", "amount"]. */
+  path: string[];
+  /** The expression between the braces, trimmed: "input.order.total". */
+  variable: string;
+};
+
+export type ResolveResult = { ok: true; value: unknown } | { ok: false; error: TemplateError };
+
+// No "{" or "}" inside, so "{{{x}}}" matches "{{x}}" and a stray "{{" before a template stays literal.
+const TEMPLATE = /\{\{([^{}]*)\}\}/g;
+const WHOLE_TEMPLATE = /^\{\{([^{}]*)\}\}$/;
+
+type Lookup = { ok: true; value: unknown } | { ok: false; reason?: string };
+
+class MissingVariable {
+  constructor(readonly error: TemplateError) {}
+}
+
+export function resolveTemplates(config: unknown, scope: TemplateScope): ResolveResult {
+  try {
+    return { ok: true, value: resolveValue(config, scope, ["config"]) };
+  } catch (error) {
+    // A private control-flow signal to stop at the first missing variable; anything else is a bug.
+    if (error instanceof MissingVariable) return { ok: false, error: error.error };
+    throw error;
+  }
+}
+
+/** Step ids referenced as {{steps.<id>...}}, each once, in order of first appearance. */
+export function templateReferences(config: unknown): string[] {
+  const ids = new Set<string>();
+  visitStrings(config, (text) => {
+    for (const match of text.matchAll(TEMPLATE)) {
+      const [root, id] = (match[1] ?? "").trim().split(".");
+      if (root === "steps" && id) ids.add(id);
+    }
+  });
+  return [...ids];
+}
+
+function resolveValue(value: unknown, scope: TemplateScope, path: string[]): unknown {
+  if (typeof value === "string") return resolveString(value, scope, path);
+  if (Array.isArray(value)) return value.map((item, i) => resolveValue(item, scope, [...path, String(i)]));
+  if (isPlainObject(value)) {
+    // fromEntries defines own properties, so a "__proto__" key from JSON stays a plain key.
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, resolveValue(item, scope, [...path, key])]),
+    );
+  }
+  return value;
+}
+
+function resolveString(text: string, scope: TemplateScope, path: string[]): unknown {
+  const whole = WHOLE_TEMPLATE.exec(text);
+  if (whole) return lookupOrThrow(whole[1] ?? "", scope, path);
+  if (!text.includes("{{")) return text;
+  return text.replace(TEMPLATE, (_match, expression: string) =>
+    stringify(lookupOrThrow(expression, scope, path)),
+  );
+}
+
+function lookupOrThrow(expression: string, scope: TemplateScope, path: string[]): unknown {
+  const variable = expression.trim();
+  const found = lookup(variable, scope);
+  if (found.ok) return found.value;
+  const detail = found.reason ? ` (${found.reason})` : "";
+  throw new MissingVariable({
+    code: "TEMPLATE_MISSING_VARIABLE",
+    message: `${path.join(".")}: {{${variable}}} is not defined${detail}`,
+    path,
+    variable,
+  });
+}
+
+function lookup(variable: string, scope: TemplateScope): Lookup {
+  const segments = variable.split(".");
+  // "input." would otherwise read as the whole input; an empty segment is always a typo.
+  if (segments.includes("")) return { ok: false, reason: "empty path segment" };
+  const [root, ...rest] = segments;
+  switch (root) {
+    case "input":
+      return defined(getPath(scope.input, rest.join(".")));
+    case "execution":
+      return defined(getPath(scope.execution, rest.join(".")));
+    case "workflow":
+      return defined(getPath(scope.workflow, rest.join(".")));
+    case "steps": {
+      const [id, field, ...tail] = rest;
+      if (!id || field !== "output") return { ok: false, reason: "step values are read as steps.<id>.output..." };
+      const output = Object.hasOwn(scope.steps, id) ? scope.steps[id]?.output : undefined;
+      if (output === undefined) return { ok: false, reason: `step "${id}" has no output yet` };
+      return defined(getPath(output, tail.join(".")));
+    }
+    default:
+      return { ok: false, reason: `unknown root "${root ?? ""}"; use input, steps, execution or workflow` };
+  }
+}
+
+// null is a value an author can test for; only undefined (absent) counts as missing.
+function defined(value: unknown): Lookup {
+  return value === undefined ? { ok: false } : { ok: true, value };
+}
+
+function stringify(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "object" && value !== null) return JSON.stringify(value);
+  return String(value);
+}
+
+function visitStrings(value: unknown, visit: (text: string) => void): void {
+  if (typeof value === "string") visit(value);
+  else if (Array.isArray(value)) for (const item of value) visitStrings(item, visit);
+  else if (isPlainObject(value)) for (const item of Object.values(value)) visitStrings(item, visit);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

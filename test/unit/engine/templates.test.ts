@@ -1,0 +1,140 @@
+import { describe, expect, it } from "vitest";
+import {
+  type ResolveResult,
+  resolveTemplates,
+  type TemplateScope,
+  templateReferences,
+} from "../../../src/engine/templates.ts";
+
+const order = { total: 99.5, items: [{ sku: "A1" }, { sku: "B2" }] };
+const input = { count: 3, order, flag: false, nothing: null, name: "Ada" };
+const scope: TemplateScope = {
+  input,
+  steps: { fetch: { output: { id: "u_1", tags: ["x", "y"] } }, empty: { output: null } },
+  execution: { id: "exec_42" },
+  workflow: { name: "orders", version: 7 },
+};
+
+function resolved(config: unknown): unknown {
+  const result = resolveTemplates(config, scope);
+  if (!result.ok) throw new Error(result.error.message);
+  return result.value;
+}
+
+function failure(config: unknown, s: TemplateScope = scope) {
+  const result: ResolveResult = resolveTemplates(config, s);
+  if (result.ok) throw new Error(`expected a missing variable, got ${JSON.stringify(result.value)}`);
+  return result.error;
+}
+
+describe("resolveTemplates", () => {
+  it("keeps the raw type when a string is exactly one template", () => {
+    expect(resolved({ n: "{{input.count}}" })).toEqual({ n: 3 });
+    expect(resolved({ b: "{{input.flag}}" })).toEqual({ b: false });
+    expect(resolved({ o: "{{input.order}}" })).toEqual({ o: order });
+    expect(resolved({ a: "{{steps.fetch.output.tags}}" })).toEqual({ a: ["x", "y"] });
+    expect(resolved({ whole: "{{input}}" })).toEqual({ whole: input });
+  });
+
+  it("interpolates templates inside longer strings", () => {
+    expect(resolved({ s: "Hello {{input.name}}, you have {{input.count}} items" })).toEqual({
+      s: "Hello Ada, you have 3 items",
+    });
+    expect(resolved({ s: "tags={{steps.fetch.output.tags}}" })).toEqual({ s: 'tags=["x","y"]' });
+    expect(resolved({ s: "item: {{input.order.items.0}}" })).toEqual({ s: 'item: {"sku":"A1"}' });
+    expect(resolved({ s: "v={{input.nothing}} f={{input.flag}}" })).toEqual({ s: "v=null f=false" });
+    // Surrounding whitespace makes it an interpolation, so the number becomes text.
+    expect(resolved({ s: " {{input.count}}" })).toEqual({ s: " 3" });
+  });
+
+  it("walks nested objects and arrays without touching keys or non-strings", () => {
+    const config = {
+      "{{input.name}}": "key stays",
+      body: {
+        amount: "{{input.order.total}}",
+        lines: ["{{input.order.items.1.sku}}", 5, true, null, { deep: ["{{execution.id}}"] }],
+      },
+    };
+    expect(resolved(config)).toEqual({
+      "{{input.name}}": "key stays",
+      body: { amount: 99.5, lines: ["B2", 5, true, null, { deep: ["exec_42"] }] },
+    });
+    expect(config.body.amount).toBe("{{input.order.total}}");
+  });
+
+  it("treats null as defined", () => {
+    expect(resolved({ v: "{{input.nothing}}" })).toEqual({ v: null });
+    expect(resolved({ v: "{{steps.empty.output}}" })).toEqual({ v: null });
+  });
+
+  it("allows whitespace inside the braces", () => {
+    expect(resolved({ v: "{{ input.count }}", s: "n={{  input.count\t}}" })).toEqual({ v: 3, s: "n=3" });
+  });
+
+  it("resolves execution and workflow variables", () => {
+    const config = { id: "{{execution.id}}", wf: "{{workflow.name}}@v{{workflow.version}}", v: "{{workflow.version}}" };
+    expect(resolved(config)).toEqual({ id: "exec_42", wf: "orders@v7", v: 7 });
+  });
+
+  it("leaves strings without complete templates alone", () => {
+    const config = { a: "no templates", b: "{{input.count", c: "{ {input.count}}", d: "{{{input.count}}}" };
+    expect(resolved(config)).toEqual({
+      a: "no templates",
+      b: "{{input.count",
+      c: "{ {input.count}}",
+      d: "{3}",
+    });
+  });
+
+  it("fails on a missing input variable, naming it and the config path", () => {
+    const error = failure({ body: { amount: "{{input.order.tax}}" } });
+    expect(error).toEqual({
+      code: "TEMPLATE_MISSING_VARIABLE",
+      message: "config.body.amount: {{input.order.tax}} is not defined",
+      path: ["config", "body", "amount"],
+      variable: "input.order.tax",
+    });
+    expect(failure({ list: ["ok", "x {{ input.nope }} y"] })).toMatchObject({
+      path: ["config", "list", "1"],
+      variable: "input.nope",
+    });
+  });
+
+  it("fails when a step has no output yet", () => {
+    const error = failure({ id: "{{steps.later.output.id}}" });
+    expect(error.variable).toBe("steps.later.output.id");
+    expect(error.message).toBe('config.id: {{steps.later.output.id}} is not defined (step "later" has no output yet)');
+    expect(failure({ id: "{{steps.fetch.output.missing}}" }).message).toBe(
+      "config.id: {{steps.fetch.output.missing}} is not defined",
+    );
+    expect(failure({ id: "{{steps.fetch.status}}" }).message).toContain("steps.<id>.output");
+    expect(failure({ id: "{{steps.toString.output}}" }).message).toContain('step "toString" has no output yet');
+  });
+
+  it("rejects unknown roots and malformed variables", () => {
+    expect(failure({ x: "{{env.SECRET}}" }).message).toBe(
+      'config.x: {{env.SECRET}} is not defined (unknown root "env"; use input, steps, execution or workflow)',
+    );
+    expect(failure({ x: "{{}}" }).variable).toBe("");
+    expect(failure({ x: "{{input.}}" }).message).toContain("empty path segment");
+    expect(failure({ x: "{{input.constructor}}" }).variable).toBe("input.constructor");
+  });
+
+  it("passes non-object configs through", () => {
+    expect(resolved(undefined)).toBeUndefined();
+    expect(resolved(42)).toBe(42);
+    expect(resolved("{{input.count}}")).toBe(3);
+  });
+});
+
+describe("templateReferences", () => {
+  it("lists referenced step ids once, in order of first appearance", () => {
+    const config = {
+      url: "https://x/{{steps.fetch.output.id}}/{{ steps.auth.output.token }}",
+      nested: [{ again: "{{steps.fetch.output}}" }, "{{input.steps.fake}}", "{{steps}}"],
+      "{{steps.inKey.output}}": 1,
+    };
+    expect(templateReferences(config)).toEqual(["fetch", "auth"]);
+    expect(templateReferences({})).toEqual([]);
+  });
+});
