@@ -1,4 +1,5 @@
-// The composition root: wires config → database → schema → HTTP server, and stops them in reverse.
+// The composition root: wires config → database → engine, worker, schema → HTTP server, and stops
+// them in reverse.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Config } from "./config.ts";
@@ -6,13 +7,24 @@ import { createContext } from "./context.ts";
 import { createDb, type Db } from "./db/client.ts";
 import { openDatabase } from "./db/database.ts";
 import { ensureDevTenant } from "./db/tenants.ts";
+import { builtInActions, createActionRegistry } from "./engine/actions/registry.ts";
+import type { ActionHandler } from "./engine/actions/types.ts";
+import { createCancellationRegistry, type RunnerDeps } from "./engine/runner.ts";
+import { enqueueRetry, enqueueRun, migrateQueue } from "./jobs/queue.ts";
+import { startWorker, type Worker } from "./jobs/worker.ts";
+import { createEventBus, type EventBus } from "./realtime/event-bus.ts";
+import { attachGraphQLWs } from "./realtime/websocket.ts";
 import { schema } from "./schema/index.ts";
 import { createGraphQLServer, GRAPHQL_PATH } from "./server/yoga.ts";
+import { createEmailSender } from "./services/email.ts";
+import type { ExecutionServices } from "./services/executions.ts";
 
 export type Logger = Pick<Console, "info" | "warn" | "error">;
 
 export type App = {
   db: Db;
+  /** The event bus subscriptions read (tests count its listeners to prove nothing leaks). */
+  events: EventBus;
   /** Listens on `port` (0 picks a free one); resolves to the GraphQL URL. */
   start(port?: number, host?: string): Promise<{ url: string; port: number }>;
   stop(): Promise<void>;
@@ -22,11 +34,14 @@ export type AppOptions = {
   log?: Logger;
   /** Sees every SQL statement the app runs (tests count them to catch N+1 queries). */
   onQuery?: (sql: string, durationMs: number) => void;
+  /** Custom action types, next to the built-in ones (see README "Custom actions"). */
+  actions?: readonly ActionHandler[];
 };
 
-export async function createApp(config: Config, { log = console, onQuery }: AppOptions = {}): Promise<App> {
+export async function createApp(config: Config, { log = console, onQuery, actions = [] }: AppOptions = {}): Promise<App> {
   const database = await openDatabase(config);
   if (database.migrated.length > 0) log.info(`Applied migrations: ${database.migrated.join(", ")}`);
+  await migrateQueue(database.url);
   const db = createDb({
     url: database.url,
     poolSize: config.databasePoolSize,
@@ -38,18 +53,49 @@ export async function createApp(config: Config, { log = console, onQuery }: AppO
           }
         : undefined,
   });
+  let worker: Worker | null = null;
+  let events: EventBus | null = null;
   try {
     const tenant = await ensureDevTenant(db);
     const viewer = { kind: "dev", name: "dev" } as const;
+    events = createEventBus({ redisUrl: config.redisUrl, onError: (message, error) => log.error(message, error) });
+    const bus = events;
+    const publish: ExecutionServices["publish"] = (committed) => bus.publish(committed);
+    const cancellations = createCancellationRegistry();
+    const executions: ExecutionServices = { db, enqueue: enqueueRun, publish, cancellations };
+    const runnerDeps: RunnerDeps = {
+      db,
+      actions: createActionRegistry([...builtInActions, ...actions]),
+      services: { fetch, now: Date.now },
+      sendEmail: createEmailSender(db, config.email.smtpUrl, config.email.from),
+      publish,
+      schedule: enqueueRun,
+      scheduleRetry: enqueueRetry,
+      leaseMs: config.worker.leaseMs,
+      cancellations,
+    };
+    if (config.worker.enabled) {
+      worker = await startWorker({
+        connectionString: database.url,
+        concurrency: config.worker.concurrency,
+        sweepIntervalMs: config.worker.sweepIntervalMs,
+        deps: runnerDeps,
+        executions,
+        onError: (message, error) => log.error(message, error),
+      });
+    }
     const yoga = createGraphQLServer({
       schema,
-      context: () => createContext(db, tenant, viewer),
+      context: () => createContext(executions, events as EventBus, tenant, viewer),
       graphiql: config.graphiql,
       logError: (message, error) => log.error(message, error),
     });
     const server = http.createServer(yoga);
+    // graphql-ws on the same port and path as HTTP; SSE comes with yoga.
+    const ws = attachGraphQLWs(server, yoga, { path: GRAPHQL_PATH });
     return {
       db,
+      events: bus,
       start: (port = config.port, host = config.host) =>
         new Promise((resolve, reject) => {
           server.once("error", reject);
@@ -59,16 +105,23 @@ export async function createApp(config: Config, { log = console, onQuery }: AppO
           });
         }),
       async stop() {
-        if (server.listening) {
-          const closed = new Promise((resolve) => server.close(resolve));
-          server.closeIdleConnections();
-          await closed;
-        }
+        // Sockets first, then the worker (no more events), then the bus: ending its subscriptions
+        // ends open SSE responses, so the HTTP server can finish closing.
+        await ws.close();
+        const closed = server.listening ? new Promise((resolve) => server.close(resolve)) : Promise.resolve();
+        server.closeIdleConnections();
+        await worker?.stop();
+        await bus.close();
+        const cut = setTimeout(() => server.closeAllConnections(), 2_000);
+        await closed;
+        clearTimeout(cut);
         await db.$disconnect();
         await database.stop();
       },
     };
   } catch (err) {
+    await worker?.stop();
+    await events?.close();
     await db.$disconnect();
     await database.stop();
     throw err;

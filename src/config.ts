@@ -18,6 +18,13 @@ const envSchema = z.object({
   EMBEDDED_PG_DATA_DIR: z.string().min(1).default(".data/postgres"),
   GRAPHIQL: flag.optional(),
   LOG_SQL: flag.default(false),
+  RUN_WORKER: flag.default(true),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
+  ENGINE_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  ENGINE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(10_000),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional(),
+  EMAIL_FROM: z.string().min(3).default("Stepstream <noreply@stepstream.local>"),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
 });
 
 export type Config = Readonly<{
@@ -30,6 +37,17 @@ export type Config = Readonly<{
   embeddedPostgres: Readonly<{ port: number; dataDir: string }>;
   graphiql: boolean;
   logSql: boolean;
+  worker: Readonly<{
+    /** Run the engine's worker inside this process (the server's default; `npm run worker` runs it alone). */
+    enabled: boolean;
+    concurrency: number;
+    /** A run whose worker died resumes within about leaseMs + sweepIntervalMs. */
+    leaseMs: number;
+    sweepIntervalMs: number;
+  }>;
+  email: Readonly<{ smtpUrl: string | undefined; from: string }>;
+  /** Set: events cross processes through Redis pub/sub; unset: in-process only. */
+  redisUrl: string | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -57,5 +75,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     embeddedPostgres: Object.freeze({ port: e.EMBEDDED_PG_PORT, dataDir: e.EMBEDDED_PG_DATA_DIR }),
     graphiql: e.GRAPHIQL ?? e.NODE_ENV !== "production",
     logSql: e.LOG_SQL,
+    worker: Object.freeze({
+      enabled: e.RUN_WORKER,
+      concurrency: e.WORKER_CONCURRENCY,
+      leaseMs: e.ENGINE_LEASE_MS,
+      sweepIntervalMs: e.ENGINE_SWEEP_INTERVAL_MS,
+    }),
+    email: Object.freeze({ smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM }),
+    redisUrl: e.REDIS_URL,
   });
 }

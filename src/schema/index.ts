@@ -7,6 +7,7 @@ import "./workflow/queries.ts";
 import "./workflow/mutations.ts";
 import "./execution/types.ts";
 import "./execution/queries.ts";
+import "./execution/mutations.ts";
 import "./step/types.ts";
 import "./step/queries.ts";
 import "./batch/types.ts";
@@ -14,5 +15,6 @@ import "./event/types.ts";
 import "./log/types.ts";
 import "./stats/types.ts";
 import "./stats/queries.ts";
+import "./subscription/index.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

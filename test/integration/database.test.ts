@@ -17,6 +17,7 @@ describe("test databases", () => {
       SELECT tablename::text AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`;
     expect(tables.map((r) => r.name)).toEqual([
       "Batch",
+      "EmailOutbox",
       "Execution",
       "ExecutionEvent",
       "LogEntry",

@@ -1,7 +1,7 @@
 // The real app on a free port over a test database of its own; requests go through real HTTP.
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
-import { type App, createApp } from "../../src/app.ts";
+import { type App, type AppOptions, createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 
@@ -25,12 +25,17 @@ export type TestApp = {
 
 const silent = { info() {}, warn() {}, error() {} };
 
-export async function startTestApp(): Promise<TestApp> {
+/** `env` adds settings (e.g. RUN_WORKER=false when a separate worker process runs the jobs). */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: Pick<AppOptions, "actions"> = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   const statements: string[] = [];
-  const app = await createApp(loadConfig({ NODE_ENV: "test", DATABASE_URL: database.url }), {
+  const app = await createApp(loadConfig({ NODE_ENV: "test", DATABASE_URL: database.url, ...env }), {
     log: silent,
     onQuery: (sql) => statements.push(sql),
+    ...options,
   });
   const { url } = await app.start(0, "127.0.0.1");
   const request = async <T, V>(document: TypedDocumentNode<T, V>, variables?: V) => {

@@ -24,9 +24,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function startServerProcess(env: Record<string, string | undefined>, script = "src/main.ts"): ServerProcess {
+export function startServerProcess(
+  env: Record<string, string | undefined>,
+  script = "src/main.ts",
+  args: string[] = [],
+): ServerProcess {
+  // The child sees only the DATABASE_URL a test passes, never the developer's.
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     cwd: root,
     env: { ...inherited, ...env },
     stdio: ["ignore", "pipe", "pipe"],

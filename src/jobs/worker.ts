@@ -1,0 +1,80 @@
+// The worker: graphile-worker runs `run-execution` jobs; a sweeper re-queues executions whose
+// worker died (their lease expired), which graphile-worker alone would leave locked for 4 hours.
+import { run, type Runner } from "graphile-worker";
+import pg from "pg";
+import { z } from "zod";
+import type { Db } from "../db/client.ts";
+import { type RunnerDeps, runExecution } from "../engine/runner.ts";
+import { expiredLeases } from "../engine/store.ts";
+import { automaticRetry, type ExecutionServices } from "../services/executions.ts";
+import { enqueueRun, quietLogger, RETRY_EXECUTION, RUN_EXECUTION } from "./queue.ts";
+
+const runPayload = z.object({ executionId: z.uuid() });
+
+export type WorkerOptions = {
+  connectionString: string;
+  concurrency: number;
+  /** How often to look for executions whose lease expired. */
+  sweepIntervalMs: number;
+  deps: RunnerDeps;
+  executions: ExecutionServices;
+  onError: (message: string, error: unknown) => void;
+};
+
+export type Worker = { stop(): Promise<void> };
+
+export async function startWorker(options: WorkerOptions): Promise<Worker> {
+  // Our own pool, so that a connection the server drops (restart, failover, test teardown)
+  // is reported instead of crashing the process as an unhandled 'error' event, and so that stop()
+  // can wait for every connection to close.
+  const pgPool = new pg.Pool({ connectionString: options.connectionString, max: options.concurrency + 2 });
+  const onConnectionError = (error: Error) => options.onError("Worker database connection failed", error);
+  pgPool.on("error", onConnectionError);
+  pgPool.on("connect", (client) => client.on("error", onConnectionError));
+  const runner: Runner = await run({
+    pgPool,
+    concurrency: options.concurrency,
+    noHandleSignals: true,
+    // New jobs arrive by LISTEN/NOTIFY; jobs scheduled for later (wake-ups, retries) are found by
+    // polling, so this bounds how late they start (graphile-worker's default is 2 s).
+    pollInterval: 500,
+    logger: quietLogger,
+    taskList: {
+      [RUN_EXECUTION]: async (payload) => {
+        const { executionId } = runPayload.parse(payload);
+        await runExecution(options.deps, executionId);
+      },
+      [RETRY_EXECUTION]: async (payload) => {
+        const { executionId } = runPayload.parse(payload);
+        await automaticRetry(options.executions, executionId);
+      },
+    },
+  });
+  const sweeper = setInterval(() => {
+    sweepExpiredLeases(options.deps.db).catch((error) => options.onError("Lease sweep failed", error));
+  }, options.sweepIntervalMs);
+  return {
+    async stop() {
+      clearInterval(sweeper);
+      await runner.stop();
+      await pgPool.end();
+    },
+  };
+}
+
+/** Re-queues executions whose worker stopped renewing its lease; returns how many. */
+export async function sweepExpiredLeases(db: Db): Promise<number> {
+  let requeued = 0;
+  for (const id of await expiredLeases(db)) {
+    const claimed = await db.$transaction(async (tx) => {
+      // Only one sweeper re-queues a given expiry: clearing the lease is the claim.
+      const count = await tx.$executeRaw`
+        UPDATE "Execution" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL
+        WHERE id = ${id}::uuid AND "leaseExpiresAt" < now()`;
+      if (count === 1) await enqueueRun(tx, id);
+      return count === 1;
+    });
+    if (claimed) requeued += 1;
+  }
+  return requeued;
+}

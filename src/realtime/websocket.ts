@@ -1,0 +1,115 @@
+// GraphQL over WebSocket (the graphql-transport-ws protocol of graphql-ws) on the HTTP server that
+// serves yoga, at the same path. Every operation goes through yoga's envelop pipeline (yoga's
+// documented recipe), so the context, error masking and plugins are the same as over HTTP.
+import type http from "node:http";
+import { type ExecutionArgs, GraphQLError } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import type { YogaServerInstance } from "graphql-yoga";
+import { type WebSocket, WebSocketServer } from "ws";
+
+export type GraphQLWsOptions = {
+  path: "/graphql";
+  /** Largest message a client may send; ws's own default is 100 MiB (default 256 KiB). */
+  maxPayloadBytes?: number;
+  /** Operations one socket may run at once; graphql-ws has no limit of its own (default 100). */
+  maxSubscriptionsPerSocket?: number;
+  /** A socket that has not sent ConnectionInit by then is closed with 4408 (default 3 s). */
+  connectionInitTimeoutMs?: number;
+  /** Time sockets get to close cleanly on close() before they are cut (default 1 s). */
+  closeGraceMs?: number;
+};
+
+export type GraphQLWs = {
+  /** Open sockets (tests use it to wait for a disconnect to arrive). */
+  readonly clientCount: number;
+  /** Closes every socket (1001), ending their subscriptions, and detaches from the HTTP server. */
+  close(): Promise<void>;
+};
+
+type Enveloped = ReturnType<YogaServerInstance<Record<string, unknown>, Record<string, unknown>>["getEnveloped"]>;
+
+export function attachGraphQLWs<TServerContext extends Record<string, unknown>, TUserContext extends Record<string, unknown>>(
+  server: http.Server,
+  yoga: YogaServerInstance<TServerContext, TUserContext>,
+  options: GraphQLWsOptions,
+): GraphQLWs {
+  const maxSubscriptions = options.maxSubscriptionsPerSocket ?? 100;
+  const wss = new WebSocketServer({ server, path: options.path, maxPayload: options.maxPayloadBytes ?? 256 * 1024 });
+  // The enveloped execute/subscribe of each operation, found again by its execution args (the
+  // recipe's alternative, rootValue, would hand them to every root resolver as its parent).
+  const enveloped = new WeakMap<ExecutionArgs, Enveloped>();
+
+  const disposable = useServer(
+    {
+      // Internal messages never go out in close reasons, whatever NODE_ENV says.
+      isProd: true,
+      connectionInitWaitTimeout: options.connectionInitTimeoutMs ?? 3_000,
+      execute: (args) => (enveloped.get(args) as Enveloped).execute(args),
+      subscribe: (args) => (enveloped.get(args) as Enveloped).subscribe(args),
+      onSubscribe: async (ctx, _id, payload) => {
+        // ctx.subscriptions already holds this operation.
+        if (Object.keys(ctx.subscriptions).length > maxSubscriptions) {
+          return [
+            new GraphQLError(`At most ${maxSubscriptions} operations may run at once on one connection.`, {
+              extensions: { code: "TOO_MANY_SUBSCRIPTIONS" },
+            }),
+          ];
+        }
+        const env = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+        }) as unknown as Enveloped;
+        let document: ExecutionArgs["document"];
+        try {
+          document = env.parse(payload.query);
+        } catch (error) {
+          // A syntax error is the client's, and an error message, not a closed socket.
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+        const errors = env.validate(env.schema, document);
+        if (errors.length > 0) return errors;
+        const args: ExecutionArgs = {
+          schema: env.schema,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue: await env.contextFactory(),
+        };
+        enveloped.set(args, env);
+        return args;
+      },
+    },
+    wss,
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    get clientCount() {
+      return wss.clients.size;
+    },
+    close() {
+      closing ??= (async () => {
+        const sockets = [...wss.clients];
+        for (const socket of sockets) socket.close(1001, "Server shutting down");
+        await Promise.all(sockets.map((socket) => closedWithin(socket, options.closeGraceMs ?? 1_000)));
+        await disposable.dispose();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Resolves once the socket has closed; cuts it if the peer does not answer the close in time. */
+function closedWithin(socket: WebSocket, ms: number): Promise<void> {
+  if (socket.readyState === socket.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => socket.terminate(), ms);
+    socket.once("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

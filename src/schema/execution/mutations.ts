@@ -1,0 +1,80 @@
+import { cancelExecution, retryExecution, startExecution } from "../../services/executions.ts";
+import { builder } from "../builder.ts";
+import { mutationErrors } from "../errors.ts";
+import { decodeIdOf } from "../global-id.ts";
+import { Execution } from "./types.ts";
+
+const StartExecutionInput = builder.inputType("StartExecutionInput", {
+  description: "What to run and with which trigger data.",
+  fields: (t) => ({
+    workflowId: t.id({ required: true, description: "The workflow to run (its current version)." }),
+    input: t.field({ type: "JSON", description: "Trigger data: templates read it as {{input.…}}." }),
+    idempotencyKey: t.string({
+      description: "Starting again with the same key on the same workflow returns the existing run.",
+    }),
+    triggerEvent: t.string({ description: "Name of the event that triggered the run, for filtering." }),
+  }),
+});
+
+const CancelExecutionInput = builder.inputType("CancelExecutionInput", {
+  description: "The run to cancel.",
+  fields: (t) => ({
+    id: t.id({ required: true, description: "The execution's global ID." }),
+    reason: t.string({ description: "Why; recorded on the run and its event." }),
+  }),
+});
+
+const RetryExecutionInput = builder.inputType("RetryExecutionInput", {
+  description: "The run to retry.",
+  fields: (t) => ({
+    id: t.id({ required: true, description: "A FAILED, CANCELLED or TIMED_OUT execution." }),
+    fromFailedStep: t.boolean({
+      defaultValue: false,
+      description: "Reuse the outputs of completed batches and run again from the first that did not complete.",
+    }),
+  }),
+});
+
+function payload(name: string, did: string) {
+  return {
+    types: mutationErrors,
+    union: { name: `${name}Payload`, description: `The execution, or why it was not ${did}.` },
+    result: { name: `${name}Success`, description: `The execution was ${did}.` },
+    dataField: { name: "execution", description: "The execution." },
+  };
+}
+
+builder.mutationFields((t) => ({
+  startExecution: t.field({
+    type: Execution,
+    description: "Queues a run of a workflow; the engine starts it at once.",
+    args: { input: t.arg({ type: StartExecutionInput, required: true, description: "What to run." }) },
+    errors: payload("StartExecution", "started"),
+    resolve: (_root, { input }, ctx) =>
+      startExecution(ctx.executions, ctx.actor, {
+        workflowId: decodeIdOf("Workflow", String(input.workflowId)),
+        input: input.input ?? undefined,
+        idempotencyKey: input.idempotencyKey,
+        triggerEvent: input.triggerEvent,
+      }),
+  }),
+  cancelExecution: t.field({
+    type: Execution,
+    description: "Cancels a queued or running run: running actions are aborted, pending steps cancelled.",
+    args: { input: t.arg({ type: CancelExecutionInput, required: true, description: "The run to cancel." }) },
+    errors: payload("CancelExecution", "cancelled"),
+    resolve: (_root, { input }, ctx) =>
+      cancelExecution(ctx.executions, ctx.actor, { id: decodeIdOf("Execution", String(input.id)), reason: input.reason }),
+  }),
+  retryExecution: t.field({
+    type: Execution,
+    description: "Runs a finished run again as a new execution with attempt + 1 and retryOf set.",
+    args: { input: t.arg({ type: RetryExecutionInput, required: true, description: "The run to retry." }) },
+    errors: payload("RetryExecution", "retried"),
+    resolve: (_root, { input }, ctx) =>
+      retryExecution(ctx.executions, ctx.actor, {
+        id: decodeIdOf("Execution", String(input.id)),
+        fromFailedStep: input.fromFailedStep,
+      }),
+  }),
+}));

@@ -1,0 +1,38 @@
+// executionsChanged: executions of the tenant whose status changed (EXECUTION_* events) and that
+// match the filter, with the same meaning as the executions query. Runs until the client stops it.
+import { executionWhere, ExecutionFilter } from "../execution/filter.ts";
+import { tenantTopic } from "../../realtime/event-bus.ts";
+import { transformEvents } from "../../realtime/streams.ts";
+import { builder } from "../builder.ts";
+import { Execution } from "../execution/types.ts";
+import { freshLoaders, serve } from "./shared.ts";
+
+const isExecutionEvent = (type: string) => type.startsWith("EXECUTION_");
+
+builder.subscriptionField("executionsChanged", (t) =>
+  t.prismaField({
+    type: Execution,
+    nullable: false,
+    description:
+      "Any execution of the tenant whose status changed and that matches the filter (as in the executions query), " +
+      "read fresh: for live list views.",
+    args: { filter: t.arg({ type: ExecutionFilter, description: "Only executions that match this." }) },
+    subscribe: (_root, args, ctx) => {
+      // Built first: an invalid filter fails the subscription instead of every event.
+      const where = executionWhere(ctx.tenant.id, args.filter);
+      const changes = transformEvents(ctx.events.subscribe(tenantTopic(ctx.tenant.id)), async (event) => {
+        if (!isExecutionEvent(event.type)) return { skip: true };
+        const match = await ctx.db.execution.findFirst({
+          where: { AND: [where, { id: event.executionId }] },
+          select: { id: true },
+        });
+        return match ? { value: match.id } : { skip: true };
+      });
+      return serve(ctx, changes, "Subscribe again and re-read the list.");
+    },
+    resolve: (query, id, _args, ctx) => {
+      freshLoaders(ctx);
+      return ctx.db.execution.findFirstOrThrow({ ...query, where: { id, tenantId: ctx.tenant.id } });
+    },
+  }),
+);

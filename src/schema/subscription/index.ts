@@ -1,0 +1,7 @@
+// The Subscription type. Each field subscribes to the event bus (ctx.events) before it reads the
+// database, so nothing committed in between is missed. Served over graphql-ws and SSE alike.
+import "./root.ts";
+import "./execution-events.ts";
+import "./execution-updated.ts";
+import "./executions-changed.ts";
+import "./step-completed.ts";

@@ -1,0 +1,6 @@
+import { builder } from "../builder.ts";
+
+builder.subscriptionType({
+  description:
+    "Live updates, over graphql-ws (WebSocket) or server-sent events. Every subscription is scoped to the viewer's tenant.",
+});

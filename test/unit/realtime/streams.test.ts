@@ -1,0 +1,203 @@
+import { describe, expect, it } from "vitest";
+import type { EngineEvent } from "../../../src/engine/store.ts";
+import { createEventBus, executionTopic, SubscriptionOverflowError } from "../../../src/realtime/event-bus.ts";
+import { emptyStream, isTerminalEvent, replayThenLive, transformEvents } from "../../../src/realtime/streams.ts";
+import { countingTransport, engineEvent, fakeLog, waitFor } from "./fake-events.ts";
+
+const A = "aaaaaaaa-0000-4000-8000-000000000000";
+const topic = executionTopic(A);
+
+function setup(options: { maxBufferPerSubscriber?: number } = {}) {
+  const transport = countingTransport();
+  const bus = createEventBus({ transport, ...options });
+  const log = fakeLog(bus, A);
+  const replay = (after = 0, pageSize = 3) =>
+    replayThenLive<EngineEvent>({
+      subscribe: () => bus.subscribe(topic),
+      after,
+      pageSize,
+      load: log.load,
+      sequenceOf: (row) => row.sequence,
+      isLast: (row) => isTerminalEvent(row.type),
+    });
+  return { transport, bus, log, replay };
+}
+
+async function collect(stream: AsyncIterableIterator<EngineEvent>, onEach?: (row: EngineEvent) => void) {
+  const sequences: number[] = [];
+  for await (const row of stream) {
+    sequences.push(row.sequence);
+    onEach?.(row);
+  }
+  return sequences;
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe("replayThenLive", () => {
+  it("replays the persisted log page by page, then follows live events, ending after the terminal one", async () => {
+    const { log, replay, transport } = setup();
+    for (let i = 0; i < 7; i++) log.append();
+    const stream = replay();
+    const done = collect(stream);
+    await waitFor(() => log.reads >= 3);
+    log.append();
+    log.append("EXECUTION_COMPLETED");
+    expect(await done).toEqual(range(1, 9));
+    expect(transport.listeners()).toBe(0);
+  });
+
+  it("delivers events committed during the replay exactly once", async () => {
+    const { log, replay } = setup();
+    for (let i = 0; i < 10; i++) log.append();
+    // Every delivered row appends (and publishes) another event while the replay is still paging.
+    const sequences = await collect(replay(0, 4), () => {
+      if (log.rows.length < 30) log.append(log.rows.length === 29 ? "EXECUTION_FAILED" : "STEP_STARTED");
+    });
+    expect(sequences).toEqual(range(1, 30));
+  });
+
+  it("fills a gap from the log when a live event skips sequences", async () => {
+    const { log, replay } = setup();
+    log.append();
+    const stream = replay();
+    expect((await stream.next()).value?.sequence).toBe(1);
+    // 2 and 3 were committed but their publication never arrived (e.g. another process).
+    log.append("STEP_STARTED", { publish: false });
+    log.append("STEP_STARTED", { publish: false });
+    log.append("EXECUTION_COMPLETED");
+    expect(await collect(stream)).toEqual([2, 3, 4]);
+  });
+
+  it("starts after afterSequence and never repeats a row", async () => {
+    const { log, replay, bus } = setup();
+    for (let i = 0; i < 5; i++) log.append();
+    const stream = replay(3);
+    expect((await stream.next()).value?.sequence).toBe(4);
+    const done = collect(stream);
+    // Old publications arriving late (or twice) are ignored.
+    bus.publish(log.rows.slice(0, 5));
+    log.append();
+    bus.publish(log.rows.slice(0, 6));
+    log.append("EXECUTION_CANCELLED");
+    expect(await done).toEqual([5, 6, 7]);
+  });
+
+  it("return() while waiting for live events releases the listener at once", async () => {
+    const { log, replay, transport, bus } = setup();
+    log.append();
+    const stream = replay();
+    expect((await stream.next()).value?.sequence).toBe(1);
+    const pending = stream.next();
+    await waitFor(() => log.reads >= 1);
+    expect(transport.listeners(topic)).toBe(1);
+    void stream.return();
+    expect(transport.listeners(topic)).toBe(0);
+    expect(bus.listenerCount()).toBe(0);
+    expect(await pending).toEqual({ value: undefined, done: true });
+  });
+
+  it("return() during a database read releases the listener at once", async () => {
+    const { log, replay, transport } = setup();
+    log.append();
+    const stream = replay();
+    const pending = stream.next(); // reading
+    void stream.return();
+    expect(transport.listeners(topic)).toBe(0);
+    expect(await pending).toEqual({ value: undefined, done: true });
+  });
+
+  it("recovers from an overflowing live subscription by reading the log", async () => {
+    const { log, replay, bus } = setup({ maxBufferPerSubscriber: 2 });
+    log.append();
+    const stream = replay();
+    expect((await stream.next()).value?.sequence).toBe(1);
+    // A burst larger than the buffer while the consumer is busy elsewhere.
+    const burst: EngineEvent[] = [];
+    for (let i = 0; i < 5; i++) burst.push(log.append("STEP_STARTED", { publish: false }));
+    bus.publish(burst);
+    const rest = collect(stream);
+    await waitFor(() => bus.listenerCount(topic) === 1);
+    log.append("EXECUTION_COMPLETED");
+    expect(await rest).toEqual([2, 3, 4, 5, 6, 7]);
+    expect(bus.listenerCount()).toBe(0);
+  });
+
+  it("passes a failing read on and releases the listener", async () => {
+    const transport = countingTransport();
+    const bus = createEventBus({ transport });
+    const stream = replayThenLive<EngineEvent>({
+      subscribe: () => bus.subscribe(topic),
+      after: 0,
+      load: () => Promise.reject(new Error("database down")),
+      sequenceOf: (row) => row.sequence,
+      isLast: () => false,
+    });
+    await expect(stream.next()).rejects.toThrow("database down");
+    expect(transport.listeners()).toBe(0);
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+  });
+});
+
+describe("transformEvents", () => {
+  it("maps and filters, and ends after an outcome marked last", async () => {
+    const bus = createEventBus();
+    const stream = transformEvents<number>(bus.subscribe(topic), (event) =>
+      event.type === "STEP_COMPLETED" ? { value: event.sequence } : { skip: true, last: isTerminalEvent(event.type) },
+    );
+    bus.publish([
+      engineEvent(A, 1, "STEP_STARTED"),
+      engineEvent(A, 2, "STEP_COMPLETED"),
+      engineEvent(A, 3, "STEP_COMPLETED"),
+      engineEvent(A, 4, "EXECUTION_COMPLETED"),
+      engineEvent(A, 5, "STEP_COMPLETED"),
+    ]);
+    const values: number[] = [];
+    for await (const value of stream) values.push(value);
+    expect(values).toEqual([2, 3]);
+    expect(bus.listenerCount()).toBe(0);
+  });
+
+  it("return() while waiting releases the listener at once", async () => {
+    const transport = countingTransport();
+    const bus = createEventBus({ transport });
+    const stream = transformEvents(bus.subscribe(topic), (event) => ({ value: event }));
+    const pending = stream.next();
+    void stream.return();
+    expect(transport.listeners()).toBe(0);
+    expect(await pending).toEqual({ value: undefined, done: true });
+  });
+
+  it("return() during an async handler drops its result", async () => {
+    const bus = createEventBus();
+    let release = () => {};
+    const stream = transformEvents(bus.subscribe(topic), async (event) => {
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return { value: event };
+    });
+    const pending = stream.next();
+    bus.publish([engineEvent(A, 1)]);
+    await waitFor(() => bus.listenerCount() === 1);
+    void stream.return();
+    expect(bus.listenerCount()).toBe(0);
+    release();
+    expect(await pending).toEqual({ value: undefined, done: true });
+  });
+
+  it("ends with the subscription's overflow error, once", async () => {
+    const bus = createEventBus({ maxBufferPerSubscriber: 1 });
+    const stream = transformEvents(bus.subscribe(topic), (event) => ({ value: event.sequence }));
+    bus.publish([engineEvent(A, 1), engineEvent(A, 2)]);
+    expect((await stream.next()).value).toBe(1);
+    await expect(stream.next()).rejects.toBeInstanceOf(SubscriptionOverflowError);
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+  });
+});
+
+describe("emptyStream", () => {
+  it("is done at once", async () => {
+    expect(await emptyStream().next()).toEqual({ value: undefined, done: true });
+  });
+});
