@@ -101,7 +101,9 @@ export async function executionPage(
   const backward = args.last != null || args.before != null;
   const cursor = args.after ?? args.before;
   const position = cursor ? decodeCursor(cursor, order) : null;
-  const query = queryFromInfo({ context: ctx, info, path: ["edges", "node"] });
+  const planned = queryFromInfo({ context: ctx, info, path: ["edges", "node"] });
+  // Execution is in select mode; the cursor needs the sort value and id of every row.
+  const query = planned.select ? { select: { ...planned.select, id: true, [order.field]: true } } : planned;
   const rows = await ctx.db.execution.findMany({
     ...query,
     where: position ? { AND: [where, beyond(order, backward, position.value, position.id)] } : where,

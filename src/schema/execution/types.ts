@@ -38,6 +38,8 @@ const ExecutionProgress = builder.objectRef<Progress>("ExecutionProgress").imple
 
 export const Execution = builder.prismaNode("Execution", {
   description: "One run of a workflow.",
+  // Select mode: a query loads only the columns its fields need (input/output JSON are large).
+  select: { id: true },
   id: { field: "id" },
   findUnique: (id, ctx) => ({ id, tenantId: ctx.tenant.id }),
   // node(id) of a missing or foreign row is null, not findUniqueOrThrow's (masked) error.
@@ -54,6 +56,7 @@ export const Execution = builder.prismaNode("Execution", {
       type: ExecutionError,
       nullable: true,
       description: "Set when the run failed, timed out or was cancelled.",
+      select: { errorMessage: true, errorCode: true, errorStepId: true },
       resolve: (e) => (e.errorMessage ? { message: e.errorMessage, code: e.errorCode, stepId: e.errorStepId } : null),
     }),
     attempt: t.exposeInt("attempt", {

@@ -27,6 +27,8 @@ export function stepWhere(filter?: typeof StepFilter.$inferInput | null): Prisma
 
 export const Step = builder.prismaNode("Step", {
   description: "One action of one run.",
+  // Select mode: a query loads only the columns its fields need (input/output JSON are large).
+  select: { id: true },
   id: { field: "id" },
   findUnique: (id, ctx) => ({ id, tenantId: ctx.tenant.id }),
   // node(id) of a missing or foreign row is null, not findUniqueOrThrow's (masked) error.
