@@ -18,6 +18,7 @@ export type EngineEvent = {
   stepId: string | null;
   batchId: string | null;
   at: Date;
+  data: Prisma.JsonValue;
 };
 
 type ExecutionRef = { id: string; tenantId: string };
@@ -65,6 +66,7 @@ export async function appendEvent(
       stepId: true,
       batchId: true,
       at: true,
+      data: true,
     },
   });
 }
@@ -75,7 +77,9 @@ export async function inTransaction<T>(
   fn: (tx: Tx, events: EngineEvent[]) => Promise<T>,
 ): Promise<{ value: T; events: EngineEvent[] }> {
   const events: EngineEvent[] = [];
-  const value = await db.$transaction((tx) => fn(tx, events), { timeout: 30_000 });
+  // maxWait: under a burst (e.g. a thousand subscribers reading) a transaction may wait for a
+  // pooled connection longer than Prisma's default 2 s; failing the job then would retry the run.
+  const value = await db.$transaction((tx) => fn(tx, events), { timeout: 30_000, maxWait: 15_000 });
   return { value, events };
 }
 

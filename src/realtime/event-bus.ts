@@ -3,6 +3,7 @@
 // processes. Each subscriber has a bounded queue of its own; a subscriber that falls too far
 // behind is dropped with a SubscriptionOverflowError instead of growing memory or (like yoga's
 // default pubsub) throwing an uncaught error that ends the process.
+import { setMaxListeners } from "node:events";
 import type { EngineEvent } from "../engine/store.ts";
 import { createRedisTransport } from "./redis-transport.ts";
 
@@ -67,7 +68,7 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
   const onError = options.onError ?? ((message, error) => console.error(message, error));
   const redis =
     !options.transport && options.redisUrl ? createRedisTransport(options.redisUrl, { onError }) : undefined;
-  const transport: Transport = options.transport ?? redis?.target ?? new EventTarget();
+  const transport: Transport = options.transport ?? redis?.target ?? unlimitedEventTarget();
   const active = new Set<Subscription>();
   let closed = false;
 
@@ -218,4 +219,11 @@ class Subscription implements EventSubscription {
   [Symbol.asyncIterator](): this {
     return this;
   }
+}
+
+/** Node warns past 10 listeners per event type; 1,000 subscribers on one run are expected here. */
+function unlimitedEventTarget(): EventTarget {
+  const target = new EventTarget();
+  setMaxListeners(0, target);
+  return target;
 }

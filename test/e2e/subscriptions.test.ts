@@ -415,6 +415,7 @@ describe("a subscriber that falls too far behind", () => {
         stepId: null,
         batchId: null,
         at: new Date(),
+        data: null,
       })),
     );
     await waitFor(() => behind.completed);

@@ -47,6 +47,7 @@ builder.subscriptionField("executionEvents", (t) =>
           }),
         sequenceOf: (row) => row.sequence,
         isLast: (row) => isTerminalEvent(row.type),
+        fromEvent: (event) => event,
       });
       // Never overflows: it reads what it missed from the database.
       return serve(ctx, events);

@@ -22,6 +22,7 @@ export function engineEvent(
     stepId: null,
     batchId: null,
     at: new Date(1_790_000_000_000 + sequence),
+    data: null,
   };
 }
 

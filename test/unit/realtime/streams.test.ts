@@ -69,6 +69,34 @@ describe("replayThenLive", () => {
     expect(await collect(stream)).toEqual([2, 3, 4]);
   });
 
+  it("takes the next event in order from the notification itself, reading only on a gap", async () => {
+    const transport = countingTransport();
+    const bus = createEventBus({ transport });
+    const log = fakeLog(bus, A);
+    log.append();
+    const stream = replayThenLive<EngineEvent>({
+      subscribe: () => bus.subscribe(topic),
+      after: 0,
+      load: log.load,
+      sequenceOf: (row) => row.sequence,
+      isLast: (row) => isTerminalEvent(row.type),
+      fromEvent: (event) => event,
+    });
+    expect((await stream.next()).value?.sequence).toBe(1);
+    const readsAfterReplay = log.reads;
+    log.append();
+    log.append();
+    expect((await stream.next()).value?.sequence).toBe(2);
+    expect((await stream.next()).value?.sequence).toBe(3);
+    expect(log.reads).toBe(readsAfterReplay);
+    // 4 never arrives live: 5 reveals the gap, and the log fills it.
+    log.append("STEP_STARTED", { publish: false });
+    log.append("EXECUTION_COMPLETED");
+    expect(await collect(stream)).toEqual([4, 5]);
+    expect(log.reads).toBe(readsAfterReplay + 1);
+    expect(transport.listeners()).toBe(0);
+  });
+
   it("starts after afterSequence and never repeats a row", async () => {
     const { log, replay, bus } = setup();
     for (let i = 0; i < 5; i++) log.append();
