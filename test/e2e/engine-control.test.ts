@@ -197,6 +197,20 @@ describe("automatic retries", () => {
   });
 });
 
+describe("email without SMTP_URL", () => {
+  it("goes to the outbox and says so in the step's output, never dropped", async () => {
+    const workflowId = await createWorkflow(app, {
+      steps: [{ id: "mail", type: "email", config: { to: "{{input.to}}", subject: "Welcome", text: "Hi" } }],
+    });
+    const run = await waitForRun(app, await startRunId(app, workflowId, { to: "ada@example.com" }));
+    expect(run.status).toBe("COMPLETED");
+    const output = stepsByKey(run).mail?.output as { delivered: boolean; transport: string; id: string };
+    expect(output).toMatchObject({ delivered: false, transport: "outbox" });
+    const stored = await app.app.db.emailOutbox.findUniqueOrThrow({ where: { id: output.id } });
+    expect(stored).toMatchObject({ to: ["ada@example.com"], subject: "Welcome", text: "Hi", stepKey: "mail" });
+  });
+});
+
 describe("custom actions", () => {
   it("run like built-in ones, with validated input and logs", async () => {
     const workflowId = await createWorkflow(app, {
