@@ -88,6 +88,8 @@ export async function createApp(config: Config, { log = console, onQuery, action
       schema,
       context: () => createContext(executions, events as EventBus, tenant, viewer),
       graphiql: config.graphiql,
+      introspection: config.introspection,
+      limits: config.limits,
       logError: (message, error) => log.error(message, error),
     });
     const server = http.createServer(yoga);

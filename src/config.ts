@@ -17,6 +17,15 @@ const envSchema = z.object({
   EMBEDDED_PG_PORT: port.default(54329),
   EMBEDDED_PG_DATA_DIR: z.string().min(1).default(".data/postgres"),
   GRAPHIQL: flag.optional(),
+  GRAPHQL_INTROSPECTION: flag.optional(),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(1000).default(12),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(1_000_000_000).default(1_000_000),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(30),
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(10_000).default(50),
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(1).max(1_000_000).default(5000),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(1024 ** 3).default(1024 * 1024),
+  JSON_INPUT_MAX_BYTES: z.coerce.number().int().min(1).max(1024 ** 3).default(256 * 1024),
+  JSON_INPUT_MAX_DEPTH: z.coerce.number().int().min(1).max(1000).default(32),
   LOG_SQL: flag.default(false),
   RUN_WORKER: flag.default(true),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
@@ -36,6 +45,22 @@ export type Config = Readonly<{
   databasePoolSize: number;
   embeddedPostgres: Readonly<{ port: number; dataDir: string }>;
   graphiql: boolean;
+  /** `__schema`/`__type` queries allowed (default: outside production only). */
+  introspection: boolean;
+  /** Limits on hostile input; see README "Security". */
+  limits: Readonly<{
+    operation: Readonly<{
+      maxDepth: number;
+      maxCost: number;
+      maxAliases: number;
+      maxDirectives: number;
+      maxTokens: number;
+      /** "Did you mean ...?" hints are hidden in production. */
+      blockFieldSuggestions: boolean;
+    }>;
+    json: Readonly<{ maxBytes: number; maxDepth: number }>;
+    maxBodyBytes: number;
+  }>;
   logSql: boolean;
   worker: Readonly<{
     /** Run the engine's worker inside this process (the server's default; `npm run worker` runs it alone). */
@@ -74,6 +99,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databasePoolSize: e.DATABASE_POOL_SIZE,
     embeddedPostgres: Object.freeze({ port: e.EMBEDDED_PG_PORT, dataDir: e.EMBEDDED_PG_DATA_DIR }),
     graphiql: e.GRAPHIQL ?? e.NODE_ENV !== "production",
+    introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== "production",
+    limits: Object.freeze({
+      operation: Object.freeze({
+        maxDepth: e.GRAPHQL_MAX_DEPTH,
+        maxCost: e.GRAPHQL_MAX_COST,
+        maxAliases: e.GRAPHQL_MAX_ALIASES,
+        maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+        maxTokens: e.GRAPHQL_MAX_TOKENS,
+        blockFieldSuggestions: e.NODE_ENV === "production",
+      }),
+      json: Object.freeze({ maxBytes: e.JSON_INPUT_MAX_BYTES, maxDepth: e.JSON_INPUT_MAX_DEPTH }),
+      maxBodyBytes: e.MAX_BODY_BYTES,
+    }),
     logSql: e.LOG_SQL,
     worker: Object.freeze({
       enabled: e.RUN_WORKER,

@@ -5,6 +5,7 @@ import { PothosValidationError } from "@pothos/core";
 import { GraphQLError } from "graphql";
 import { createGraphQLError } from "graphql-yoga";
 import { AppError } from "../errors.ts";
+import { QUERY_TOO_COMPLEX } from "./limits.ts";
 
 export type ErrorLogger = (message: string, error: unknown) => void;
 
@@ -23,6 +24,19 @@ export function createMaskError(log: ErrorLogger) {
     }
     if (original instanceof PothosValidationError) {
       return createGraphQLError(original.message, { path, extensions: { code: "BAD_USER_INPUT" } });
+    }
+    // Yoga's body limit names its code after an old HTTP reason phrase; clients get ours.
+    if (original instanceof GraphQLError && original.extensions["code"] === "REQUEST_ENTITY_TOO_LARGE") {
+      return createGraphQLError("Request body too large.", {
+        extensions: { code: "PAYLOAD_TOO_LARGE", http: { status: 413 } },
+      });
+    }
+    // The token limit fails the parse, and yoga marks parse errors `spec: true` (200 for
+    // application/json clients); a hostile operation gets its 400 whatever it accepts.
+    if (original instanceof GraphQLError && original.extensions["code"] === QUERY_TOO_COMPLEX) {
+      return createGraphQLError(original.message, {
+        extensions: { code: QUERY_TOO_COMPLEX, http: { status: 400, spec: false } },
+      });
     }
     // Errors graphql-js raised itself (parse, validation, variable coercion) are about the
     // request, not the server; coercion errors arrive wrapped in a second GraphQLError.

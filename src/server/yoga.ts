@@ -1,22 +1,43 @@
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import type { GraphQLSchema } from "graphql";
-import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Context } from "../context.ts";
+import { type JsonInputLimits, withSafeJsonInput } from "./json-input.ts";
+import { disableIntrospectionPlugin, type OperationLimits, operationLimitsPlugin } from "./limits.ts";
 import { createMaskError, type ErrorLogger } from "./mask-error.ts";
 
 export const GRAPHQL_PATH = "/graphql";
+
+export type GraphQLServerLimits = Readonly<{
+  operation: OperationLimits;
+  json: JsonInputLimits;
+  /** Larger request bodies are refused with 413 (counted while streaming, never buffered whole). */
+  maxBodyBytes: number;
+}>;
 
 export function createGraphQLServer(options: {
   schema: GraphQLSchema;
   context: () => Context;
   graphiql: boolean;
+  introspection: boolean;
+  limits: GraphQLServerLimits;
   logError: ErrorLogger;
 }): YogaServerInstance<Record<string, never>, Context> {
+  const plugins: Plugin[] = [
+    // Form-encoded, multipart and text/plain POSTs (and GETs) need a header a cross-site form
+    // cannot set; JSON POSTs are preflighted by browsers, so they pass as they are.
+    useCSRFPrevention({ requestHeaders: ["x-graphql-yoga-csrf"] }),
+    operationLimitsPlugin(options.limits.operation),
+  ];
+  if (!options.introspection) plugins.push(disableIntrospectionPlugin());
   return createYoga<Record<string, never>, Context>({
-    schema: options.schema,
+    schema: withSafeJsonInput(options.schema, options.limits.json),
     graphqlEndpoint: GRAPHQL_PATH,
     context: options.context,
     graphiql: options.graphiql ? { title: "Stepstream" } : false,
     maskedErrors: { maskError: createMaskError(options.logError) },
+    maxRequestBodySize: options.limits.maxBodyBytes,
+    plugins,
     // Yoga's own request logging is noisy; errors are logged through logError.
     logging: false,
   });

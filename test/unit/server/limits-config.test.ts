@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../../src/config.ts";
+
+describe("limit settings", () => {
+  it("have documented defaults", () => {
+    const config = loadConfig({});
+    expect(config.introspection).toBe(true);
+    expect(config.limits).toEqual({
+      operation: {
+        maxDepth: 12,
+        maxCost: 1_000_000,
+        maxAliases: 30,
+        maxDirectives: 50,
+        maxTokens: 5000,
+        blockFieldSuggestions: false,
+      },
+      json: { maxBytes: 256 * 1024, maxDepth: 32 },
+      maxBodyBytes: 1024 * 1024,
+    });
+  });
+
+  it("turn introspection off and hide suggestions in production, unless told otherwise", () => {
+    const production = loadConfig({ NODE_ENV: "production" });
+    expect(production.introspection).toBe(false);
+    expect(production.limits.operation.blockFieldSuggestions).toBe(true);
+    expect(loadConfig({ NODE_ENV: "production", GRAPHQL_INTROSPECTION: "true" }).introspection).toBe(true);
+  });
+
+  it("are read from the environment", () => {
+    const config = loadConfig({ GRAPHQL_MAX_DEPTH: "5", MAX_BODY_BYTES: "4096", JSON_INPUT_MAX_DEPTH: "8" });
+    expect(config.limits.operation.maxDepth).toBe(5);
+    expect(config.limits.maxBodyBytes).toBe(4096);
+    expect(config.limits.json.maxDepth).toBe(8);
+    expect(() => loadConfig({ GRAPHQL_MAX_DEPTH: "0" })).toThrow(/GRAPHQL_MAX_DEPTH/);
+  });
+});
