@@ -2,6 +2,7 @@
 // total: a rule that cannot apply to the value it finds fails instead of throwing.
 
 import type { ConditionRule, Conditions, Operator } from "./definition.ts";
+import { regexMatches } from "./regex.ts";
 
 export type RuleResult = { field: string; operator: Operator; passed: boolean; actual: unknown };
 export type ConditionsResult = { passed: boolean; results: RuleResult[] };
@@ -136,9 +137,5 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 // fails the rule rather than the run.
 function matchesRegex(actual: unknown, pattern: unknown): boolean {
   if (typeof actual !== "string" || typeof pattern !== "string") return false;
-  try {
-    return new RegExp(pattern).test(actual);
-  } catch {
-    return false;
-  }
+  return regexMatches(pattern, actual);
 }

@@ -4,6 +4,7 @@
 
 import { z } from "zod";
 import type { FieldIssue } from "../errors.ts";
+import { compileRegex } from "./regex.ts";
 
 export const OPERATORS = [
   "equals",
@@ -96,14 +97,10 @@ function valueProblem(operator: Operator, value: unknown): string | undefined {
 
 function regexProblem(value: unknown): string | undefined {
   if (typeof value !== "string") return "matches_regex requires a string value";
-  // A length cap is a cheap guard against pathological patterns; it does not rule out ReDoS.
   if (value.length > MAX_REGEX_LENGTH) return `regex must be at most ${MAX_REGEX_LENGTH} characters`;
-  try {
-    new RegExp(value);
-    return undefined;
-  } catch (error) {
-    return `invalid regex: ${error instanceof Error ? error.message : String(error)}`;
-  }
+  // Patterns run on RE2 (linear time, no catastrophic backtracking): see regex.ts.
+  const compiled = compileRegex(value);
+  return compiled.ok ? undefined : `invalid regex (RE2 syntax, no lookaround or backreferences): ${compiled.message}`;
 }
 
 export const conditionsSchema = z.strictObject({
