@@ -93,6 +93,8 @@ export async function runStep(deps: StepDeps, run: StepRun): Promise<StepOutcome
           input: toJson(input),
           startedAt: new Date(deps.services.now()),
           wakeAt: null,
+          // A step with a `when` that is running took its "then" branch.
+          ...(definition.when ? { branchTaken: "then" } : {}),
         });
         if (ok) events.push(await appendEvent(tx, run.execution, { type: "STEP_STARTED", stepId: step.id, batchId: step.batchId, data: { attempt: attempt + 1 } }));
         return ok;
@@ -195,22 +197,28 @@ export async function runStep(deps: StepDeps, run: StepRun): Promise<StepOutcome
   }
 }
 
-function skipReason(run: StepRun): string | null {
+type Skip = { reason: string; branchTaken: "else" | null };
+
+function skipReason(run: StepRun): Skip | null {
   const deps = run.dependencies;
-  if (deps.length > 0 && deps.every((d) => d.status === "SKIPPED")) return "all dependencies were skipped";
-  if (run.definition.when) {
-    const { passed } = evaluateConditions(run.definition.when, { input: run.scope.input, steps: run.scope.steps });
-    if (!passed) return "when: false";
+  if (deps.length > 0 && deps.every((d) => d.status === "SKIPPED")) {
+    return { reason: "all dependencies were skipped", branchTaken: null };
   }
+  if (run.definition.when && !whenPasses(run)) return { reason: "when: false", branchTaken: "else" };
   return null;
 }
 
-async function skipStep(deps: StepDeps, run: StepRun, reason: string): Promise<StepOutcome> {
+function whenPasses(run: StepRun): boolean {
+  const data = { input: run.scope.input, steps: run.scope.steps };
+  return evaluateConditions(run.definition.when, data).passed;
+}
+
+async function skipStep(deps: StepDeps, run: StepRun, { reason, branchTaken }: Skip): Promise<StepOutcome> {
   return write(deps, run, async (tx, events) => {
     const now = new Date(deps.services.now());
     const ok = await transitionStep(tx, { id: run.step.id, attempt: 0, from: ["PENDING"] }, {
       status: "SKIPPED",
-      branchTaken: reason,
+      branchTaken,
       startedAt: now,
       completedAt: now,
       durationMs: 0,

@@ -138,7 +138,6 @@ export function simulate(s: SimulateInput): Simulation {
       const run = planStepRun(step.def, batchStart + rng.int(0, 3), mode, {
         ...ctx,
         profile: s.profile,
-        policy: def.retry,
       });
       runs.push([i, run]);
       batchEnd = Math.max(batchEnd, run.attempts.at(-1)?.end ?? batchEnd);

@@ -21,11 +21,12 @@ export function planStepRun(
   step: StepDefinition,
   start: number,
   mode: RunMode,
-  ctx: StepContext & { profile: WorkflowProfile; policy: RetryPolicy | undefined },
+  ctx: StepContext & { profile: WorkflowProfile },
 ): StepRun {
   const { rng } = ctx;
   // Retrying a deliberate failure is pointless, so a fail step gets one attempt whatever the policy.
-  const policy = step.type === "fail" ? NO_RETRY : (step.retry ?? ctx.policy ?? NO_RETRY);
+  // A workflow's own `retry` is the engine's policy for retrying whole runs, not steps.
+  const policy = step.type === "fail" ? NO_RETRY : (step.retry ?? NO_RETRY);
   // Only calls to other systems fail on their own; a delay or a log step does what it is told.
   const flaky = step.type === "http" || step.type === "email";
   const fails =

@@ -96,8 +96,11 @@ describe("a run", () => {
     const run = await waitForRun(app, await startRunId(app, workflowId, { total: 5 }));
     expect(run.status).toBe("COMPLETED");
     const steps = stepsByKey(run);
-    expect(steps.vip).toMatchObject({ status: "SKIPPED", branchTaken: "when: false" });
-    expect(steps.thank).toMatchObject({ status: "SKIPPED", branchTaken: "all dependencies were skipped" });
+    expect(steps.vip).toMatchObject({ status: "SKIPPED", branchTaken: "else" });
+    expect(steps.thank).toMatchObject({ status: "SKIPPED", branchTaken: null });
+    const big = await waitForRun(app, await startRunId(app, workflowId, { total: 5000 }));
+    expect(stepsByKey(big).vip).toMatchObject({ status: "COMPLETED", branchTaken: "then" });
+    expect(stepsByKey(big).thank?.status).toBe("COMPLETED");
   });
 
   it("fails a step whose template names a missing variable, never rendering it empty", async () => {
