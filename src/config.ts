@@ -51,11 +51,15 @@ export type Config = Readonly<{
   limits: Readonly<{
     operation: Readonly<{
       maxDepth: number;
+      /**
+       * graphql-armor's worst-case estimate: 1 per scalar, 2 per object, children weighted 1.5, and
+       * a literal `first`/`last` multiplies its subtree (100 steps in each of 100 batches is ~670,000).
+       */
       maxCost: number;
       maxAliases: number;
       maxDirectives: number;
       maxTokens: number;
-      /** "Did you mean ...?" hints are hidden in production. */
+      /** "Did you mean ...?" hints, which would map the schema for a stranger, hidden in production. */
       blockFieldSuggestions: boolean;
     }>;
     json: Readonly<{ maxBytes: number; maxDepth: number }>;

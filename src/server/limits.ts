@@ -4,20 +4,10 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import type { Config } from "../config.ts";
 
-export type OperationLimits = Readonly<{
-  maxDepth: number;
-  /**
-   * Armor's worst-case estimate: 1 per scalar, 2 per object, children weighted 1.5, and a literal
-   * `first`/`last` multiplies its subtree (100 steps in each of 100 batches is about 670,000).
-   */
-  maxCost: number;
-  maxAliases: number;
-  maxDirectives: number;
-  maxTokens: number;
-  /** Hide "Did you mean ...?" in validation errors, which would map the schema for a stranger. */
-  blockFieldSuggestions: boolean;
-}>;
+/** Set in config.ts (README "Security"); cost is armor's worst-case estimate (see there). */
+export type OperationLimits = Config["limits"]["operation"];
 
 export const QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX";
 

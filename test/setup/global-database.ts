@@ -2,7 +2,6 @@
 // directory) and a template database with every migration applied. Test files copy the template
 // (CREATE DATABASE ... TEMPLATE), which takes milliseconds, instead of migrating again.
 import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -10,22 +9,13 @@ import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../../src/db/embedded.ts";
 import { migrateDatabase } from "../../src/db/migrate.ts";
 import { databaseUrl } from "../support/database-url.ts";
+import { freePort } from "../support/process.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     adminDatabaseUrl: string;
     templateDatabase: string;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.once("error", reject);
-  });
 }
 
 export default async function setup(project: TestProject) {

@@ -30,7 +30,7 @@ const allowed: Record<string, string[]> = {
   engine: ["engine", "errors.ts", "db"],
   db: ["db", "config.ts", "errors.ts"],
   services: ["services", "engine", "db", "errors.ts"],
-  server: ["server", "errors.ts", "context.ts"],
+  server: ["server", "errors.ts", "context.ts", "config.ts"],
   schema: ["schema", "services", "engine", "realtime", "errors.ts", "context.ts", "generated"],
   realtime: ["realtime", "engine"],
   seed: ["seed", "engine", "db", "config.ts"],
