@@ -94,7 +94,12 @@ export async function createApp(config: Config, { log = console, onQuery, action
     });
     const server = http.createServer(yoga);
     // graphql-ws on the same port and path as HTTP; SSE comes with yoga.
-    const ws = attachGraphQLWs(server, yoga, { path: GRAPHQL_PATH });
+    const ws = attachGraphQLWs(server, yoga, {
+      path: GRAPHQL_PATH,
+      maxPayloadBytes: config.limits.websocket.maxMessageBytes,
+      maxSubscriptionsPerSocket: config.limits.websocket.maxOperations,
+      connectionInitTimeoutMs: config.limits.websocket.initTimeoutMs,
+    });
     return {
       db,
       events: bus,

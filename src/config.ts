@@ -24,6 +24,9 @@ const envSchema = z.object({
   GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(10_000).default(50),
   GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(1).max(1_000_000).default(5000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(1024 ** 3).default(1024 * 1024),
+  WS_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 ** 2).default(256 * 1024),
+  WS_MAX_OPERATIONS: z.coerce.number().int().min(1).max(10_000).default(100),
+  WS_INIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(3_000),
   JSON_INPUT_MAX_BYTES: z.coerce.number().int().min(1).max(1024 ** 3).default(256 * 1024),
   JSON_INPUT_MAX_DEPTH: z.coerce.number().int().min(1).max(1000).default(32),
   LOG_SQL: flag.default(false),
@@ -64,6 +67,7 @@ export type Config = Readonly<{
     }>;
     json: Readonly<{ maxBytes: number; maxDepth: number }>;
     maxBodyBytes: number;
+    websocket: Readonly<{ maxMessageBytes: number; maxOperations: number; initTimeoutMs: number }>;
   }>;
   logSql: boolean;
   worker: Readonly<{
@@ -115,6 +119,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       }),
       json: Object.freeze({ maxBytes: e.JSON_INPUT_MAX_BYTES, maxDepth: e.JSON_INPUT_MAX_DEPTH }),
       maxBodyBytes: e.MAX_BODY_BYTES,
+      websocket: Object.freeze({
+        maxMessageBytes: e.WS_MAX_MESSAGE_BYTES,
+        maxOperations: e.WS_MAX_OPERATIONS,
+        initTimeoutMs: e.WS_INIT_TIMEOUT_MS,
+      }),
     }),
     logSql: e.LOG_SQL,
     worker: Object.freeze({

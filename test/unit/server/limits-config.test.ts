@@ -16,6 +16,7 @@ describe("limit settings", () => {
       },
       json: { maxBytes: 256 * 1024, maxDepth: 32 },
       maxBodyBytes: 1024 * 1024,
+      websocket: { maxMessageBytes: 256 * 1024, maxOperations: 100, initTimeoutMs: 3000 },
     });
   });
 
@@ -31,6 +32,7 @@ describe("limit settings", () => {
     expect(config.limits.operation.maxDepth).toBe(5);
     expect(config.limits.maxBodyBytes).toBe(4096);
     expect(config.limits.json.maxDepth).toBe(8);
+    expect(loadConfig({ WS_MAX_OPERATIONS: "7" }).limits.websocket.maxOperations).toBe(7);
     expect(() => loadConfig({ GRAPHQL_MAX_DEPTH: "0" })).toThrow(/GRAPHQL_MAX_DEPTH/);
   });
 });
