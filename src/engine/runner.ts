@@ -84,6 +84,20 @@ async function advance(deps: RunnerDeps, executionId: string, abort: AbortContro
       execution = (await loadExecution(deps.db, executionId)) as LoadedExecution;
       if (execution.status !== "RUNNING") return "finished";
       if (abort.signal.aborted) return await stopAborted(deps, execution, abort.signal.reason, definition);
+      // Checked from the persisted state, so a run whose worker died right after a critical step
+      // failed is failed on recovery too, not carried on into the next batch.
+      const failed = execution.steps.find((s) => s.status === "FAILED" && s.critical);
+      if (failed) {
+        await finishExecution(
+          deps,
+          execution,
+          "FAILED",
+          { code: "STEP_FAILED", message: `step "${failed.key}" failed: ${failed.error ?? "unknown error"}`, stepId: failed.id },
+          undefined,
+          definition.retry,
+        );
+        return "finished";
+      }
       const batch = execution.batches.find((b) => !TERMINAL.has(b.status));
       if (!batch) {
         await finishExecution(deps, execution, "COMPLETED");
@@ -100,20 +114,8 @@ async function advance(deps: RunnerDeps, executionId: string, abort: AbortContro
       }
       const outcome = await runBatch(stepDeps, execution, definition, batch.id, abort.signal);
       if (outcome === "sleeping") return "sleeping";
-      if (abort.signal.aborted) continue;
-      if (outcome === "critical-failure") {
-        execution = (await loadExecution(deps.db, executionId)) as LoadedExecution;
-        const failed = execution.steps.find((s) => s.batchId === batch.id && s.status === "FAILED" && s.critical);
-        await finishExecution(
-          deps,
-          execution,
-          "FAILED",
-          { code: "STEP_FAILED", message: `step "${failed?.key}" failed: ${failed?.error ?? "unknown error"}`, stepId: failed?.id },
-          undefined,
-          definition.retry,
-        );
-        return "finished";
-      }
+      // A critical failure is handled at the top of the loop (its siblings were aborted).
+      if (abort.signal.aborted || outcome === "critical-failure") continue;
       await completeBatch(deps, execution, batch.id);
     }
   } finally {
@@ -191,10 +193,7 @@ async function runBatch(
       return [step, outcome];
     }),
   );
-  if (batchAbort.signal.aborted) {
-    await cancelSteps(deps, execution, (s) => s.batchId === batchId, "a critical step of the batch failed");
-    return "critical-failure";
-  }
+  if (batchAbort.signal.aborted) return "critical-failure";
   if (outcomes.some(([, o]) => o === "sleeping")) return "sleeping";
   return "done";
 }
@@ -252,8 +251,12 @@ async function finishExecution(
   output?: Prisma.InputJsonValue,
   retryPolicy?: RetryPolicy,
 ): Promise<void> {
-  if (status !== "COMPLETED") await cancelSteps(deps, execution, () => true, error?.message ?? status);
   await write(deps, async (tx, events) => {
+    // Open steps are cancelled in the same transaction as the final event: a crash in between
+    // must not leave cancelled steps under a RUNNING execution (recovery would complete it).
+    if (status !== "COMPLETED") {
+      events.push(...(await cancelOpenSteps(tx, execution, () => true, error?.message ?? status, new Date(deps.services.now()))));
+    }
     const steps = await tx.step.findMany({ where: { executionId: execution.id }, select: { key: true, output: true, status: true } });
     const completedAt = new Date(deps.services.now());
     const startedAt = execution.startedAt ?? completedAt;
@@ -273,17 +276,6 @@ async function finishExecution(
       }),
     );
     if (retryAt) await deps.scheduleRetry(tx, execution.id, retryAt);
-  });
-}
-
-async function cancelSteps(
-  deps: Pick<StepDeps, "db" | "publish" | "services">,
-  execution: { id: string; tenantId: string },
-  which: (step: Step) => boolean,
-  reason: string,
-): Promise<void> {
-  await write(deps, async (tx, events) => {
-    events.push(...(await cancelOpenSteps(tx, execution, which, reason, new Date(deps.services.now()))));
   });
 }
 
