@@ -148,14 +148,15 @@ export function replayThenLive<Row>(options: ReplayOptions<Row>): Stream<Row> {
     }
   };
 
-  async function nextLive(): Promise<IteratorResult<EngineEvent, undefined>> {
+  /** The next live event, or "resubscribed" when the subscription overflowed and was replaced. */
+  async function nextLive(): Promise<IteratorResult<EngineEvent, undefined> | "resubscribed"> {
     try {
       return await live.next();
     } catch (error) {
       if (!(error instanceof SubscriptionOverflowError) || done) throw error;
       live = options.subscribe();
       mustRead = true;
-      return nextLive();
+      return "resubscribed";
     }
   }
 
@@ -172,6 +173,9 @@ export function replayThenLive<Row>(options: ReplayOptions<Row>): Stream<Row> {
         continue;
       }
       const event = await nextLive();
+      // What overflowed is in the database: read it now, not when the next live event comes
+      // (none may: the run's final event can be among the dropped ones).
+      if (event === "resubscribed") continue;
       if (event.done || done) {
         done = true;
         return;

@@ -151,6 +151,20 @@ describe("replayThenLive", () => {
     expect(bus.listenerCount()).toBe(0);
   });
 
+  it("reads what overflowed at once, even when no event follows (the final one was dropped)", async () => {
+    const { log, replay, bus } = setup({ maxBufferPerSubscriber: 2 });
+    log.append();
+    const stream = replay();
+    expect((await stream.next()).value?.sequence).toBe(1);
+    const burst: EngineEvent[] = [];
+    for (let i = 0; i < 4; i++) burst.push(log.append("STEP_STARTED", { publish: false }));
+    burst.push(log.append("EXECUTION_COMPLETED", { publish: false }));
+    bus.publish(burst);
+    // Nothing is published after the burst: the stream must not wait for a live event.
+    expect(await collect(stream)).toEqual([2, 3, 4, 5, 6]);
+    expect(bus.listenerCount()).toBe(0);
+  });
+
   it("passes a failing read on and releases the listener", async () => {
     const transport = countingTransport();
     const bus = createEventBus({ transport });
