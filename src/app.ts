@@ -2,11 +2,14 @@
 // them in reverse.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Config } from "./config.ts";
-import { createContext } from "./context.ts";
+import { Redis } from "ioredis";
+import { createAuthenticator } from "./auth/authenticate.ts";
+import type { Principal } from "./auth/principal.ts";
+import { type Config, ConfigError } from "./config.ts";
+import { type ContextServices, createContext } from "./context.ts";
 import { createDb, type Db } from "./db/client.ts";
 import { openDatabase } from "./db/database.ts";
-import { ensureDevTenant } from "./db/tenants.ts";
+import { createTenantScopes } from "./db/tenant-scope.ts";
 import { builtInActions, createActionRegistry } from "./engine/actions/registry.ts";
 import type { ActionHandler } from "./engine/actions/types.ts";
 import { createCancellationRegistry, type RunnerDeps } from "./engine/runner.ts";
@@ -15,6 +18,7 @@ import { startWorker, type Worker } from "./jobs/worker.ts";
 import { createEventBus, type EventBus } from "./realtime/event-bus.ts";
 import { attachGraphQLWs } from "./realtime/websocket.ts";
 import { schema } from "./schema/index.ts";
+import { createMutationLimiter, rateLimitPlugin } from "./server/rate-limit.ts";
 import { createGraphQLServer, GRAPHQL_PATH } from "./server/yoga.ts";
 import { createEmailSender } from "./services/email.ts";
 import type { ExecutionServices } from "./services/executions.ts";
@@ -55,14 +59,15 @@ export async function createApp(config: Config, { log = console, onQuery, action
   });
   let worker: Worker | null = null;
   let events: EventBus | null = null;
+  let redis: Redis | null = null;
   try {
-    const tenant = await ensureDevTenant(db);
-    const viewer = { kind: "dev", name: "dev" } as const;
+    const auth = await createAuthenticator(db, { ...config.auth, env: config.env });
+    const scoped = createTenantScopes(db);
     events = createEventBus({ redisUrl: config.redisUrl, onError: (message, error) => log.error(message, error) });
     const bus = events;
     const publish: ExecutionServices["publish"] = (committed) => bus.publish(committed);
     const cancellations = createCancellationRegistry();
-    const executions: ExecutionServices = { db, enqueue: enqueueRun, publish, cancellations };
+    const executions: Omit<ExecutionServices, "db"> = { enqueue: enqueueRun, publish, cancellations };
     const runnerDeps: RunnerDeps = {
       db,
       actions: createActionRegistry([...builtInActions, ...actions]),
@@ -84,9 +89,23 @@ export async function createApp(config: Config, { log = console, onQuery, action
         onError: (message, error) => log.error(message, error),
       });
     }
-    const yoga = createGraphQLServer({
+    const services: ContextServices = { scoped, executions, events: bus };
+    // Over WebSocket the principal comes from connection_init (checked once per socket).
+    type ServerContext = { req?: http.IncomingMessage; connectionAuth?: Principal };
+    if (config.redisUrl && config.rateLimit.mutations > 0) {
+      redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+      // ioredis reconnects by itself; without a listener an 'error' event would only be printed.
+      redis.on("error", (error) => log.error("Rate-limit Redis connection failed", error));
+    }
+    const limiter = createMutationLimiter(config.rateLimit, redis);
+    const yoga = createGraphQLServer<ServerContext>({
       schema,
-      context: () => createContext(executions, events as EventBus, tenant, viewer),
+      context: async (initial) => {
+        const principal =
+          initial.connectionAuth ?? (await auth.authenticate(initial.request.headers.get("authorization") ?? undefined));
+        return createContext(services, principal, initial.req?.socket.remoteAddress ?? null);
+      },
+      plugins: limiter ? [rateLimitPlugin(limiter)] : [],
       graphiql: config.graphiql,
       introspection: config.introspection,
       limits: config.limits,
@@ -99,12 +118,16 @@ export async function createApp(config: Config, { log = console, onQuery, action
       maxPayloadBytes: config.limits.websocket.maxMessageBytes,
       maxSubscriptionsPerSocket: config.limits.websocket.maxOperations,
       connectionInitTimeoutMs: config.limits.websocket.initTimeoutMs,
+      authenticate: (params) => auth.authenticate(params?.["authorization"] ?? params?.["Authorization"]),
     });
     return {
       db,
       events: bus,
       start: (port = config.port, host = config.host) =>
         new Promise((resolve, reject) => {
+          // Refused here, not in createApp: a worker-only process serves nobody and needs no auth.
+          if (auth.refusal) throw new ConfigError([auth.refusal]);
+          if (auth.warning) log.warn(`\n${"!".repeat(78)}\n${auth.warning}\n${"!".repeat(78)}`);
           server.once("error", reject);
           server.listen(port, host, () => {
             const address = server.address() as AddressInfo;
@@ -119,6 +142,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
         server.closeIdleConnections();
         await worker?.stop();
         await bus.close();
+        redis?.disconnect();
         const cut = setTimeout(() => server.closeAllConnections(), 2_000);
         await closed;
         clearTimeout(cut);
@@ -129,6 +153,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
   } catch (err) {
     await worker?.stop();
     await events?.close();
+    redis?.disconnect();
     await db.$disconnect();
     await database.stop();
     throw err;

@@ -37,7 +37,29 @@ const envSchema = z.object({
   SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional(),
   EMAIL_FROM: z.string().min(3).default("Stepstream <noreply@stepstream.local>"),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+  AUTH_DEV_MODE: flag.optional(),
+  JWT_SECRET: z.string().min(32, "must be at least 32 characters (HS256 needs 256 bits)").optional(),
+  JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  JWT_JWKS_FILE: z.string().min(1).optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  JWT_TENANT_CLAIM: z.string().min(1).default("tenant"),
+  JWT_ROLE_CLAIM: z.string().min(1).default("role"),
+  API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
+  RATE_LIMIT_MUTATIONS: z.coerce.number().int().min(0).max(1_000_000).default(120),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(60_000),
 });
+
+export type JwtConfig = Readonly<{
+  /** HS256 shared secret, or RS256 keys from a JWKS URL or file: exactly one is set. */
+  secret: string | undefined;
+  jwksUrl: string | undefined;
+  jwksFile: string | undefined;
+  issuer: string;
+  audience: string;
+  tenantClaim: string;
+  roleClaim: string;
+}>;
 
 export type Config = Readonly<{
   env: "development" | "test" | "production";
@@ -81,6 +103,18 @@ export type Config = Readonly<{
   email: Readonly<{ smtpUrl: string | undefined; from: string }>;
   /** Set: events cross processes through Redis pub/sub; unset: in-process only. */
   redisUrl: string | undefined;
+  auth: Readonly<{
+    /**
+     * Requests without credentials run as the dev tenant's admin. Unset: only outside production
+     * and only while no JWT is configured and no API key exists (decided at start).
+     */
+    devMode: boolean | undefined;
+    jwt: JwtConfig | null;
+    /** How long a verified API key is trusted before it is looked up again (revocation delay). */
+    apiKeyCacheMs: number;
+  }>;
+  /** Mutations per API key / token subject (or per IP without credentials) per window; 0 = off. */
+  rateLimit: Readonly<{ mutations: number; windowMs: number }>;
 }>;
 
 export class ConfigError extends Error {
@@ -99,6 +133,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   }
   const e = parsed.data;
+  const jwtKeys = [e.JWT_SECRET, e.JWT_JWKS_URL, e.JWT_JWKS_FILE].filter((v) => v !== undefined).length;
+  const problems: string[] = [];
+  if (jwtKeys > 1) problems.push("JWT_SECRET, JWT_JWKS_URL, JWT_JWKS_FILE: set only one");
+  if (jwtKeys === 1 && !e.JWT_ISSUER) problems.push("JWT_ISSUER: required when JWTs are accepted");
+  if (jwtKeys === 1 && !e.JWT_AUDIENCE) problems.push("JWT_AUDIENCE: required when JWTs are accepted");
+  if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     env: e.NODE_ENV,
     host: e.HOST,
@@ -134,5 +174,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }),
     email: Object.freeze({ smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM }),
     redisUrl: e.REDIS_URL,
+    auth: Object.freeze({
+      devMode: e.AUTH_DEV_MODE,
+      jwt:
+        jwtKeys === 1
+          ? Object.freeze({
+              secret: e.JWT_SECRET,
+              jwksUrl: e.JWT_JWKS_URL,
+              jwksFile: e.JWT_JWKS_FILE,
+              issuer: e.JWT_ISSUER as string,
+              audience: e.JWT_AUDIENCE as string,
+              tenantClaim: e.JWT_TENANT_CLAIM,
+              roleClaim: e.JWT_ROLE_CLAIM,
+            })
+          : null,
+      apiKeyCacheMs: e.API_KEY_CACHE_MS,
+    }),
+    rateLimit: Object.freeze({ mutations: e.RATE_LIMIT_MUTATIONS, windowMs: e.RATE_LIMIT_WINDOW_MS }),
   });
 }

@@ -1,18 +1,20 @@
-// The request context, built the same way for HTTP and WebSocket requests. Until authentication
-// exists every request runs as the default dev tenant; the security work only has to change how
-// `viewer` and `tenant` are identified, not what resolvers read.
-import type { Db } from "./db/client.ts";
+// The request context, built the same way for HTTP and WebSocket requests from the principal the
+// credentials identified (auth/authenticate.ts). `db` is scoped to the principal's tenant: every
+// model query a resolver or service runs through it is filtered to that tenant (db/tenant-scope.ts).
+import type { Principal, Tenant } from "./auth/principal.ts";
+import type { TenantDb } from "./db/tenant-scope.ts";
 import type { EventBus } from "./realtime/event-bus.ts";
 import type { Actor, ExecutionServices } from "./services/executions.ts";
 import { createLoaders, type Loaders } from "./services/loaders.ts";
 
-export type Tenant = Readonly<{ id: string; slug: string }>;
-export type Viewer = Readonly<{ kind: "dev"; name: string }>;
+export type { Principal, Tenant };
 
 export type Context = Readonly<{
-  db: Db;
+  db: TenantDb;
   tenant: Tenant;
-  viewer: Viewer;
+  viewer: Principal;
+  /** The peer's address; what rate limits count against when there are no credentials. */
+  clientAddress: string | null;
   loaders: Loaders;
   /** Who is acting, for writes (cancelledBy, ...). */
   actor: Actor;
@@ -21,15 +23,22 @@ export type Context = Readonly<{
   events: EventBus;
 }>;
 
-export function createContext(executions: ExecutionServices, events: EventBus, tenant: Tenant, viewer: Viewer): Context {
-  const db = executions.db;
+export type ContextServices = Readonly<{
+  scoped: (tenantId: string) => TenantDb;
+  executions: Omit<ExecutionServices, "db">;
+  events: EventBus;
+}>;
+
+export function createContext(services: ContextServices, viewer: Principal, clientAddress: string | null): Context {
+  const db = services.scoped(viewer.tenant.id);
   return {
     db,
-    tenant,
+    tenant: viewer.tenant,
     viewer,
+    clientAddress,
     loaders: createLoaders(db),
-    actor: { tenantId: tenant.id, name: viewer.name },
-    executions,
-    events,
+    actor: { name: viewer.name },
+    executions: { ...services.executions, db },
+    events: services.events,
   };
 }

@@ -3,7 +3,13 @@
 // masked by yoga as "Unexpected error." and logged with its cause. No graphql import here: the
 // engine and services throw these too.
 
-export type ErrorCode = "NOT_FOUND" | "VALIDATION_FAILED" | "INVALID_STATE" | "FORBIDDEN" | "BAD_USER_INPUT";
+export type ErrorCode =
+  | "NOT_FOUND"
+  | "VALIDATION_FAILED"
+  | "INVALID_STATE"
+  | "FORBIDDEN"
+  | "BAD_USER_INPUT"
+  | "UNAUTHENTICATED";
 
 export abstract class AppError extends Error {
   abstract readonly code: ErrorCode;
@@ -56,5 +62,14 @@ export class BadUserInputError extends AppError {
   constructor(message: string) {
     super(message);
     this.name = "BadUserInputError";
+  }
+}
+
+/** No credentials, or credentials that are invalid, revoked or expired. */
+export class UnauthenticatedError extends AppError {
+  readonly code = "UNAUTHENTICATED";
+  constructor(message = "Invalid credentials") {
+    super(message);
+    this.name = "UnauthenticatedError";
   }
 }

@@ -2,7 +2,7 @@ import type { Db } from "./client.ts";
 
 export const DEV_TENANT_SLUG = "dev";
 
-/** The tenant every request runs as until authentication exists; created on first start. */
+/** The tenant of dev mode (requests without credentials, see auth/authenticate.ts) and of the seed. */
 export async function ensureDevTenant(db: Db): Promise<{ id: string; slug: string }> {
   return db.tenant.upsert({
     where: { slug: DEV_TENANT_SLUG },

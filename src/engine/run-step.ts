@@ -7,7 +7,7 @@ import type { StepDefinition } from "./definition.ts";
 import { invokeAction } from "./actions/invoke.ts";
 import type { ActionRegistry } from "./actions/registry.ts";
 import type { ActionError, ActionServices, EmailMessage, LogLevel } from "./actions/types.ts";
-import { appendEvent, type Db, type EngineEvent, inTransaction, transitionStep, type Tx } from "./store.ts";
+import { appendEvent, type Db, type EngineEvent, type ExecutionRef, inTransaction, transitionStep, type Tx } from "./store.ts";
 import { resolveTemplates, type TemplateScope } from "./templates.ts";
 
 export type StepDeps = {
@@ -20,7 +20,7 @@ export type StepDeps = {
     origin: { tenantId: string; executionId: string; stepKey: string },
   ) => ReturnType<ActionServices["sendEmail"]>;
   publish: (events: EngineEvent[]) => void;
-  schedule: (tx: Tx, executionId: string, runAt: Date) => Promise<void>;
+  schedule: (tx: Tx, execution: ExecutionRef, runAt: Date) => Promise<void>;
 };
 
 export type StepRun = {
@@ -52,7 +52,7 @@ export async function runStep(deps: StepDeps, run: StepRun): Promise<StepOutcome
     if (skip) return skipStep(deps, run, skip);
   }
   if (step.wakeAt && step.wakeAt.getTime() > deps.services.now()) {
-    await write(deps, run, async (tx) => deps.schedule(tx, run.execution.id, step.wakeAt as Date));
+    await write(deps, run, async (tx) => deps.schedule(tx, run.execution, step.wakeAt as Date));
     return "sleeping";
   }
 
@@ -137,7 +137,7 @@ export async function runStep(deps: StepDeps, run: StepRun): Promise<StepOutcome
         const ok = await transitionStep(tx, { id: step.id, attempt, from: ["RUNNING"] }, { wakeAt, output: toJson(result.output) });
         if (!ok) return "aborted" as const;
         await writeLogs(tx, run, logs);
-        await deps.schedule(tx, run.execution.id, wakeAt);
+        await deps.schedule(tx, run.execution, wakeAt);
         return "sleeping" as const;
       });
     }
@@ -187,7 +187,7 @@ export async function runStep(deps: StepDeps, run: StepRun): Promise<StepOutcome
           data: { attempt: failedAttempt, error: err, retryAt: wakeAt.toISOString() },
         }),
       );
-      if (longWait) await d.schedule(tx, r.execution.id, wakeAt);
+      if (longWait) await d.schedule(tx, r.execution, wakeAt);
       return true;
     });
     if (!ok) return "aborted";

@@ -12,6 +12,7 @@ import {
   claimLease,
   definitionOf,
   type EngineEvent,
+  type ExecutionRef,
   inTransaction,
   type LoadedExecution,
   loadExecution,
@@ -21,7 +22,7 @@ import {
 
 export type RunnerDeps = StepDeps & {
   /** Queues the automatic retry of a failed or timed-out execution for `runAt`. */
-  scheduleRetry: (tx: Tx, executionId: string, runAt: Date) => Promise<void>;
+  scheduleRetry: (tx: Tx, execution: ExecutionRef, runAt: Date) => Promise<void>;
   /** How long a lease lasts without renewal; a dead worker's runs resume after at most this. */
   leaseMs: number;
   /** Aborts in-flight actions of an execution cancelled from this process at once. */
@@ -77,7 +78,7 @@ async function advance(deps: RunnerDeps, executionId: string, abort: AbortContro
   const timer = deadline ? setTimeout(() => abort.abort("timeout"), Math.max(0, deadline - deps.services.now())) : null;
   // A sleeping run must wake by its deadline to time out on time, not when its delay ends.
   const stepDeps: RunnerDeps = deadline
-    ? { ...deps, schedule: (tx, id, at) => deps.schedule(tx, id, new Date(Math.min(at.getTime(), deadline))) }
+    ? { ...deps, schedule: (tx, ref, at) => deps.schedule(tx, ref, new Date(Math.min(at.getTime(), deadline))) }
     : deps;
   try {
     for (;;) {
@@ -275,7 +276,7 @@ async function finishExecution(
         nextRetryAt: retryAt,
       }),
     );
-    if (retryAt) await deps.scheduleRetry(tx, execution.id, retryAt);
+    if (retryAt) await deps.scheduleRetry(tx, execution, retryAt);
   });
 }
 

@@ -21,7 +21,7 @@ export type EngineEvent = {
   data: Prisma.JsonValue;
 };
 
-type ExecutionRef = { id: string; tenantId: string };
+export type ExecutionRef = { id: string; tenantId: string };
 
 export type EventInput = {
   type: ExecutionEventType;
@@ -133,13 +133,12 @@ export async function releaseLease(db: Db | Tx, executionId: string, owner: stri
 }
 
 /** Executions whose worker stopped renewing its lease: that worker is presumed dead. */
-export async function expiredLeases(db: Db, limit = 100): Promise<string[]> {
-  const rows = await db.execution.findMany({
+export function expiredLeases(db: Db, limit = 100): Promise<ExecutionRef[]> {
+  return db.execution.findMany({
     where: { status: { in: ["PENDING", "RUNNING"] }, leaseExpiresAt: { lt: new Date() } },
-    select: { id: true },
+    select: { id: true, tenantId: true },
     take: limit,
   });
-  return rows.map((r) => r.id);
 }
 
 /** Marks every PENDING/RUNNING step matching `which` CANCELLED (and open batches), an event each. */

@@ -1,7 +1,7 @@
 // The queue edge (graphile-worker): jobs are added with SQL inside the caller's transaction, so
 // an execution and the job that runs it commit together or not at all.
 import { Logger, runMigrations } from "graphile-worker";
-import type { Tx } from "../engine/store.ts";
+import type { ExecutionRef, Tx } from "../engine/store.ts";
 
 export const RUN_EXECUTION = "run-execution";
 export const RETRY_EXECUTION = "retry-execution";
@@ -18,24 +18,25 @@ export async function migrateQueue(connectionString: string): Promise<void> {
 
 /**
  * Queues a run of the execution (at `runAt`, or now). Duplicates are harmless: a job that finds
- * the execution leased by a live worker, or finished, does nothing.
+ * the execution leased by a live worker, or finished, does nothing. The payload names the tenant:
+ * the worker runs the job with a client scoped to it (db/tenant-scope.ts).
  */
-export async function enqueueRun(tx: Tx, executionId: string, runAt?: Date): Promise<void> {
+export async function enqueueRun(tx: Tx, execution: ExecutionRef, runAt?: Date): Promise<void> {
   await tx.$executeRaw`
     SELECT graphile_worker.add_job(
       ${RUN_EXECUTION},
-      json_build_object('executionId', ${executionId}::text),
+      json_build_object('executionId', ${execution.id}::text, 'tenantId', ${execution.tenantId}::text),
       run_at := ${runAt?.toISOString() ?? null}::timestamptz,
       max_attempts := 25
     )`;
 }
 
 /** Queues the automatic retry of a failed run for `runAt` (see services/executions.ts). */
-export async function enqueueRetry(tx: Tx, executionId: string, runAt: Date): Promise<void> {
+export async function enqueueRetry(tx: Tx, execution: ExecutionRef, runAt: Date): Promise<void> {
   await tx.$executeRaw`
     SELECT graphile_worker.add_job(
       ${RETRY_EXECUTION},
-      json_build_object('executionId', ${executionId}::text),
+      json_build_object('executionId', ${execution.id}::text, 'tenantId', ${execution.tenantId}::text),
       run_at := ${runAt.toISOString()}::timestamptz,
       max_attempts := 25
     )`;

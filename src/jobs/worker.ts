@@ -4,12 +4,13 @@ import { run, type Runner } from "graphile-worker";
 import pg from "pg";
 import { z } from "zod";
 import type { Db } from "../db/client.ts";
+import { createTenantScopes } from "../db/tenant-scope.ts";
 import { type RunnerDeps, runExecution } from "../engine/runner.ts";
 import { expiredLeases } from "../engine/store.ts";
 import { automaticRetry, type ExecutionServices } from "../services/executions.ts";
 import { enqueueRun, quietLogger, RETRY_EXECUTION, RUN_EXECUTION } from "./queue.ts";
 
-const runPayload = z.object({ executionId: z.uuid() });
+const runPayload = z.object({ executionId: z.uuid(), tenantId: z.uuid() });
 
 export type WorkerOptions = {
   connectionString: string;
@@ -17,7 +18,8 @@ export type WorkerOptions = {
   /** How often to look for executions whose lease expired. */
   sweepIntervalMs: number;
   deps: RunnerDeps;
-  executions: ExecutionServices;
+  /** The services automatic retries use; the worker scopes them to each job's tenant. */
+  executions: Omit<ExecutionServices, "db">;
   onError: (message: string, error: unknown) => void;
 };
 
@@ -31,6 +33,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const onConnectionError = (error: Error) => options.onError("Worker database connection failed", error);
   pgPool.on("error", onConnectionError);
   pgPool.on("connect", (client) => client.on("error", onConnectionError));
+  // Each job runs with a database client scoped to the tenant its payload names.
+  const scoped = createTenantScopes(options.deps.db);
   const runner: Runner = await run({
     pgPool,
     concurrency: options.concurrency,
@@ -41,12 +45,12 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     logger: quietLogger,
     taskList: {
       [RUN_EXECUTION]: async (payload) => {
-        const { executionId } = runPayload.parse(payload);
-        await runExecution(options.deps, executionId);
+        const { executionId, tenantId } = runPayload.parse(payload);
+        await runExecution({ ...options.deps, db: scoped(tenantId) }, executionId);
       },
       [RETRY_EXECUTION]: async (payload) => {
-        const { executionId } = runPayload.parse(payload);
-        await automaticRetry(options.executions, executionId);
+        const { executionId, tenantId } = runPayload.parse(payload);
+        await automaticRetry({ ...options.executions, db: scoped(tenantId) }, executionId);
       },
     },
   });
@@ -65,13 +69,13 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
 /** Re-queues executions whose worker stopped renewing its lease; returns how many. */
 export async function sweepExpiredLeases(db: Db): Promise<number> {
   let requeued = 0;
-  for (const id of await expiredLeases(db)) {
+  for (const execution of await expiredLeases(db)) {
     const claimed = await db.$transaction(async (tx) => {
       // Only one sweeper re-queues a given expiry: clearing the lease is the claim.
       const count = await tx.$executeRaw`
         UPDATE "Execution" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL
-        WHERE id = ${id}::uuid AND "leaseExpiresAt" < now()`;
-      if (count === 1) await enqueueRun(tx, id);
+        WHERE id = ${execution.id}::uuid AND "leaseExpiresAt" < now()`;
+      if (count === 1) await enqueueRun(tx, execution);
       return count === 1;
     });
     if (claimed) requeued += 1;

@@ -17,7 +17,30 @@ export type GraphQLWsOptions = {
   connectionInitTimeoutMs?: number;
   /** Time sockets get to close cleanly on close() before they are cut (default 1 s). */
   closeGraceMs?: number;
+  /**
+   * Checks ConnectionInit's payload (connectionParams); a rejection closes the socket with 4403.
+   * What it returns reaches every operation's context as `connectionAuth`; the socket is closed
+   * with 4403 when `expiresAt` passes, which ends its subscriptions.
+   */
+  authenticate?: (connectionParams: Readonly<Record<string, unknown>> | undefined) => Promise<ConnectionAuth>;
 };
+
+export type ConnectionAuth = { readonly expiresAt: Date | null };
+
+/** Close code for refused or expired credentials (graphql-ws uses it for a refused connection too). */
+export const CLOSE_FORBIDDEN = 4403;
+
+// setTimeout fires at once beyond 2^31 - 1 ms; longer lives are re-armed.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function closeAt(socket: WebSocket, at: Date): void {
+  const wait = at.getTime() - Date.now();
+  const timer = setTimeout(
+    () => (wait > MAX_TIMER_MS ? closeAt(socket, at) : socket.close(CLOSE_FORBIDDEN, "Token expired")),
+    Math.max(0, Math.min(wait, MAX_TIMER_MS)),
+  );
+  socket.once("close", () => clearTimeout(timer));
+}
 
 export type GraphQLWs = {
   /** Open sockets (tests use it to wait for a disconnect to arrive). */
@@ -44,6 +67,18 @@ export function attachGraphQLWs<TServerContext extends Record<string, unknown>, 
       // Internal messages never go out in close reasons, whatever NODE_ENV says.
       isProd: true,
       connectionInitWaitTimeout: options.connectionInitTimeoutMs ?? 3_000,
+      onConnect: async (ctx) => {
+        if (!options.authenticate) return true;
+        try {
+          const auth = await options.authenticate(ctx.connectionParams);
+          (ctx.extra as { auth?: ConnectionAuth }).auth = auth;
+          if (auth.expiresAt) closeAt(ctx.extra.socket, auth.expiresAt);
+          return true;
+        } catch {
+          // graphql-ws closes with 4403 Forbidden; the reason never says which check failed.
+          return false;
+        }
+      },
       execute: (args) => (enveloped.get(args) as Enveloped).execute(args),
       subscribe: (args) => (enveloped.get(args) as Enveloped).subscribe(args),
       onSubscribe: async (ctx, _id, payload) => {
@@ -60,6 +95,7 @@ export function attachGraphQLWs<TServerContext extends Record<string, unknown>, 
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
+          connectionAuth: (ctx.extra as { auth?: ConnectionAuth }).auth,
         }) as unknown as Enveloped;
         let document: ExecutionArgs["document"];
         try {

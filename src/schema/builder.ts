@@ -3,9 +3,11 @@ import SchemaBuilder from "@pothos/core";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import PrismaPlugin from "@pothos/plugin-prisma";
 import RelayPlugin from "@pothos/plugin-relay";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import { hasRole } from "../auth/principal.ts";
 import { DateTimeResolver, JSONResolver } from "graphql-scalars";
 import type { Context } from "../context.ts";
-import { BadUserInputError } from "../errors.ts";
+import { BadUserInputError, ForbiddenError } from "../errors.ts";
 import type PrismaTypes from "../generated/pothos-prisma-types.ts";
 import { getDatamodel } from "../generated/pothos-prisma-types.ts";
 import { decodeGlobalId, encodeGlobalId } from "./global-id.ts";
@@ -13,6 +15,8 @@ import { decodeGlobalId, encodeGlobalId } from "./global-id.ts";
 export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
+  // Roles, each including the ones before it (see auth/principal.ts).
+  AuthScopes: { viewer: boolean; operator: boolean; admin: boolean };
   // Fields are non-null unless marked nullable, as in the contract.
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
@@ -22,8 +26,19 @@ export const builder = new SchemaBuilder<{
     JSON: { Input: unknown; Output: unknown };
   };
 }>({
-  // Order matters: errors wraps resolvers before prisma plans its queries.
-  plugins: [ErrorsPlugin, PrismaPlugin, RelayPlugin],
+  // Order matters: errors wraps scope-auth, so a mutation a role may not run returns a typed
+  // ForbiddenError in its payload; both wrap resolvers before prisma plans its queries.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
+  scopeAuth: {
+    // Checked when a subscription starts, not when its first event arrives.
+    authorizeOnSubscribe: true,
+    authScopes: (ctx) => ({
+      viewer: hasRole(ctx.viewer, "VIEWER"),
+      operator: hasRole(ctx.viewer, "OPERATOR"),
+      admin: hasRole(ctx.viewer, "ADMIN"),
+    }),
+    unauthorizedError: () => new ForbiddenError(),
+  },
   defaultFieldNullability: false,
   relay: {
     clientMutationId: "omit",
@@ -75,5 +90,8 @@ builder.addScalarType("DateTime", DateTimeResolver, {
 });
 builder.addScalarType("JSON", JSONResolver, { description: "Any JSON value." });
 
-builder.queryType({ description: "Reads. Every result is scoped to the viewer's tenant." });
-builder.mutationType({ description: "Writes. Each payload is the result or a typed error." });
+builder.queryType({
+  description: "Reads (any role). Every result is scoped to the viewer's tenant.",
+  authScopes: { viewer: true },
+});
+builder.mutationType({ description: "Writes. Each payload is the result or a typed error (FORBIDDEN when the role may not)." });

@@ -1,5 +1,5 @@
 // GraphQL enums, derived from the Prisma enums so the two cannot drift.
-import { ExecutionEventType, ExecutionStatus, LogLevel, StepStatus, TriggerSource } from "@prisma/client";
+import { ExecutionEventType, ExecutionStatus, LogLevel, Role, StepStatus, TriggerSource } from "@prisma/client";
 import { builder } from "./builder.ts";
 
 export const ExecutionStatusEnum = builder.enumType(ExecutionStatus, {
@@ -22,4 +22,8 @@ export const LogLevelEnum = builder.enumType(LogLevel, { name: "LogLevel", descr
 export const OrderDirectionEnum = builder.enumType("OrderDirection", {
   description: "Sort direction.",
   values: { ASC: { value: "asc" }, DESC: { value: "desc" } } as const,
+});
+export const RoleEnum = builder.enumType(Role, {
+  name: "Role",
+  description: "What a credential may do: VIEWER reads and subscribes; OPERATOR also starts, cancels and retries; ADMIN also manages workflows, API keys and deletes executions.",
 });

@@ -15,6 +15,9 @@ import "./event/types.ts";
 import "./log/types.ts";
 import "./stats/types.ts";
 import "./stats/queries.ts";
+import "./api-key/types.ts";
+import "./api-key/queries.ts";
+import "./api-key/mutations.ts";
 import "./subscription/index.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

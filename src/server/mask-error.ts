@@ -4,7 +4,7 @@
 import { PothosValidationError } from "@pothos/core";
 import { GraphQLError } from "graphql";
 import { createGraphQLError } from "graphql-yoga";
-import { AppError } from "../errors.ts";
+import { AppError, UnauthenticatedError } from "../errors.ts";
 import { QUERY_TOO_COMPLEX } from "./limits.ts";
 
 export type ErrorLogger = (message: string, error: unknown) => void;
@@ -19,6 +19,12 @@ export function createMaskError(log: ErrorLogger) {
   return (error: unknown, message: string): Error => {
     const original = originalOf(error);
     const path = error instanceof GraphQLError ? error.path : undefined;
+    // Missing or bad credentials fail the whole request (the context cannot be built): 401.
+    if (original instanceof UnauthenticatedError) {
+      return createGraphQLError(original.message, {
+        extensions: { code: original.code, http: { status: 401, headers: { "www-authenticate": "Bearer" } } },
+      });
+    }
     if (original instanceof AppError) {
       return createGraphQLError(original.message, { path, extensions: { code: original.code } });
     }

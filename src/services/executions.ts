@@ -1,7 +1,8 @@
 // Starting, cancelling and retrying executions. Each writes the execution's rows, its events and
 // (for start/retry) the job that runs it in one transaction; events are published after commit.
+// `s.db` is scoped to one tenant (db/tenant-scope.ts): every row read or written is that tenant's.
 import { Prisma, type TriggerSource } from "@prisma/client";
-import type { Db } from "../db/client.ts";
+import type { TenantDb } from "../db/tenant-scope.ts";
 import { parseWorkflowDefinition } from "../engine/definition.ts";
 import { planBatches } from "../engine/plan.ts";
 import type { CancellationRegistry } from "../engine/runner.ts";
@@ -9,13 +10,14 @@ import { appendEvent, cancelOpenSteps, type EngineEvent, inTransaction, type Tx 
 import { InvalidStateError, NotFoundError, ValidationError } from "../errors.ts";
 
 export type ExecutionServices = {
-  db: Db;
-  enqueue: (tx: Tx, executionId: string, runAt?: Date) => Promise<void>;
+  db: TenantDb;
+  enqueue: (tx: Tx, execution: { id: string; tenantId: string }, runAt?: Date) => Promise<void>;
   publish: (events: EngineEvent[]) => void;
   cancellations: CancellationRegistry;
 };
 
-export type Actor = { tenantId: string; name: string };
+/** Who is acting, recorded on what they change (e.g. cancelledBy). */
+export type Actor = { name: string };
 
 type StartInput = {
   workflowId: string;
@@ -32,13 +34,13 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 /** Starts a run; the same idempotencyKey on the same workflow returns the existing run. */
-export async function startExecution(s: ExecutionServices, actor: Actor, input: StartInput) {
+export async function startExecution(s: ExecutionServices, input: StartInput) {
   const key = input.idempotencyKey?.trim() || null;
   if (key && key.length > 200) {
     throw new ValidationError([{ path: ["idempotencyKey"], message: "must be at most 200 characters" }]);
   }
   const workflow = await s.db.workflow.findFirst({
-    where: { id: input.workflowId, tenantId: actor.tenantId },
+    where: { id: input.workflowId },
     include: { versions: { orderBy: { version: "desc" }, take: 1 } },
   });
   if (!workflow) throw new NotFoundError("Workflow", input.workflowId);
@@ -52,7 +54,6 @@ export async function startExecution(s: ExecutionServices, actor: Actor, input: 
 
   try {
     return await createRun(s, {
-      tenantId: actor.tenantId,
       workflowId: workflow.id,
       workflowVersion: workflow.version,
       steps: parsed.value.steps,
@@ -71,7 +72,6 @@ export async function startExecution(s: ExecutionServices, actor: Actor, input: 
 }
 
 type RunSpec = {
-  tenantId: string;
   workflowId: string;
   workflowVersion: number;
   steps: readonly { id: string; name?: string; type: string; critical: boolean; dependsOn: readonly string[] }[];
@@ -89,11 +89,13 @@ type RunSpec = {
 async function createRun(s: ExecutionServices, spec: RunSpec, claim?: (tx: Tx) => Promise<boolean>) {
   const layers = planBatches(spec.steps);
   const order = new Map(spec.steps.map((step, index) => [step.id, index]));
+  // The types want tenantId on every row; the scoped client would stamp it anyway (and refuses another).
+  const tenantId = s.db.$tenantId;
   const { value, events } = await inTransaction(s.db, async (tx, events) => {
     if (claim && !(await claim(tx))) throw new RetryNotScheduledError();
     const execution = await tx.execution.create({
       data: {
-        tenantId: spec.tenantId,
+        tenantId,
         workflowId: spec.workflowId,
         workflowVersion: spec.workflowVersion,
         status: "PENDING",
@@ -108,14 +110,14 @@ async function createRun(s: ExecutionServices, spec: RunSpec, claim?: (tx: Tx) =
     for (const [index, keys] of layers.entries()) {
       const reused = keys.every((k) => spec.reuse?.has(k));
       const batch = await tx.batch.create({
-        data: { tenantId: spec.tenantId, executionId: execution.id, index, status: reused ? "COMPLETED" : "PENDING" },
+        data: { tenantId, executionId: execution.id, index, status: reused ? "COMPLETED" : "PENDING" },
       });
       await tx.step.createMany({
         data: keys.map((key) => {
           const def = spec.steps.find((d) => d.id === key) as RunSpec["steps"][number];
           const prior = spec.reuse?.get(key);
           return {
-            tenantId: spec.tenantId,
+            tenantId,
             executionId: execution.id,
             batchId: batch.id,
             key,
@@ -131,7 +133,7 @@ async function createRun(s: ExecutionServices, spec: RunSpec, claim?: (tx: Tx) =
       });
     }
     events.push(await appendEvent(tx, execution, { type: "EXECUTION_QUEUED", data: { triggerSource: spec.triggerSource } }));
-    await s.enqueue(tx, execution.id);
+    await s.enqueue(tx, execution);
     return execution;
   });
   s.publish(events);
@@ -145,12 +147,12 @@ export async function cancelExecution(s: ExecutionServices, actor: Actor, input:
     // Lock the row so a concurrent finish cannot slip between the check and the change.
     const [row] = await tx.$queryRaw<{ status: string; tenantId: string; startedAt: Date | null }[]>`
       SELECT status::text, "tenantId"::text, "startedAt" FROM "Execution"
-      WHERE id = ${input.id}::uuid AND "tenantId" = ${actor.tenantId}::uuid FOR UPDATE`;
+      WHERE id = ${input.id}::uuid AND "tenantId" = ${s.db.$tenantId}::uuid FOR UPDATE`;
     if (!row) throw new NotFoundError("Execution", input.id);
     if ((FINISHED as readonly string[]).includes(row.status)) {
       throw new InvalidStateError(`The execution already finished (${row.status}); only a queued or running one can be cancelled`);
     }
-    const execution = { id: input.id, tenantId: actor.tenantId };
+    const execution = { id: input.id, tenantId: row.tenantId };
     const now = new Date();
     events.push(...(await cancelOpenSteps(tx, execution, () => true, reason, now)));
     events.push(
@@ -178,12 +180,11 @@ export async function cancelExecution(s: ExecutionServices, actor: Actor, input:
  */
 export async function retryExecution(
   s: ExecutionServices,
-  actor: Actor,
   input: { id: string; fromFailedStep?: boolean | null },
   options: { automatic?: boolean } = {},
 ) {
   const original = await s.db.execution.findFirst({
-    where: { id: input.id, tenantId: actor.tenantId },
+    where: { id: input.id },
     include: { batches: { orderBy: { index: "asc" }, include: { steps: true } } },
   });
   if (!original) throw new NotFoundError("Execution", input.id);
@@ -208,7 +209,6 @@ export async function retryExecution(
   return createRun(
     s,
     {
-      tenantId: actor.tenantId,
       workflowId: original.workflowId,
       workflowVersion: original.workflowVersion,
       steps: parsed.value.steps,
@@ -230,12 +230,25 @@ export async function retryExecution(
   );
 }
 
+/**
+ * Deletes a finished execution with its batches, steps, events and logs (retries of it keep
+ * running, with retryOf cleared). A queued or running one must be cancelled first: its worker
+ * would otherwise be writing to rows that are gone.
+ */
+export async function deleteExecution(s: Pick<ExecutionServices, "db">, input: { id: string }): Promise<{ id: string }> {
+  const { count } = await s.db.execution.deleteMany({ where: { id: input.id, status: { in: [...FINISHED] } } });
+  if (count === 1) return { id: input.id };
+  const row = await s.db.execution.findUnique({ where: { id: input.id }, select: { status: true } });
+  if (!row) throw new NotFoundError("Execution", input.id);
+  throw new InvalidStateError(`The execution is ${row.status}; cancel it before deleting it`);
+}
+
 /** The job behind a scheduled automatic retry (Execution.nextRetryAt). */
 export async function automaticRetry(s: ExecutionServices, executionId: string) {
-  const original = await s.db.execution.findUnique({ where: { id: executionId }, select: { tenantId: true, nextRetryAt: true } });
+  const original = await s.db.execution.findUnique({ where: { id: executionId }, select: { nextRetryAt: true } });
   if (!original?.nextRetryAt) return null;
   try {
-    return await retryExecution(s, { tenantId: original.tenantId, name: "automatic retry" }, { id: executionId }, { automatic: true });
+    return await retryExecution(s, { id: executionId }, { automatic: true });
   } catch (err) {
     if (err instanceof RetryNotScheduledError) return null;
     throw err;

@@ -2,7 +2,7 @@
 // per parent. Each batch is one SQL statement whatever the page size.
 import type { StepStatus } from "@prisma/client";
 import DataLoader from "dataloader";
-import type { Db } from "../db/client.ts";
+import type { TenantDb } from "../db/tenant-scope.ts";
 import { type StatsScope, type StatsSummary, statsSummaries } from "./stats.ts";
 
 export type Progress = {
@@ -15,7 +15,7 @@ export type Progress = {
 
 const TERMINAL: ReadonlySet<StepStatus> = new Set(["COMPLETED", "FAILED", "SKIPPED", "CANCELLED"]);
 
-async function loadProgress(db: Db, executionIds: readonly string[]): Promise<Progress[]> {
+async function loadProgress(db: TenantDb, executionIds: readonly string[]): Promise<Progress[]> {
   const groups = await db.step.groupBy({
     by: ["executionId", "status"],
     where: { executionId: { in: [...executionIds] } },
@@ -41,11 +41,11 @@ async function loadProgress(db: Db, executionIds: readonly string[]): Promise<Pr
   });
 }
 
-export function createLoaders(db: Db) {
+export function createLoaders(db: TenantDb) {
   return {
     progress: new DataLoader<string, Progress>((ids) => loadProgress(db, ids)),
     statsSummary: new DataLoader<StatsScope, StatsSummary, string>((scopes) => statsSummaries(db, scopes), {
-      cacheKeyFn: (s) => JSON.stringify([s.tenantId, s.workflowId ?? null, s.from ?? null, s.to ?? null]),
+      cacheKeyFn: (s) => JSON.stringify([s.workflowId ?? null, s.from ?? null, s.to ?? null]),
     }),
   };
 }

@@ -5,7 +5,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { Prisma } from "@prisma/client";
 import { z } from "zod";
-import type { Db } from "../db/client.ts";
+import type { TenantDb } from "../db/tenant-scope.ts";
 import { parseWorkflowDefinition } from "../engine/definition.ts";
 import { type FieldIssue, NotFoundError, ValidationError } from "../errors.ts";
 
@@ -43,7 +43,7 @@ function isUniqueViolation(err: unknown): boolean {
 const duplicateName = () =>
   new ValidationError([{ path: ["name"], message: "a workflow with this name already exists" }]);
 
-export async function createWorkflow(db: Db, tenantId: string, input: CreateWorkflowInput) {
+export async function createWorkflow(db: TenantDb, input: CreateWorkflowInput) {
   const name = nameSchema.safeParse(input.name);
   const issues = [
     ...fieldIssues("name", name),
@@ -54,12 +54,12 @@ export async function createWorkflow(db: Db, tenantId: string, input: CreateWork
   try {
     return await db.workflow.create({
       data: {
-        tenantId,
+        tenantId: db.$tenantId,
         name: name.data,
         description: input.description ?? null,
         isActive: input.isActive ?? true,
         version: 1,
-        versions: { create: { tenantId, version: 1, definition: input.definition as Prisma.InputJsonValue } },
+        versions: { create: { tenantId: db.$tenantId, version: 1, definition: input.definition as Prisma.InputJsonValue } },
       },
     });
   } catch (err) {
@@ -68,7 +68,7 @@ export async function createWorkflow(db: Db, tenantId: string, input: CreateWork
   }
 }
 
-export async function updateWorkflow(db: Db, tenantId: string, input: UpdateWorkflowInput) {
+export async function updateWorkflow(db: TenantDb, input: UpdateWorkflowInput) {
   const name = input.name == null ? undefined : nameSchema.safeParse(input.name);
   const issues = [
     ...(name ? fieldIssues("name", name) : []),
@@ -80,7 +80,7 @@ export async function updateWorkflow(db: Db, tenantId: string, input: UpdateWork
   try {
     return await db.$transaction(async (tx) => {
       const current = await tx.workflow.findFirst({
-        where: { id: input.id, tenantId },
+        where: { id: input.id },
         select: { version: true, versions: { orderBy: { version: "desc" }, take: 1, select: { definition: true } } },
       });
       if (!current) throw new NotFoundError("Workflow", input.id);
@@ -99,7 +99,7 @@ export async function updateWorkflow(db: Db, tenantId: string, input: UpdateWork
       if (changed) {
         await tx.workflowVersion.create({
           data: {
-            tenantId,
+            tenantId: db.$tenantId,
             workflowId: workflow.id,
             version: workflow.version,
             definition: input.definition as Prisma.InputJsonValue,

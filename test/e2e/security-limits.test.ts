@@ -223,7 +223,8 @@ describe("CSRF prevention", () => {
 describe("in production", () => {
   let prod: TestApp;
   beforeAll(async () => {
-    prod = await startTestApp({ NODE_ENV: "production" });
+    // Production without credentials configured refuses to start (auth.test.ts); dev mode is the explicit way round.
+    prod = await startTestApp({ NODE_ENV: "production", AUTH_DEV_MODE: "true" });
   });
   afterAll(async () => {
     await prod?.stop();
@@ -257,6 +258,51 @@ describe("in production", () => {
   it("serves no GraphiQL", async () => {
     const res = await fetch(prod.url, { headers: { accept: "text/html" } });
     expect(await res.text()).not.toContain("<html");
+  });
+});
+
+describe("SQL-looking and malformed input", () => {
+  const sqlish = `'; DROP TABLE "Execution"; -- %_\\ ' OR '1'='1`;
+
+  it("stores SQL-looking text in a name, trigger data and trigger event verbatim, and searches for it literally", async () => {
+    const created = await post(app, {
+      query: `mutation($input: CreateWorkflowInput!) { createWorkflow(input: $input) {
+        ... on CreateWorkflowSuccess { workflow { id name } } ... on Error { code } } }`,
+      variables: { input: { name: sqlish, definition: { steps: [{ id: "a", type: "log", config: { message: "x" } }] } } },
+    });
+    const workflow = (created.data as { createWorkflow: { workflow: { id: string; name: string } } }).createWorkflow.workflow;
+    expect(workflow.name).toBe(sqlish);
+    const started = await post(app, {
+      query: `mutation($input: StartExecutionInput!) { startExecution(input: $input) {
+        ... on StartExecutionSuccess { execution { id input triggerEvent } } ... on Error { code } } }`,
+      variables: { input: { workflowId: workflow.id, input: { q: sqlish, [sqlish]: [sqlish] }, triggerEvent: sqlish } },
+    });
+    expect((started.data as { startExecution: { execution: unknown } }).startExecution.execution).toMatchObject({
+      input: { q: sqlish, [sqlish]: [sqlish] },
+      triggerEvent: sqlish,
+    });
+    const search = async (text: string) => {
+      const res = await post(app, {
+        query: "query($s: String) { executions(filter: { search: $s }) { totalCount } workflows(search: $s) { totalCount } }",
+        variables: { s: text },
+      });
+      return res.data as { executions: { totalCount: number }; workflows: { totalCount: number } };
+    };
+    expect(await search(sqlish)).toEqual({ executions: { totalCount: 1 }, workflows: { totalCount: 1 } });
+    expect(await search("' OR '1'='1' --x")).toEqual({ executions: { totalCount: 0 }, workflows: { totalCount: 0 } });
+    expect(await app.app.db.execution.count()).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ["an invalid ID", '{ execution(id: "not-an-id") { id } }', "BAD_USER_INPUT"],
+    ["an invalid cursor", '{ executions(after: "garbage") { totalCount } }', "BAD_USER_INPUT"],
+    ["an unknown enum value", "{ executions(filter: { status: [EXPLODED] }) { totalCount } }", "GRAPHQL_VALIDATION_FAILED"],
+    ["an enum value as a string", '{ executions(filter: { status: ["FAILED"] }) { totalCount } }', "GRAPHQL_VALIDATION_FAILED"],
+  ])("answers %s with a typed client error, never a 500", async (_name, query, code) => {
+    const res = await post(app, { query });
+    expect(res.status).toBeLessThan(500);
+    expect(codes(res.errors)).toEqual([code]);
+    expect(res.text).not.toMatch(/Unexpected error|prisma|SELECT/i);
   });
 });
 

@@ -16,6 +16,7 @@ describe("test databases", () => {
     const tables = await t.db.$queryRaw<{ name: string }[]>`
       SELECT tablename::text AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`;
     expect(tables.map((r) => r.name)).toEqual([
+      "ApiKey",
       "Batch",
       "EmailOutbox",
       "Execution",

@@ -3,6 +3,7 @@
 // p-th percentile sits at position p * (n - 1) (0-based) between its two neighbours.
 import type { ExecutionStatus, StepStatus } from "@prisma/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scopeToTenant } from "../../src/db/tenant-scope.ts";
 import { BadUserInputError } from "../../src/errors.ts";
 import {
   dailyCounts,
@@ -141,11 +142,11 @@ const EMPTY_SUMMARY = {
 describe("statsSummaries", () => {
   it("summarises each workflow and the whole tenant in one statement", async () => {
     t.statements.length = 0;
-    const result = await statsSummaries(t.db, [
-      { tenantId: A, workflowId: ALPHA },
-      { tenantId: A, workflowId: BETA },
-      { tenantId: A, workflowId: GAMMA },
-      { tenantId: A },
+    const result = await statsSummaries(scopeToTenant(t.db, A), [
+      { workflowId: ALPHA },
+      { workflowId: BETA },
+      { workflowId: GAMMA },
+      {},
     ]);
     expect(t.statements).toHaveLength(1);
     expect(result).toEqual([
@@ -189,14 +190,15 @@ describe("statsSummaries", () => {
   it("applies from (inclusive) and to (exclusive), and still uses one statement across ranges", async () => {
     const range = { from: jan("02T00:00:00"), to: jan("04T00:00:00") };
     t.statements.length = 0;
-    const [alpha, all, alphaAgain, later, otherTenant] = await statsSummaries(t.db, [
-      { tenantId: A, workflowId: ALPHA, ...range },
-      { tenantId: A, ...range },
-      { tenantId: A, workflowId: ALPHA.toUpperCase(), ...range },
-      { tenantId: A, from: jan("06T00:00:00") },
-      { tenantId: B, workflowId: ALPHA },
+    const [alpha, all, alphaAgain, later] = await statsSummaries(scopeToTenant(t.db, A), [
+      { workflowId: ALPHA, ...range },
+      range,
+      { workflowId: ALPHA.toUpperCase(), ...range },
+      { from: jan("06T00:00:00") },
     ]);
     expect(t.statements).toHaveLength(1);
+    // The tenant comes from the scoped client: B asking for A's workflow sees nothing.
+    const [otherTenant] = await statsSummaries(scopeToTenant(t.db, B), [{ workflowId: ALPHA }]);
     // alpha in [02, 04): FAILED 300 (at exactly 02T00:00), COMPLETED 400, RUNNING; 01T23:59 is out.
     // finished 2 → 1/2; durations [300,400]: avg 350, p50 350, p95 at 0.95 → 300 + 0.95*100 = 395.
     expect(alpha).toEqual({
@@ -225,16 +227,16 @@ describe("statsSummaries", () => {
 
   it("gives nulls when nothing finished, zeros for unknown or malformed ids, and [] for no scopes", async () => {
     // Only beta's PENDING run (05T23:00) is in [05T12:00, 05T23:30).
-    const [pendingOnly, unknown, malformed] = await statsSummaries(t.db, [
-      { tenantId: A, workflowId: BETA, from: jan("05T12:00:00"), to: jan("05T23:30:00") },
-      { tenantId: A, workflowId: "00000000-0000-4000-8000-0000000000ff" },
-      { tenantId: A, workflowId: "not-a-uuid" },
+    const [pendingOnly, unknown, malformed] = await statsSummaries(scopeToTenant(t.db, A), [
+      { workflowId: BETA, from: jan("05T12:00:00"), to: jan("05T23:30:00") },
+      { workflowId: "00000000-0000-4000-8000-0000000000ff" },
+      { workflowId: "not-a-uuid" },
     ]);
     expect(pendingOnly).toEqual({ ...EMPTY_SUMMARY, total: 1, byStatus: statuses([1, 0, 0, 0, 0, 0]) });
     expect(unknown).toEqual(EMPTY_SUMMARY);
     expect(malformed).toEqual(EMPTY_SUMMARY);
     t.statements.length = 0;
-    expect(await statsSummaries(t.db, [])).toEqual([]);
+    expect(await statsSummaries(scopeToTenant(t.db, A), [])).toEqual([]);
     expect(t.statements).toHaveLength(0);
   });
 });
@@ -252,7 +254,7 @@ describe("dailyCounts", () => {
     // to = 06T00:00 (exclusive) → last day 01-05; 7 days → 2023-12-30 .. 2024-01-05.
     // 01: alpha C, C. 02: alpha F, beta F, F. 03: alpha C, R, delta C. 04: beta X, C.
     // 05: alpha TIMED_OUT (in total only: failed = FAILED), beta P, F. Sum 2+3+3+2+3 = 13.
-    expect(await dailyCounts(t.db, { tenantId: A, to: jan("06T00:00:00") }, 7)).toEqual([
+    expect(await dailyCounts(scopeToTenant(t.db, A), { to: jan("06T00:00:00") }, 7)).toEqual([
       day("2023-12-30", 0),
       day("2023-12-31", 0),
       day("2024-01-01", 2, 2),
@@ -265,18 +267,18 @@ describe("dailyCounts", () => {
 
   it("cuts the last day at `to`, counts nothing before `from`, and filters by workflow", async () => {
     // to = 05T12:00 keeps only alpha's TIMED_OUT run of 01-05.
-    expect(await dailyCounts(t.db, { tenantId: A, to: jan("05T12:00:00") }, 2)).toEqual([
+    expect(await dailyCounts(scopeToTenant(t.db, A), { to: jan("05T12:00:00") }, 2)).toEqual([
       day("2024-01-04", 2, 1, 0, 1),
       day("2024-01-05", 1),
     ]);
     // from = 03T00:00: 01-01 and 01-02 are in the series but count 0.
-    expect(await dailyCounts(t.db, { tenantId: A, from: jan("03T00:00:00"), to: jan("04T00:00:00") }, 3)).toEqual([
+    expect(await dailyCounts(scopeToTenant(t.db, A), { from: jan("03T00:00:00"), to: jan("04T00:00:00") }, 3)).toEqual([
       day("2024-01-01", 0),
       day("2024-01-02", 0),
       day("2024-01-03", 3, 2),
     ]);
     // beta only: 04: CANCELLED, COMPLETED; 05: PENDING, FAILED.
-    expect(await dailyCounts(t.db, { tenantId: A, workflowId: BETA, to: jan("06T00:00:00") }, 3)).toEqual([
+    expect(await dailyCounts(scopeToTenant(t.db, A), { workflowId: BETA, to: jan("06T00:00:00") }, 3)).toEqual([
       day("2024-01-03", 0),
       day("2024-01-04", 2, 1, 0, 1),
       day("2024-01-05", 2, 0, 1),
@@ -286,17 +288,17 @@ describe("dailyCounts", () => {
   it("ends today (UTC) without `to`, and only counts the scope's tenant", async () => {
     const today = new Date().toISOString().slice(0, 10);
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    expect(await dailyCounts(t.db, { tenantId: B }, 2)).toEqual([day(yesterday, 0), day(today, 1, 1)]);
-    expect(await dailyCounts(t.db, { tenantId: C }, 1)).toEqual([day(today, 0)]);
+    expect(await dailyCounts(scopeToTenant(t.db, B), {}, 2)).toEqual([day(yesterday, 0), day(today, 1, 1)]);
+    expect(await dailyCounts(scopeToTenant(t.db, C), {}, 1)).toEqual([day(today, 0)]);
     // A's 01-02 has 3 runs; B's FAILED run that day is not among them.
-    const [jan2] = await dailyCounts(t.db, { tenantId: A, to: jan("03T00:00:00") }, 1);
+    const [jan2] = await dailyCounts(scopeToTenant(t.db, A), { to: jan("03T00:00:00") }, 1);
     expect(jan2).toEqual(day("2024-01-02", 3, 0, 3));
-    expect(await dailyCounts(t.db, { tenantId: A }, 366)).toHaveLength(366);
+    expect(await dailyCounts(scopeToTenant(t.db, A), {}, 366)).toHaveLength(366);
   });
 
   it("rejects days outside 1..366", async () => {
     for (const days of [0, 367, 1.5, Number.NaN]) {
-      await expect(dailyCounts(t.db, { tenantId: A }, days)).rejects.toBeInstanceOf(BadUserInputError);
+      await expect(dailyCounts(scopeToTenant(t.db, A), {}, days)).rejects.toBeInstanceOf(BadUserInputError);
     }
   });
 });
@@ -344,15 +346,15 @@ const GAMMA_ROW = {
 describe("topWorkflows", () => {
   it("orders by total desc then workflow id, and leaves out workflows without runs", async () => {
     // alpha and beta tie at 6: beta's id is smaller.
-    expect(await topWorkflows(t.db, { tenantId: A }, 10)).toEqual([BETA_ROW, ALPHA_ROW, DELTA_ROW]);
-    expect(await topWorkflows(t.db, { tenantId: A }, 1)).toEqual([BETA_ROW]);
+    expect(await topWorkflows(scopeToTenant(t.db, A), {}, 10)).toEqual([BETA_ROW, ALPHA_ROW, DELTA_ROW]);
+    expect(await topWorkflows(scopeToTenant(t.db, A), {}, 1)).toEqual([BETA_ROW]);
   });
 
   it("applies the scope", async () => {
     // [04, 06): alpha TIMED_OUT 1000 → total 1, finished 1, success 0, avg = p95 = 1000.
     // beta CANCELLED, COMPLETED 250, PENDING, FAILED 350 → total 4, finished 3, success 1/3,
     // durations [250,350]: avg 300, p95 at 0.95 → 250 + 0.95*100 = 345.
-    expect(await topWorkflows(t.db, { tenantId: A, from: jan("04T00:00:00"), to: jan("06T00:00:00") }, 5)).toEqual([
+    expect(await topWorkflows(scopeToTenant(t.db, A), { from: jan("04T00:00:00"), to: jan("06T00:00:00") }, 5)).toEqual([
       {
         workflowId: BETA,
         total: 4,
@@ -372,15 +374,15 @@ describe("topWorkflows", () => {
         p95DurationMs: 1000,
       },
     ]);
-    expect(await topWorkflows(t.db, { tenantId: A, workflowId: DELTA }, 5)).toEqual([DELTA_ROW]);
-    expect(await topWorkflows(t.db, { tenantId: A, workflowId: GAMMA }, 5)).toEqual([]);
-    expect(await topWorkflows(t.db, { tenantId: B, workflowId: ALPHA }, 5)).toEqual([]);
-    expect(await topWorkflows(t.db, { tenantId: C }, 5)).toEqual([]);
+    expect(await topWorkflows(scopeToTenant(t.db, A), { workflowId: DELTA }, 5)).toEqual([DELTA_ROW]);
+    expect(await topWorkflows(scopeToTenant(t.db, A), { workflowId: GAMMA }, 5)).toEqual([]);
+    expect(await topWorkflows(scopeToTenant(t.db, B), { workflowId: ALPHA }, 5)).toEqual([]);
+    expect(await topWorkflows(scopeToTenant(t.db, C), {}, 5)).toEqual([]);
   });
 
   it("rejects limits outside 1..100", async () => {
     for (const limit of [0, 101, 2.5]) {
-      await expect(topWorkflows(t.db, { tenantId: A }, limit)).rejects.toBeInstanceOf(BadUserInputError);
+      await expect(topWorkflows(scopeToTenant(t.db, A), {}, limit)).rejects.toBeInstanceOf(BadUserInputError);
     }
   });
 });
@@ -432,34 +434,34 @@ describe("failingSteps", () => {
   };
 
   it("groups terminal steps by type and key, worst first", async () => {
-    expect(await failingSteps(t.db, { tenantId: A }, 10)).toEqual([FETCH, NOTIFY, PING, SAVE]);
-    expect(await failingSteps(t.db, { tenantId: A }, 2)).toEqual([FETCH, NOTIFY]);
+    expect(await failingSteps(scopeToTenant(t.db, A), {}, 10)).toEqual([FETCH, NOTIFY, PING, SAVE]);
+    expect(await failingSteps(scopeToTenant(t.db, A), {}, 2)).toEqual([FETCH, NOTIFY]);
   });
 
   it("applies the scope through the step's execution", async () => {
     // alpha: fetch C100, F300 → 2/1/0.5, avg 200, p95 100 + 0.95*200 = 290; save C20, F10 → 2/1/0.5,
     // avg 15, p95 10 + 0.95*10 = 19.5; ping C20 never failed. Tie on failed and rate → "db" < "http".
-    expect(await failingSteps(t.db, { tenantId: A, workflowId: ALPHA }, 10)).toEqual([
+    expect(await failingSteps(scopeToTenant(t.db, A), { workflowId: ALPHA }, 10)).toEqual([
       { type: "db", key: "save", total: 2, failed: 1, failureRate: 0.5, avgDurationMs: 15, p95DurationMs: 19.5 },
       { type: "http", key: "fetch", total: 2, failed: 1, failureRate: 0.5, avgDurationMs: 200, p95DurationMs: 290 },
     ]);
     // [04, 06): beta's runs of 04T11 and 05T23:59 → fetch C200, C100 (never failed); notify C40, F60;
     // save C30; ping F80 → 1/1/1.0. Rate 1 before 0.5.
-    expect(await failingSteps(t.db, { tenantId: A, from: jan("04T00:00:00"), to: jan("06T00:00:00") }, 10)).toEqual([
+    expect(await failingSteps(scopeToTenant(t.db, A), { from: jan("04T00:00:00"), to: jan("06T00:00:00") }, 10)).toEqual([
       { type: "http", key: "ping", total: 1, failed: 1, failureRate: 1, avgDurationMs: 80, p95DurationMs: 80 },
       NOTIFY,
     ]);
-    expect(await failingSteps(t.db, { tenantId: A, to: jan("01T00:00:00") }, 10)).toEqual([]);
-    expect(await failingSteps(t.db, { tenantId: C }, 10)).toEqual([]);
+    expect(await failingSteps(scopeToTenant(t.db, A), { to: jan("01T00:00:00") }, 10)).toEqual([]);
+    expect(await failingSteps(scopeToTenant(t.db, C), {}, 10)).toEqual([]);
     // B's only terminal step: http/fetch F9999.
-    expect(await failingSteps(t.db, { tenantId: B }, 10)).toEqual([
+    expect(await failingSteps(scopeToTenant(t.db, B), {}, 10)).toEqual([
       { type: "http", key: "fetch", total: 1, failed: 1, failureRate: 1, avgDurationMs: 9999, p95DurationMs: 9999 },
     ]);
   });
 
   it("rejects limits outside 1..100", async () => {
-    await expect(failingSteps(t.db, { tenantId: A }, 0)).rejects.toBeInstanceOf(BadUserInputError);
-    await expect(failingSteps(t.db, { tenantId: A }, 101)).rejects.toBeInstanceOf(BadUserInputError);
+    await expect(failingSteps(scopeToTenant(t.db, A), {}, 0)).rejects.toBeInstanceOf(BadUserInputError);
+    await expect(failingSteps(scopeToTenant(t.db, A), {}, 101)).rejects.toBeInstanceOf(BadUserInputError);
   });
 });
 
@@ -486,32 +488,33 @@ describe("workflowStatsPage", () => {
   ];
 
   it.each(orders)("sorts by %s %s, pages with offset and limit, in one statement", async (field, direction, names) => {
-    const scope: StatsScope = { tenantId: A };
+    const scope: StatsScope = {};
+    const db = scopeToTenant(t.db, A);
     t.statements.length = 0;
-    const all = await workflowStatsPage(t.db, scope, { field, direction }, { offset: 0, limit: 10 });
+    const all = await workflowStatsPage(db, scope, { field, direction }, { offset: 0, limit: 10 });
     expect(t.statements).toHaveLength(1);
     expect(all).toEqual({ totalCount: 4, rows: names.map((n) => rows[n]) });
-    const middle = await workflowStatsPage(t.db, scope, { field, direction }, { offset: 1, limit: 2 });
+    const middle = await workflowStatsPage(db, scope, { field, direction }, { offset: 1, limit: 2 });
     expect(middle).toEqual({ totalCount: 4, rows: names.slice(1, 3).map((n) => rows[n]) });
-    const last = await workflowStatsPage(t.db, scope, { field, direction }, { offset: 3, limit: 5 });
+    const last = await workflowStatsPage(db, scope, { field, direction }, { offset: 3, limit: 5 });
     expect(last).toEqual({ totalCount: 4, rows: names.slice(3).map((n) => rows[n]) });
   });
 
   it("keeps the count past the end, and applies the scope", async () => {
     const order = { field: "TOTAL", direction: "desc" } as const;
     t.statements.length = 0;
-    expect(await workflowStatsPage(t.db, { tenantId: A }, order, { offset: 4, limit: 10 })).toEqual({
+    expect(await workflowStatsPage(scopeToTenant(t.db, A), {}, order, { offset: 4, limit: 10 })).toEqual({
       totalCount: 4,
       rows: [],
     });
     expect(t.statements).toHaveLength(1);
-    expect(await workflowStatsPage(t.db, { tenantId: A, workflowId: GAMMA }, order, { offset: 0, limit: 10 })).toEqual({
+    expect(await workflowStatsPage(scopeToTenant(t.db, A), { workflowId: GAMMA }, order, { offset: 0, limit: 10 })).toEqual({
       totalCount: 1,
       rows: [GAMMA_ROW],
     });
     // [04, 06): beta 4 runs, alpha 1 (see topWorkflows); delta and gamma none but still listed.
-    const range = { tenantId: A, from: jan("04T00:00:00"), to: jan("06T00:00:00") };
-    const page = await workflowStatsPage(t.db, range, order, { offset: 0, limit: 10 });
+    const range = { from: jan("04T00:00:00"), to: jan("06T00:00:00") };
+    const page = await workflowStatsPage(scopeToTenant(t.db, A), range, order, { offset: 0, limit: 10 });
     expect(page.totalCount).toBe(4);
     expect(page.rows.map((r) => [r.workflowId, r.total])).toEqual([
       [BETA, 4],
@@ -520,20 +523,20 @@ describe("workflowStatsPage", () => {
       [DELTA, 0],
     ]);
     // B's workflow is invisible to A, and A's to B; C has none.
-    for (const scope of [
-      { tenantId: A, workflowId: OTHER_ALPHA },
-      { tenantId: B, workflowId: ALPHA },
-      { tenantId: C },
-      { tenantId: A, workflowId: "nope" },
-    ]) {
-      expect(await workflowStatsPage(t.db, scope, order, { offset: 0, limit: 10 })).toEqual({
+    for (const [tenantId, scope] of [
+      [A, { workflowId: OTHER_ALPHA }],
+      [B, { workflowId: ALPHA }],
+      [C, {}],
+      [A, { workflowId: "nope" }],
+    ] as const) {
+      expect(await workflowStatsPage(scopeToTenant(t.db, tenantId), scope, order, { offset: 0, limit: 10 })).toEqual({
         totalCount: 0,
         rows: [],
       });
     }
     // B's own workflow: FAILED 5000 and COMPLETED 7 → total 2, success 1/2, avg 2503.5,
     // p95 at 0.95 → 7 + 0.95*4993 = 4750.35.
-    const b = await workflowStatsPage(t.db, { tenantId: B }, order, { offset: 0, limit: 10 });
+    const b = await workflowStatsPage(scopeToTenant(t.db, B), {}, order, { offset: 0, limit: 10 });
     expect(b.totalCount).toBe(1);
     expect(b.rows[0]).toMatchObject({ workflowId: OTHER_ALPHA, total: 2, completed: 1, failed: 1, successRate: 0.5 });
     expect(b.rows[0]?.avgDurationMs).toBeCloseTo(2503.5, 9);
@@ -548,10 +551,10 @@ describe("workflowStatsPage", () => {
       { offset: -1, limit: 10 },
       { offset: 0.5, limit: 10 },
     ]) {
-      await expect(workflowStatsPage(t.db, { tenantId: A }, order, page)).rejects.toBeInstanceOf(BadUserInputError);
+      await expect(workflowStatsPage(scopeToTenant(t.db, A), {}, order, page)).rejects.toBeInstanceOf(BadUserInputError);
     }
     const bad = { field: "NAME", direction: "desc" } as unknown as typeof order;
-    await expect(workflowStatsPage(t.db, { tenantId: A }, bad, { offset: 0, limit: 1 })).rejects.toBeInstanceOf(
+    await expect(workflowStatsPage(scopeToTenant(t.db, A), {}, bad, { offset: 0, limit: 1 })).rejects.toBeInstanceOf(
       BadUserInputError,
     );
   });

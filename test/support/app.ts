@@ -10,6 +10,12 @@ export type GraphQLResponse<T> = {
   errors?: { message: string; path?: string[]; extensions?: { code?: string } }[];
 };
 
+export type Requester = {
+  /** The whole response: HTTP status, data and errors. */
+  request<T, V>(document: TypedDocumentNode<T, V>, variables?: V): Promise<GraphQLResponse<T> & { status: number }>;
+  query<T, V>(document: TypedDocumentNode<T, V>, variables?: V): Promise<T>;
+};
+
 export type TestApp = {
   url: string;
   database: TestDatabase;
@@ -20,6 +26,8 @@ export type TestApp = {
   request<T, V>(document: TypedDocumentNode<T, V>, variables?: V): Promise<GraphQLResponse<T>>;
   /** Like request, but fails on any GraphQL error. */
   query<T, V>(document: TypedDocumentNode<T, V>, variables?: V): Promise<T>;
+  /** Requests sent with `Authorization: <authorization>` (omitted when undefined). */
+  as(authorization: string | undefined): Requester;
   stop(): Promise<void>;
 };
 
@@ -28,7 +36,7 @@ const silent = { info() {}, warn() {}, error() {} };
 /** `env` adds settings (e.g. RUN_WORKER=false when a separate worker process runs the jobs). */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: Pick<AppOptions, "actions"> = {},
+  options: Pick<AppOptions, "actions" | "log"> = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const statements: string[] = [];
@@ -38,13 +46,32 @@ export async function startTestApp(
     ...options,
   });
   const { url } = await app.start(0, "127.0.0.1");
-  const request = async <T, V>(document: TypedDocumentNode<T, V>, variables?: V) => {
-    const res = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
-      body: JSON.stringify({ query: print(document), variables }),
-    });
-    return (await res.json()) as GraphQLResponse<T>;
+  const as = (authorization: string | undefined): Requester => {
+    const request = async <T, V>(document: TypedDocumentNode<T, V>, variables?: V) => {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/graphql-response+json",
+          ...(authorization === undefined ? {} : { authorization }),
+        },
+        body: JSON.stringify({ query: print(document), variables }),
+      });
+      return { ...((await res.json()) as GraphQLResponse<T>), status: res.status };
+    };
+    return {
+      request,
+      async query(document, variables) {
+        const result = await request(document, variables);
+        if (result.errors?.length || !result.data) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+        return result.data;
+      },
+    };
+  };
+  // Without the status, as before: many tests compare whole responses.
+  const request = async <T, V>(document: TypedDocumentNode<T, V>, variables?: V): Promise<GraphQLResponse<T>> => {
+    const { status: _status, ...response } = await as(undefined).request(document, variables);
+    return response;
   };
   return {
     url,
@@ -52,11 +79,8 @@ export async function startTestApp(
     app,
     statements,
     request,
-    async query(document, variables) {
-      const result = await request(document, variables);
-      if (result.errors?.length || !result.data) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
-      return result.data;
-    },
+    query: as(undefined).query,
+    as,
     async stop() {
       await app.stop();
       await database.drop();

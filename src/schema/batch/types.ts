@@ -7,7 +7,7 @@ import { StepConnection } from "../step/types.ts";
 export const Batch = builder.prismaNode("Batch", {
   description: "Steps that ran in parallel. Batches of a run execute one after another.",
   id: { field: "id" },
-  findUnique: (id, ctx) => ({ id, tenantId: ctx.tenant.id }),
+  findUnique: (id) => ({ id }),
   // node(id) of a missing or foreign row is null, not findUniqueOrThrow's (masked) error.
   nullable: true,
   fields: (t) => ({

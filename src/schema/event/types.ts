@@ -6,7 +6,7 @@ export const ExecutionEvent = builder.prismaNode("ExecutionEvent", {
   description:
     "An ordered state change of an execution. sequence is 1, 2, 3, ... with no gaps: a client that saw N can resume after N.",
   id: { field: "id" },
-  findUnique: (id, ctx) => ({ id, tenantId: ctx.tenant.id }),
+  findUnique: (id) => ({ id }),
   // node(id) of a missing or foreign row is null, not findUniqueOrThrow's (masked) error.
   nullable: true,
   fields: (t) => ({

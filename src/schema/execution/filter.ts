@@ -22,8 +22,8 @@ export const ExecutionFilter = builder.inputType("ExecutionFilter", {
 
 export type ExecutionFilterInput = typeof ExecutionFilter.$inferInput;
 
-export function executionWhere(tenantId: string, filter?: ExecutionFilterInput | null): Prisma.ExecutionWhereInput {
-  const where: Prisma.ExecutionWhereInput = { tenantId };
+export function executionWhere(filter?: ExecutionFilterInput | null): Prisma.ExecutionWhereInput {
+  const where: Prisma.ExecutionWhereInput = {};
   if (!filter) return where;
   if (filter.workflowId != null) where.workflowId = decodeIdOf("Workflow", String(filter.workflowId));
   if (filter.status) where.status = { in: filter.status };

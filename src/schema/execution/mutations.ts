@@ -1,7 +1,7 @@
-import { cancelExecution, retryExecution, startExecution } from "../../services/executions.ts";
+import { cancelExecution, deleteExecution, retryExecution, startExecution } from "../../services/executions.ts";
 import { builder } from "../builder.ts";
 import { mutationErrors } from "../errors.ts";
-import { decodeIdOf } from "../global-id.ts";
+import { decodeIdOf, encodeGlobalId } from "../global-id.ts";
 import { Execution } from "./types.ts";
 
 const StartExecutionInput = builder.inputType("StartExecutionInput", {
@@ -35,6 +35,20 @@ const RetryExecutionInput = builder.inputType("RetryExecutionInput", {
   }),
 });
 
+const DeleteExecutionInput = builder.inputType("DeleteExecutionInput", {
+  description: "The run to delete.",
+  fields: (t) => ({
+    id: t.id({ required: true, description: "A finished execution's global ID." }),
+  }),
+});
+
+const DeletedExecution = builder.objectRef<{ id: string }>("DeletedExecution").implement({
+  description: "What was deleted.",
+  fields: (t) => ({
+    deletedId: t.id({ description: "The deleted execution's global ID.", resolve: (d) => encodeGlobalId("Execution", d.id) }),
+  }),
+});
+
 function payload(name: string, did: string) {
   return {
     types: mutationErrors,
@@ -46,12 +60,13 @@ function payload(name: string, did: string) {
 
 builder.mutationFields((t) => ({
   startExecution: t.field({
+    authScopes: { operator: true },
     type: Execution,
     description: "Queues a run of a workflow; the engine starts it at once.",
     args: { input: t.arg({ type: StartExecutionInput, required: true, description: "What to run." }) },
     errors: payload("StartExecution", "started"),
     resolve: (_root, { input }, ctx) =>
-      startExecution(ctx.executions, ctx.actor, {
+      startExecution(ctx.executions, {
         workflowId: decodeIdOf("Workflow", String(input.workflowId)),
         input: input.input ?? undefined,
         idempotencyKey: input.idempotencyKey,
@@ -59,6 +74,7 @@ builder.mutationFields((t) => ({
       }),
   }),
   cancelExecution: t.field({
+    authScopes: { operator: true },
     type: Execution,
     description: "Cancels a queued or running run: running actions are aborted, pending steps cancelled.",
     args: { input: t.arg({ type: CancelExecutionInput, required: true, description: "The run to cancel." }) },
@@ -67,14 +83,28 @@ builder.mutationFields((t) => ({
       cancelExecution(ctx.executions, ctx.actor, { id: decodeIdOf("Execution", String(input.id)), reason: input.reason }),
   }),
   retryExecution: t.field({
+    authScopes: { operator: true },
     type: Execution,
     description: "Runs a finished run again as a new execution with attempt + 1 and retryOf set.",
     args: { input: t.arg({ type: RetryExecutionInput, required: true, description: "The run to retry." }) },
     errors: payload("RetryExecution", "retried"),
     resolve: (_root, { input }, ctx) =>
-      retryExecution(ctx.executions, ctx.actor, {
+      retryExecution(ctx.executions, {
         id: decodeIdOf("Execution", String(input.id)),
         fromFailedStep: input.fromFailedStep,
       }),
+  }),
+  deleteExecution: t.field({
+    authScopes: { admin: true },
+    type: DeletedExecution,
+    description: "Deletes a finished run with its steps, batches, events and logs (admin only).",
+    args: { input: t.arg({ type: DeleteExecutionInput, required: true, description: "The run to delete." }) },
+    errors: {
+      types: mutationErrors,
+      union: { name: "DeleteExecutionPayload", description: "What was deleted, or why nothing was." },
+      result: { name: "DeleteExecutionSuccess", description: "The execution is gone." },
+      dataField: { name: "deleted", description: "What was deleted." },
+    },
+    resolve: (_root, { input }, ctx) => deleteExecution(ctx.executions, { id: decodeIdOf("Execution", String(input.id)) }),
   }),
 }));

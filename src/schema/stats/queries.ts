@@ -36,7 +36,7 @@ builder.queryFields((t) => ({
     type: ExecutionStatsRef,
     description: "Aggregates over the tenant's executions.",
     args: { filter: t.arg({ type: StatsFilter, description: "Which runs to include." }) },
-    resolve: (_root, args, ctx) => statsScope(ctx, args.filter),
+    resolve: (_root, args) => statsScope(args.filter),
   }),
   workflowStats: t.connection(
     {
@@ -55,7 +55,7 @@ builder.queryFields((t) => ({
         const limit = args.first ?? DEFAULT_PAGE_SIZE;
         const { rows, totalCount } = await workflowStatsPage(
           ctx.db,
-          statsScope(ctx, args.filter),
+          statsScope(args.filter),
           args.orderBy ?? { field: "TOTAL", direction: "desc" },
           { offset, limit },
         );

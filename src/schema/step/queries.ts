@@ -18,20 +18,19 @@ builder.queryFields((t) => ({
       resolve: (query, _root, args, ctx) =>
         ctx.db.step.findMany({
           ...query,
-          where: stepsWhere(ctx.tenant.id, args),
+          where: stepsWhere(args),
           orderBy: [{ executionId: "desc" }, { index: "asc" }],
         }),
-      totalCount: (_root, args, ctx) => ctx.db.step.count({ where: stepsWhere(ctx.tenant.id, args) }),
+      totalCount: (_root, args, ctx) => ctx.db.step.count({ where: stepsWhere(args) }),
     },
     StepConnection,
   ),
 }));
 
 function stepsWhere(
-  tenantId: string,
   args: { filter?: typeof StepFilter.$inferInput | null; executionFilter?: typeof ExecutionFilter.$inferInput | null },
 ): Prisma.StepWhereInput {
-  const where: Prisma.StepWhereInput = { tenantId, ...stepWhere(args.filter) };
-  if (args.executionFilter) where.execution = executionWhere(tenantId, args.executionFilter);
+  const where: Prisma.StepWhereInput = stepWhere(args.filter);
+  if (args.executionFilter) where.execution = executionWhere(args.executionFilter);
   return where;
 }

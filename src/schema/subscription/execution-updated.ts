@@ -25,7 +25,7 @@ builder.subscriptionField("executionUpdated", (t) =>
     },
     resolve: (query, id, _args, ctx) => {
       freshLoaders(ctx);
-      return ctx.db.execution.findFirstOrThrow({ ...query, where: { id, tenantId: ctx.tenant.id } });
+      return ctx.db.execution.findFirstOrThrow({ ...query, where: { id } });
     },
   }),
 );

@@ -2,5 +2,6 @@ import { builder } from "../builder.ts";
 
 builder.subscriptionType({
   description:
-    "Live updates, over graphql-ws (WebSocket) or server-sent events. Every subscription is scoped to the viewer's tenant.",
+    "Live updates, over graphql-ws (WebSocket) or server-sent events (any role). Every subscription is scoped to the viewer's tenant.",
+  authScopes: { viewer: true },
 });

@@ -14,7 +14,7 @@ export type VisibleExecution = { id: string; status: ExecutionStatus; lastEventS
 export async function visibleExecution(ctx: Context, globalId: string | number): Promise<VisibleExecution> {
   const id = decodeIdOf("Execution", String(globalId));
   const execution = await ctx.db.execution.findFirst({
-    where: { id, tenantId: ctx.tenant.id },
+    where: { id },
     select: { id: true, status: true, lastEventSequence: true },
   });
   if (!execution) throw new NotFoundError("Execution", String(globalId));
@@ -46,6 +46,8 @@ export async function subscribeToRunningExecution(
  * What every subscription field returns its stream through:
  * - a SubscriptionOverflowError becomes a GraphQL error with code SUBSCRIPTION_OVERFLOW and
  *   `overflowHint` in its message (anything else would be masked as an unexpected error);
+ * - when the viewer's token expires the stream ends with an UNAUTHENTICATED error (over
+ *   graphql-ws the socket is closed with 4403 as well; this also covers SSE);
  * - over SSE, the stream also ends when the request is aborted. Yoga's node adapter never reads
  *   (so never cancels) a response body whose client left before the response was ready, which
  *   with an async subscribe function is a real window; the listener would stay until the
@@ -54,7 +56,11 @@ export async function subscribeToRunningExecution(
 export function serve<T>(ctx: Context, source: Stream<T>, overflowHint?: string): Stream<T> {
   const signal = (ctx as { request?: { signal?: AbortSignal } }).request?.signal;
   const onAbort = () => void source.return();
-  const detach = () => signal?.removeEventListener("abort", onAbort);
+  const expiry = expiryOf(ctx, source);
+  const detach = () => {
+    signal?.removeEventListener("abort", onAbort);
+    expiry.clear();
+  };
   if (signal?.aborted) onAbort();
   else signal?.addEventListener("abort", onAbort, { once: true });
   return {
@@ -62,10 +68,12 @@ export function serve<T>(ctx: Context, source: Stream<T>, overflowHint?: string)
       source.next().then(
         (result) => {
           if (result.done) detach();
+          if (expiry.error) throw expiry.error;
           return result;
         },
         (error: unknown) => {
           detach();
+          if (expiry.error) throw expiry.error;
           if (!(error instanceof SubscriptionOverflowError) || overflowHint === undefined) throw error;
           throw new GraphQLError(
             `This subscription fell more than ${error.limit} events behind and was ended. ${overflowHint}`,
@@ -81,6 +89,25 @@ export function serve<T>(ctx: Context, source: Stream<T>, overflowHint?: string)
       return this;
     },
   };
+}
+
+// setTimeout fires at once beyond 2^31 - 1 ms: a later expiry is simply not armed (24 days).
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Ends `source` when the viewer's credentials expire; `error` is then what the stream's last
+ * next() rejects with (ending the source resolves a pending next(), which reads it).
+ */
+function expiryOf(ctx: Context, source: Stream<unknown>): { readonly error: GraphQLError | null; clear(): void } {
+  const wait = ctx.viewer.expiresAt ? ctx.viewer.expiresAt.getTime() - Date.now() : Number.POSITIVE_INFINITY;
+  const state = { error: null as GraphQLError | null, clear() {} };
+  if (wait > MAX_TIMER_MS) return state;
+  const timer = setTimeout(() => {
+    state.error = new GraphQLError("Token expired", { extensions: { code: "UNAUTHENTICATED" } });
+    void source.return();
+  }, Math.max(0, wait));
+  state.clear = () => clearTimeout(timer);
+  return state;
 }
 
 /**

@@ -27,6 +27,7 @@ const UpdateWorkflowInput = builder.inputType("UpdateWorkflowInput", {
 
 builder.mutationFields((t) => ({
   createWorkflow: t.field({
+    authScopes: { admin: true },
     type: Workflow,
     description: "Creates a workflow at version 1.",
     args: { input: t.arg({ type: CreateWorkflowInput, required: true, description: "The workflow to create." }) },
@@ -37,9 +38,10 @@ builder.mutationFields((t) => ({
       dataField: { name: "workflow", description: "The new workflow." },
     },
     resolve: (_root, { input }, ctx) =>
-      createWorkflow(ctx.db, ctx.tenant.id, { ...input, definition: input.definition ?? null }),
+      createWorkflow(ctx.db, { ...input, definition: input.definition ?? null }),
   }),
   updateWorkflow: t.field({
+    authScopes: { admin: true },
     type: Workflow,
     description: "Changes a workflow; a new definition bumps its version.",
     args: { input: t.arg({ type: UpdateWorkflowInput, required: true, description: "What to change." }) },
@@ -50,6 +52,6 @@ builder.mutationFields((t) => ({
       dataField: { name: "workflow", description: "The updated workflow." },
     },
     resolve: (_root, { input }, ctx) =>
-      updateWorkflow(ctx.db, ctx.tenant.id, { ...input, id: decodeIdOf("Workflow", String(input.id)) }),
+      updateWorkflow(ctx.db, { ...input, id: decodeIdOf("Workflow", String(input.id)) }),
   }),
 }));

@@ -14,10 +14,10 @@ builder.queryFields((t) => ({
       resolve: (query, _root, args, ctx) =>
         ctx.db.workflow.findMany({
           ...query,
-          where: workflowWhere(ctx.tenant.id, args.search),
+          where: workflowWhere(args.search),
           orderBy: [{ name: "asc" }, { id: "asc" }],
         }),
-      totalCount: (_root, args, ctx) => ctx.db.workflow.count({ where: workflowWhere(ctx.tenant.id, args.search) }),
+      totalCount: (_root, args, ctx) => ctx.db.workflow.count({ where: workflowWhere(args.search) }),
     },
     WorkflowConnection,
   ),
@@ -29,14 +29,14 @@ builder.queryFields((t) => ({
     resolve: (query, _root, args, ctx) =>
       ctx.db.workflow.findFirst({
         ...query,
-        where: { id: decodeIdOf("Workflow", String(args.id)), tenantId: ctx.tenant.id },
+        where: { id: decodeIdOf("Workflow", String(args.id)) },
       }),
   }),
 }));
 
-function workflowWhere(tenantId: string, search?: string | null) {
+function workflowWhere(search?: string | null) {
   const s = search?.trim();
-  if (!s) return { tenantId };
+  if (!s) return {};
   const contains = { contains: s, mode: "insensitive" as const };
-  return { tenantId, OR: [{ name: contains }, { description: contains }] };
+  return { OR: [{ name: contains }, { description: contains }] };
 }

@@ -9,7 +9,7 @@ export const Workflow = builder.prismaNode("Workflow", {
   description:
     "A workflow definition: steps (actions) and their dependencies. Each change of definition is a new version.",
   id: { field: "id" },
-  findUnique: (id, ctx) => ({ id, tenantId: ctx.tenant.id }),
+  findUnique: (id) => ({ id }),
   // node(id) of a missing or foreign row is null, not findUniqueOrThrow's (masked) error.
   nullable: true,
   fields: (t) => ({
@@ -37,7 +37,7 @@ export const Workflow = builder.prismaNode("Workflow", {
         },
         resolve: (workflow, args, ctx, info) =>
           executionPage(ctx, info, {
-            where: { ...executionWhere(ctx.tenant.id, { ...args.filter, workflowId: null }), workflowId: workflow.id },
+            where: { ...executionWhere({ ...args.filter, workflowId: null }), workflowId: workflow.id },
             order: args.orderBy ?? DEFAULT_ORDER,
             args,
           }),
@@ -48,7 +48,7 @@ export const Workflow = builder.prismaNode("Workflow", {
       type: ExecutionStatsRef,
       description: "Statistics of this workflow's runs.",
       args: { filter: t.arg({ type: StatsFilter, description: "Time range (its workflowId is ignored)." }) },
-      resolve: (workflow, args, ctx) => ({ ...statsScope(ctx, args.filter), workflowId: workflow.id }),
+      resolve: (workflow, args) => ({ ...statsScope(args.filter), workflowId: workflow.id }),
     }),
   }),
 });

@@ -1,5 +1,5 @@
 import { Prisma } from "@prisma/client";
-import type { Db } from "../../db/client.ts";
+import type { TenantDb } from "../../db/tenant-scope.ts";
 import { assertIntegerIn, instant, type StatsScope, scopeWhere } from "./scope.ts";
 
 /** Runs created on one UTC day. failed = FAILED only: TIMED_OUT is in total but in no other column. */
@@ -10,7 +10,7 @@ export type DailyCount = { date: string; total: number; completed: number; faile
  * or, when scope.to is set, ending on the UTC day of the last instant before `to` (`to` is
  * exclusive: to = 2024-01-10T00:00Z ends on 2024-01-09). Days before scope.from count 0.
  */
-export async function dailyCounts(db: Db, scope: StatsScope, days: number): Promise<DailyCount[]> {
+export async function dailyCounts(db: TenantDb, scope: StatsScope, days: number): Promise<DailyCount[]> {
   assertIntegerIn("days", days, 1, 366);
   const lastDay = scope.to
     ? Prisma.sql`((${instant(scope.to)} - interval '1 millisecond') AT TIME ZONE 'UTC')::date`
@@ -26,7 +26,7 @@ export async function dailyCounts(db: Db, scope: StatsScope, days: number): Prom
         count(*) FILTER (WHERE e.status = 'FAILED')::int AS failed,
         count(*) FILTER (WHERE e.status = 'CANCELLED')::int AS cancelled
       FROM "Execution" e, bounds b
-      WHERE ${scopeWhere(scope)}
+      WHERE ${scopeWhere(db.$tenantId, scope)}
         AND e."createdAt" >= (b.first::timestamp AT TIME ZONE 'UTC')
         AND e."createdAt" < ((b.last + 1)::timestamp AT TIME ZONE 'UTC')
       GROUP BY 1

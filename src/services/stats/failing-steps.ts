@@ -1,4 +1,4 @@
-import type { Db } from "../../db/client.ts";
+import type { TenantDb } from "../../db/tenant-scope.ts";
 import { assertIntegerIn, type StatsScope, scopeWhere } from "./scope.ts";
 
 /** How one action (step type and key) fares across the runs in scope. */
@@ -18,7 +18,7 @@ export type FailingStep = {
  * COMPLETED or FAILED count: pending, running, skipped and cancelled steps say nothing about
  * whether the action works. Scope filters apply to the step's execution.
  */
-export async function failingSteps(db: Db, scope: StatsScope, limit: number): Promise<FailingStep[]> {
+export async function failingSteps(db: TenantDb, scope: StatsScope, limit: number): Promise<FailingStep[]> {
   assertIntegerIn("limit", limit, 1, 100);
   return db.$queryRaw<FailingStep[]>`
     SELECT type, key, total, failed, failed::float8 / total AS "failureRate", "avgDurationMs", "p95DurationMs"
@@ -30,7 +30,7 @@ export async function failingSteps(db: Db, scope: StatsScope, limit: number): Pr
         percentile_cont(0.95) WITHIN GROUP (ORDER BY s."durationMs") AS "p95DurationMs"
       FROM "Step" s
       JOIN "Execution" e ON e.id = s."executionId"
-      WHERE ${scopeWhere(scope)}
+      WHERE ${scopeWhere(db.$tenantId, scope)}
         AND s."tenantId" = e."tenantId"
         AND s.status IN ('COMPLETED', 'FAILED')
       GROUP BY s.type, s.key

@@ -4,8 +4,11 @@
 import { Prisma } from "@prisma/client";
 import { BadUserInputError } from "../../errors.ts";
 
-/** tenantId is always applied; from is inclusive and to exclusive, both on Execution.createdAt. */
-export type StatsScope = { tenantId: string; workflowId?: string | null; from?: Date | null; to?: Date | null };
+/**
+ * from is inclusive and to exclusive, both on Execution.createdAt. The tenant is not part of a
+ * scope: it always comes from the tenant-scoped client the statistic runs on (db.$tenantId).
+ */
+export type StatsScope = { workflowId?: string | null; from?: Date | null; to?: Date | null };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -41,8 +44,8 @@ export function rangeWhere(scope: Pick<StatsScope, "from" | "to">): Prisma.Sql {
 }
 
 /** Every filter of a scope over `"Execution" e`: tenant, workflow, createdAt range. */
-export function scopeWhere(scope: StatsScope): Prisma.Sql {
-  return Prisma.sql`${uuidEquals(Prisma.sql`e."tenantId"`, scope.tenantId)}
+export function scopeWhere(tenantId: string, scope: StatsScope): Prisma.Sql {
+  return Prisma.sql`${uuidEquals(Prisma.sql`e."tenantId"`, tenantId)}
     ${scope.workflowId != null ? Prisma.sql`AND ${uuidEquals(Prisma.sql`e."workflowId"`, scope.workflowId)}` : Prisma.empty}
     ${rangeWhere(scope)}`;
 }

@@ -1,9 +1,9 @@
 // Summaries of many scopes in ONE statement: this is a DataLoader batch function. Scopes that
-// share (tenantId, from, to) form a group answered by one SELECT with
+// share (from, to) form a group answered by one SELECT with
 // GROUP BY GROUPING SETS ((wf), ()) — a row per requested workflow and/or the all-workflows row —
 // and the groups are glued with UNION ALL, so the statement count never depends on the batch.
 import { ExecutionStatus, Prisma } from "@prisma/client";
-import type { Db } from "../../db/client.ts";
+import type { TenantDb } from "../../db/tenant-scope.ts";
 import { FINISHED, rangeWhere, type StatsScope, uuidEquals, uuidIn } from "./scope.ts";
 
 /**
@@ -38,14 +38,14 @@ type Row = {
 };
 
 function groupKey(s: StatsScope): string {
-  return JSON.stringify([s.tenantId, s.from?.getTime() ?? null, s.to?.getTime() ?? null]);
+  return JSON.stringify([s.from?.getTime() ?? null, s.to?.getTime() ?? null]);
 }
 
 function rowKey(group: number, workflowId: string | null): string {
   return workflowId === null ? `${group}:*` : `${group}:${workflowId.toLowerCase()}`;
 }
 
-function groupSelect(g: Group): Prisma.Sql {
+function groupSelect(tenantId: string, g: Group): Prisma.Sql {
   const ids = [...g.workflowIds];
   const column = Prisma.sql`e."workflowId"`;
   // Runs of workflows nobody asked about still feed the all-workflows row; the CASE folds them
@@ -72,7 +72,7 @@ function groupSelect(g: Group): Prisma.Sql {
     FROM (
       SELECT ${wf} AS wf, e.status, ${FINISHED} AS finished, e."durationMs"
       FROM "Execution" e
-      WHERE ${uuidEquals(Prisma.sql`e."tenantId"`, g.scope.tenantId)}
+      WHERE ${uuidEquals(Prisma.sql`e."tenantId"`, tenantId)}
         ${g.all ? Prisma.empty : Prisma.sql`AND ${uuidIn(column, ids)}`}
         ${rangeWhere(g.scope)}
     ) s
@@ -103,7 +103,7 @@ function toSummary(row: Row): StatsSummary {
 }
 
 /** One summary per scope, in the order of `scopes`, from exactly one SQL statement (none for no scopes). */
-export async function statsSummaries(db: Db, scopes: readonly StatsScope[]): Promise<StatsSummary[]> {
+export async function statsSummaries(db: TenantDb, scopes: readonly StatsScope[]): Promise<StatsSummary[]> {
   if (scopes.length === 0) return [];
   const groups = new Map<string, Group>();
   const groupOf = scopes.map((scope) => {
@@ -117,7 +117,7 @@ export async function statsSummaries(db: Db, scopes: readonly StatsScope[]): Pro
     else g.workflowIds.add(scope.workflowId);
     return g.index;
   });
-  const rows = await db.$queryRaw<Row[]>`${Prisma.join([...groups.values()].map(groupSelect), " UNION ALL ")}`;
+  const rows = await db.$queryRaw<Row[]>`${Prisma.join([...groups.values()].map((g) => groupSelect(db.$tenantId, g)), " UNION ALL ")}`;
   const byKey = new Map<string, StatsSummary>();
   for (const row of rows) {
     if (row.isAll) byKey.set(rowKey(row.group, null), toSummary(row));

@@ -1,6 +1,6 @@
 // Per-workflow statistics: the busiest workflows, and a sortable page of every workflow.
 import { Prisma } from "@prisma/client";
-import type { Db } from "../../db/client.ts";
+import type { TenantDb } from "../../db/tenant-scope.ts";
 import { BadUserInputError } from "../../errors.ts";
 import {
   assertIntegerIn,
@@ -15,14 +15,14 @@ import {
  * The workflows with the most runs in scope (total desc, then workflow id), at most `limit`
  * (1..100). Only workflows with at least one run in scope appear.
  */
-export async function topWorkflows(db: Db, scope: StatsScope, limit: number): Promise<WorkflowStatsRow[]> {
+export async function topWorkflows(db: TenantDb, scope: StatsScope, limit: number): Promise<WorkflowStatsRow[]> {
   assertIntegerIn("limit", limit, 1, 100);
   return db.$queryRaw<WorkflowStatsRow[]>`
     SELECT e."workflowId"::text AS "workflowId", total, completed, failed, "successRate", "avgDurationMs", "p95DurationMs"
     FROM (
       SELECT e."workflowId", ${WORKFLOW_AGGREGATES}
       FROM "Execution" e
-      WHERE ${scopeWhere(scope)}
+      WHERE ${scopeWhere(db.$tenantId, scope)}
       GROUP BY e."workflowId"
     ) e
     ORDER BY total DESC, e."workflowId"
@@ -53,7 +53,7 @@ type PageRow = Omit<WorkflowStatsRow, "workflowId"> & { workflowId: string | nul
  * the count is joined to the page so that it survives an offset past the end.
  */
 export async function workflowStatsPage(
-  db: Db,
+  db: TenantDb,
   scope: StatsScope,
   order: WorkflowStatsOrder,
   page: { offset: number; limit: number },
@@ -67,7 +67,7 @@ export async function workflowStatsPage(
     WITH stats AS (
       SELECT e."workflowId", ${WORKFLOW_AGGREGATES}
       FROM "Execution" e
-      WHERE ${scopeWhere(scope)}
+      WHERE ${scopeWhere(db.$tenantId, scope)}
       GROUP BY e."workflowId"
     ),
     workflows AS (
@@ -78,7 +78,7 @@ export async function workflowStatsPage(
         s."successRate", s."failureRate", s."avgDurationMs", s."p95DurationMs"
       FROM "Workflow" w
       LEFT JOIN stats s ON s."workflowId" = w.id
-      WHERE ${uuidEquals(Prisma.sql`w."tenantId"`, scope.tenantId)}
+      WHERE ${uuidEquals(Prisma.sql`w."tenantId"`, db.$tenantId)}
         ${scope.workflowId != null ? Prisma.sql`AND ${uuidEquals(Prisma.sql`w.id`, scope.workflowId)}` : Prisma.empty}
     ),
     -- A separate level so that the ORDER BY sees the COALESCEd columns, not the stats' NULLs.
