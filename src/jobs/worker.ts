@@ -10,7 +10,9 @@ import { expiredLeases } from "../engine/store.ts";
 import { automaticRetry, type ExecutionServices } from "../services/executions.ts";
 import { enqueueRun, quietLogger, RETRY_EXECUTION, RUN_EXECUTION } from "./queue.ts";
 
-const runPayload = z.object({ executionId: z.uuid(), tenantId: z.uuid() });
+// tenantId is optional only for jobs queued before payloads named their tenant (an upgrade with
+// work in flight); those take the execution's own tenant.
+const runPayload = z.object({ executionId: z.uuid(), tenantId: z.uuid().optional() });
 
 export type WorkerOptions = {
   connectionString: string;
@@ -34,7 +36,12 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   pgPool.on("error", onConnectionError);
   pgPool.on("connect", (client) => client.on("error", onConnectionError));
   // Each job runs with a database client scoped to the tenant its payload names.
-  const scoped = createTenantScopes(options.deps.db);
+  const scopes = createTenantScopes(options.deps.db);
+  const scoped = async ({ executionId, tenantId }: z.infer<typeof runPayload>) => {
+    if (tenantId) return scopes(tenantId);
+    const row = await options.deps.db.execution.findUnique({ where: { id: executionId }, select: { tenantId: true } });
+    return row ? scopes(row.tenantId) : null;
+  };
   const runner: Runner = await run({
     pgPool,
     concurrency: options.concurrency,
@@ -45,12 +52,14 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     logger: quietLogger,
     taskList: {
       [RUN_EXECUTION]: async (payload) => {
-        const { executionId, tenantId } = runPayload.parse(payload);
-        await runExecution({ ...options.deps, db: scoped(tenantId) }, executionId);
+        const job = runPayload.parse(payload);
+        const db = await scoped(job);
+        if (db) await runExecution({ ...options.deps, db }, job.executionId);
       },
       [RETRY_EXECUTION]: async (payload) => {
-        const { executionId, tenantId } = runPayload.parse(payload);
-        await automaticRetry({ ...options.executions, db: scoped(tenantId) }, executionId);
+        const job = runPayload.parse(payload);
+        const db = await scoped(job);
+        if (db) await automaticRetry({ ...options.executions, db }, job.executionId);
       },
     },
   });
