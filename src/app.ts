@@ -6,6 +6,7 @@ import { Redis } from "ioredis";
 import { createAuthenticator } from "./auth/authenticate.ts";
 import type { Principal } from "./auth/principal.ts";
 import { type Config, ConfigError } from "./config.ts";
+import { UnauthenticatedError } from "./errors.ts";
 import { type ContextServices, createContext } from "./context.ts";
 import { createDb, type Db } from "./db/client.ts";
 import { openDatabase } from "./db/database.ts";
@@ -90,6 +91,13 @@ export async function createApp(config: Config, { log = console, onQuery, action
       });
     }
     const services: ContextServices = { scoped, executions, events: bus };
+    // Whether credentials still hold (a key may be revoked): only a definite "no" ends a socket or
+    // a stream, a database hiccup does not.
+    const stillValid = (authorization: unknown) =>
+      auth.authenticate(authorization).then(
+        () => true,
+        (error: unknown) => !(error instanceof UnauthenticatedError),
+      );
     // Over WebSocket the principal comes from connection_init (checked once per socket).
     type ServerContext = { req?: http.IncomingMessage; connectionAuth?: Principal };
     if (config.redisUrl && config.rateLimit.mutations > 0) {
@@ -101,9 +109,15 @@ export async function createApp(config: Config, { log = console, onQuery, action
     const yoga = createGraphQLServer<ServerContext>({
       schema,
       context: async (initial) => {
-        const principal =
-          initial.connectionAuth ?? (await auth.authenticate(initial.request.headers.get("authorization") ?? undefined));
-        return createContext(services, principal, initial.req?.socket.remoteAddress ?? null);
+        const address = initial.req?.socket.remoteAddress ?? null;
+        if (initial.connectionAuth) return createContext(services, initial.connectionAuth, address);
+        const authorization = initial.request.headers.get("authorization") ?? undefined;
+        const principal = await auth.authenticate(authorization);
+        const recheck =
+          principal.kind === "api-key"
+            ? { intervalMs: config.auth.recheckMs, stillValid: () => stillValid(authorization) }
+            : null;
+        return createContext(services, principal, address, recheck);
       },
       plugins: limiter ? [rateLimitPlugin(limiter)] : [],
       graphiql: config.graphiql,
@@ -118,7 +132,8 @@ export async function createApp(config: Config, { log = console, onQuery, action
       maxPayloadBytes: config.limits.websocket.maxMessageBytes,
       maxSubscriptionsPerSocket: config.limits.websocket.maxOperations,
       connectionInitTimeoutMs: config.limits.websocket.initTimeoutMs,
-      authenticate: (params) => auth.authenticate(params?.["authorization"] ?? params?.["Authorization"]),
+      authenticate: (params) => auth.authenticate(credentialOf(params)),
+      recheck: { intervalMs: config.auth.recheckMs, stillValid: (params) => stillValid(credentialOf(params)) },
     });
     return {
       db,
@@ -158,4 +173,9 @@ export async function createApp(config: Config, { log = console, onQuery, action
     await database.stop();
     throw err;
   }
+}
+
+/** connection_init's `{ authorization: "Bearer …" }` (either capitalisation). */
+function credentialOf(params: Readonly<Record<string, unknown>> | undefined): unknown {
+  return params?.["authorization"] ?? params?.["Authorization"];
 }

@@ -45,6 +45,7 @@ const envSchema = z.object({
   JWT_AUDIENCE: z.string().min(1).optional(),
   JWT_TENANT_CLAIM: z.string().min(1).default("tenant"),
   JWT_ROLE_CLAIM: z.string().min(1).default("role"),
+  AUTH_RECHECK_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
   RATE_LIMIT_MUTATIONS: z.coerce.number().int().min(0).max(1_000_000).default(120),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(60_000),
@@ -89,7 +90,11 @@ export type Config = Readonly<{
     }>;
     json: Readonly<{ maxBytes: number; maxDepth: number }>;
     maxBodyBytes: number;
-    websocket: Readonly<{ maxMessageBytes: number; maxOperations: number; initTimeoutMs: number }>;
+    websocket: Readonly<{
+      maxMessageBytes: number;
+      maxOperations: number;
+      initTimeoutMs: number;
+    }>;
   }>;
   logSql: boolean;
   worker: Readonly<{
@@ -112,6 +117,8 @@ export type Config = Readonly<{
     jwt: JwtConfig | null;
     /** How long a verified API key is trusted before it is looked up again (revocation delay). */
     apiKeyCacheMs: number;
+    /** How often open WebSockets and SSE subscriptions check their API key again (revocation). */
+    recheckMs: number;
   }>;
   /** Mutations per API key / token subject (or per IP without credentials) per window; 0 = off. */
   rateLimit: Readonly<{ mutations: number; windowMs: number }>;
@@ -189,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
             })
           : null,
       apiKeyCacheMs: e.API_KEY_CACHE_MS,
+      recheckMs: e.AUTH_RECHECK_MS,
     }),
     rateLimit: Object.freeze({ mutations: e.RATE_LIMIT_MUTATIONS, windowMs: e.RATE_LIMIT_WINDOW_MS }),
   });

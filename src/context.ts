@@ -21,7 +21,14 @@ export type Context = Readonly<{
   executions: ExecutionServices;
   /** Committed engine events, for subscriptions. */
   events: EventBus;
+  /**
+   * How a long-lived response (an SSE subscription) checks that its credentials still hold; null
+   * where something else does (a WebSocket is rechecked per socket) or nothing can change (dev).
+   */
+  recheck: CredentialRecheck | null;
 }>;
+
+export type CredentialRecheck = Readonly<{ intervalMs: number; stillValid: () => Promise<boolean> }>;
 
 export type ContextServices = Readonly<{
   scoped: (tenantId: string) => TenantDb;
@@ -29,7 +36,12 @@ export type ContextServices = Readonly<{
   events: EventBus;
 }>;
 
-export function createContext(services: ContextServices, viewer: Principal, clientAddress: string | null): Context {
+export function createContext(
+  services: ContextServices,
+  viewer: Principal,
+  clientAddress: string | null,
+  recheck: CredentialRecheck | null = null,
+): Context {
   const db = services.scoped(viewer.tenant.id);
   return {
     db,
@@ -40,5 +52,6 @@ export function createContext(services: ContextServices, viewer: Principal, clie
     actor: { name: viewer.name },
     executions: { ...services.executions, db },
     events: services.events,
+    recheck,
   };
 }

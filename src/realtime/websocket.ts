@@ -23,6 +23,11 @@ export type GraphQLWsOptions = {
    * with 4403 when `expiresAt` passes, which ends its subscriptions.
    */
   authenticate?: (connectionParams: Readonly<Record<string, unknown>> | undefined) => Promise<ConnectionAuth>;
+  /**
+   * Every `recheckMs`, whether the socket's credentials still hold (a revoked API key); false
+   * closes the socket with 4403. Resolve true when unsure (e.g. the database is unreachable).
+   */
+  recheck?: { intervalMs: number; stillValid: (connectionParams: Readonly<Record<string, unknown>> | undefined) => Promise<boolean> };
 };
 
 export type ConnectionAuth = { readonly expiresAt: Date | null };
@@ -32,6 +37,19 @@ export const CLOSE_FORBIDDEN = 4403;
 
 // setTimeout fires at once beyond 2^31 - 1 ms; longer lives are re-armed.
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function recheckEvery(
+  socket: WebSocket,
+  recheck: NonNullable<GraphQLWsOptions["recheck"]>,
+  params: Readonly<Record<string, unknown>> | undefined,
+): void {
+  const timer = setInterval(() => {
+    void recheck.stillValid(params).then((valid) => {
+      if (!valid) socket.close(CLOSE_FORBIDDEN, "Credentials revoked");
+    });
+  }, recheck.intervalMs);
+  socket.once("close", () => clearInterval(timer));
+}
 
 function closeAt(socket: WebSocket, at: Date): void {
   const wait = at.getTime() - Date.now();
@@ -73,6 +91,7 @@ export function attachGraphQLWs<TServerContext extends Record<string, unknown>, 
           const auth = await options.authenticate(ctx.connectionParams);
           (ctx.extra as { auth?: ConnectionAuth }).auth = auth;
           if (auth.expiresAt) closeAt(ctx.extra.socket, auth.expiresAt);
+          if (options.recheck) recheckEvery(ctx.extra.socket, options.recheck, ctx.connectionParams);
           return true;
         } catch {
           // graphql-ws closes with 4403 Forbidden; the reason never says which check failed.

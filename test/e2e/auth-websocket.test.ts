@@ -1,6 +1,6 @@
 // Credentials over WebSocket (graphql-transport-ws): checked on connection_init, refused with
-// close code 4403, and a socket whose token expires is closed; over SSE the stream ends with
-// UNAUTHENTICATED. Raw sockets, so the close codes are what the server sent.
+// close code 4403, and a socket whose token expires or whose key is revoked is closed; over SSE the
+// stream ends with UNAUTHENTICATED when the token expires. Raw sockets, so the close codes are what the server sent.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -15,7 +15,7 @@ let viewerKey: string;
 const sockets: WebSocket[] = [];
 
 beforeAll(async () => {
-  app = await startTestApp({ ...AUTH_ENV, RUN_WORKER: "false" });
+  app = await startTestApp({ ...AUTH_ENV, RUN_WORKER: "false", AUTH_RECHECK_MS: "200" });
   f = await createFixture(app.app.db);
   viewerKey = (await apiKey(app.app.db, f.tenantId, "VIEWER")).authorization;
 });
@@ -115,7 +115,7 @@ describe("connection_init", () => {
   });
 });
 
-describe("token expiry", () => {
+describe("credentials that stop being valid", () => {
   it("closes a WebSocket with 4403 when its token expires, ending its subscriptions", async () => {
     const c = await init({ authorization: bearer(await jwt({ tenant: "dev", role: "viewer", expiresIn: 2 })) });
     await c.waitFor("connection_ack");
@@ -130,6 +130,30 @@ describe("token expiry", () => {
     const closed = await c.closed;
     expect(closed).toEqual({ code: 4403, reason: "Token expired" });
     await expect.poll(() => app.app.events.listenerCount(`execution:${f.executions.e4}`)).toBe(0);
+  });
+
+  it("closes a WebSocket with 4403 once its API key is revoked", async () => {
+    const key = await apiKey(app.app.db, f.tenantId, "VIEWER", "revoked while connected");
+    const c = await init({ authorization: key.authorization });
+    await c.waitFor("connection_ack");
+    await app.app.db.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+    expect(await c.closed).toEqual({ code: 4403, reason: "Credentials revoked" });
+  });
+
+  it("ends an SSE subscription with UNAUTHENTICATED once its API key is revoked", async () => {
+    const key = await apiKey(app.app.db, f.tenantId, "VIEWER", "revoked while streaming");
+    const id = encodeGlobalId("Execution", f.executions.e4 as string);
+    const res = await fetch(app.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream", authorization: key.authorization },
+      body: JSON.stringify({ query: "subscription($id: ID!) { executionEvents(executionId: $id) { sequence } }", variables: { id } }),
+    });
+    expect(res.status).toBe(200);
+    await expect.poll(() => app.app.events.listenerCount(`execution:${f.executions.e4}`)).toBeGreaterThan(0);
+    await app.app.db.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+    const text = await res.text();
+    expect(text).toContain('"message":"Credentials revoked"');
+    expect(text).toContain("event: complete");
   });
 
   it("ends an SSE subscription with UNAUTHENTICATED when its token expires", async () => {

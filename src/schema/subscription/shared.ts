@@ -46,8 +46,8 @@ export async function subscribeToRunningExecution(
  * What every subscription field returns its stream through:
  * - a SubscriptionOverflowError becomes a GraphQL error with code SUBSCRIPTION_OVERFLOW and
  *   `overflowHint` in its message (anything else would be masked as an unexpected error);
- * - when the viewer's token expires the stream ends with an UNAUTHENTICATED error (over
- *   graphql-ws the socket is closed with 4403 as well; this also covers SSE);
+ * - when the viewer's token expires, or (over SSE) their API key is revoked, the stream ends with
+ *   an UNAUTHENTICATED error (over graphql-ws the socket is closed with 4403 as well);
  * - over SSE, the stream also ends when the request is aborted. Yoga's node adapter never reads
  *   (so never cancels) a response body whose client left before the response was ready, which
  *   with an async subscribe function is a real window; the listener would stay until the
@@ -95,18 +95,30 @@ export function serve<T>(ctx: Context, source: Stream<T>, overflowHint?: string)
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * Ends `source` when the viewer's credentials expire; `error` is then what the stream's last
- * next() rejects with (ending the source resolves a pending next(), which reads it).
+ * Ends `source` when the viewer's credentials expire (a JWT's exp) or, where the context can
+ * recheck them (an SSE stream of an API key), when they are revoked; `error` is then what the
+ * stream's last next() rejects with (ending the source resolves a pending next(), which reads it).
  */
 function expiryOf(ctx: Context, source: Stream<unknown>): { readonly error: GraphQLError | null; clear(): void } {
-  const wait = ctx.viewer.expiresAt ? ctx.viewer.expiresAt.getTime() - Date.now() : Number.POSITIVE_INFINITY;
   const state = { error: null as GraphQLError | null, clear() {} };
-  if (wait > MAX_TIMER_MS) return state;
-  const timer = setTimeout(() => {
-    state.error = new GraphQLError("Token expired", { extensions: { code: "UNAUTHENTICATED" } });
+  const end = (message: string) => {
+    state.error ??= new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED" } });
     void source.return();
-  }, Math.max(0, wait));
-  state.clear = () => clearTimeout(timer);
+  };
+  const timers: NodeJS.Timeout[] = [];
+  let interval: NodeJS.Timeout | undefined;
+  const wait = ctx.viewer.expiresAt ? ctx.viewer.expiresAt.getTime() - Date.now() : Number.POSITIVE_INFINITY;
+  if (wait <= MAX_TIMER_MS) timers.push(setTimeout(() => end("Token expired"), Math.max(0, wait)));
+  const recheck = ctx.recheck;
+  if (recheck) {
+    interval = setInterval(() => {
+      void recheck.stillValid().then((valid) => valid || end("Credentials revoked"));
+    }, recheck.intervalMs);
+  }
+  state.clear = () => {
+    for (const timer of timers) clearTimeout(timer);
+    clearInterval(interval);
+  };
   return state;
 }
 

@@ -20,6 +20,16 @@ describe("limit settings", () => {
     });
   });
 
+  it("include documented authentication and rate-limit defaults", () => {
+    const config = loadConfig({});
+    expect(config.auth).toEqual({ devMode: undefined, jwt: null, apiKeyCacheMs: 5000, recheckMs: 30_000 });
+    expect(config.rateLimit).toEqual({ mutations: 120, windowMs: 60_000 });
+    expect(loadConfig({ AUTH_DEV_MODE: "false", RATE_LIMIT_MUTATIONS: "0" })).toMatchObject({
+      auth: { devMode: false },
+      rateLimit: { mutations: 0 },
+    });
+  });
+
   it("turn introspection off and hide suggestions in production, unless told otherwise", () => {
     const production = loadConfig({ NODE_ENV: "production" });
     expect(production.introspection).toBe(false);
