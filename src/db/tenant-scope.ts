@@ -27,8 +27,10 @@ const FILTERED = new Set([
   "upsert",
 ]);
 const CREATING = new Set(["create", "createMany", "createManyAndReturn", "upsert"]);
+/** Operations whose `data` (for upsert: `update`) changes existing rows. */
+const UPDATING = new Set(["update", "updateMany", "updateManyAndReturn", "upsert"]);
 
-type Args = { where?: object; data?: unknown; create?: unknown };
+type Args = { where?: object; data?: unknown; create?: unknown; update?: unknown };
 
 export class TenantScopeError extends Error {
   constructor(message: string) {
@@ -45,6 +47,15 @@ function stamp(row: unknown, tenantId: string, model: string): object {
     throw new TenantScopeError(`${model}: a scoped client cannot write rows of another tenant`);
   }
   return { ...data, tenantId };
+}
+
+/** An update may not move a row to another tenant (nor, on Tenant, change its id). */
+function assertStays(change: unknown, tenantId: string, model: string): void {
+  const data = (change ?? {}) as Record<string, unknown>;
+  const moved =
+    "tenant" in data ||
+    (model === "Tenant" ? data["id"] !== undefined : data["tenantId"] !== undefined && data["tenantId"] !== tenantId);
+  if (moved) throw new TenantScopeError(`${model}: a scoped client cannot move rows to another tenant`);
 }
 
 function withScope(where: object | undefined, scope: Record<string, string>): object {
@@ -66,6 +77,7 @@ export function scopeToTenant(db: Db, tenantId: string): TenantDb {
           const a = { ...(args as Args) };
           const scope: Record<string, string> = model === "Tenant" ? { id: tenantId } : { tenantId };
           if (FILTERED.has(operation)) a.where = withScope(a.where, scope);
+          if (UPDATING.has(operation)) assertStays(operation === "upsert" ? a.update : a.data, tenantId, model);
           if (CREATING.has(operation) && model !== "Tenant") {
             if (operation === "upsert") a.create = stamp(a.create, tenantId, model);
             else if (Array.isArray(a.data)) a.data = a.data.map((row) => stamp(row, tenantId, model));

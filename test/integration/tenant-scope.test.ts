@@ -50,6 +50,19 @@ describe("a tenant-scoped client", () => {
     expect(await t.db.workflow.findUniqueOrThrow({ where: { id: bWorkflow } })).toMatchObject({ name: "theirs" });
   });
 
+  it("cannot move its own rows to another tenant", async () => {
+    const ours = await a.workflow.findFirstOrThrow({ where: { name: "ours" } });
+    await expect(a.workflow.update({ where: { id: ours.id }, data: { tenantId: bId } })).rejects.toBeInstanceOf(TenantScopeError);
+    await expect(a.workflow.updateMany({ data: { tenantId: bId } })).rejects.toBeInstanceOf(TenantScopeError);
+    await expect(
+      a.workflow.update({ where: { id: ours.id }, data: { tenant: { connect: { id: bId } } } }),
+    ).rejects.toBeInstanceOf(TenantScopeError);
+    await expect(a.tenant.update({ where: { id: aId }, data: { id: bId } })).rejects.toBeInstanceOf(TenantScopeError);
+    expect((await t.db.workflow.findUniqueOrThrow({ where: { id: ours.id } })).tenantId).toBe(aId);
+    // Changing anything else is fine.
+    expect((await a.workflow.update({ where: { id: ours.id }, data: { description: "still ours" } })).tenantId).toBe(aId);
+  });
+
   it("stamps its tenant on created rows and refuses rows of another tenant", async () => {
     const created = await a.workflow.create({ data: { tenantId: aId, name: `new-${randomUUID()}` } });
     expect(created.tenantId).toBe(aId);
