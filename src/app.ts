@@ -133,6 +133,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
       maxSubscriptionsPerSocket: config.limits.websocket.maxOperations,
       connectionInitTimeoutMs: config.limits.websocket.initTimeoutMs,
       authenticate: (params) => auth.authenticate(credentialOf(params)),
+      isRefusal: (error) => error instanceof UnauthenticatedError,
       recheck: { intervalMs: config.auth.recheckMs, stillValid: (params) => stillValid(credentialOf(params)) },
     });
     return {

@@ -24,6 +24,12 @@ export type GraphQLWsOptions = {
    */
   authenticate?: (connectionParams: Readonly<Record<string, unknown>> | undefined) => Promise<ConnectionAuth>;
   /**
+   * Whether an error `authenticate` threw means "refused" (4403). Anything else (the database is
+   * down) closes with 4500 instead, so a client does not take a server fault for bad credentials.
+   * Default: every error is a refusal.
+   */
+  isRefusal?: (error: unknown) => boolean;
+  /**
    * Every `recheckMs`, whether the socket's credentials still hold (a revoked API key); false
    * closes the socket with 4403. Resolve true when unsure (e.g. the database is unreachable).
    */
@@ -93,9 +99,11 @@ export function attachGraphQLWs<TServerContext extends Record<string, unknown>, 
           if (auth.expiresAt) closeAt(ctx.extra.socket, auth.expiresAt);
           if (options.recheck) recheckEvery(ctx.extra.socket, options.recheck, ctx.connectionParams);
           return true;
-        } catch {
-          // graphql-ws closes with 4403 Forbidden; the reason never says which check failed.
-          return false;
+        } catch (error) {
+          // false: graphql-ws closes with 4403 Forbidden; the reason never says which check failed.
+          // A throw: 4500, its message hidden (isProd).
+          if (options.isRefusal?.(error) ?? true) return false;
+          throw error;
         }
       },
       execute: (args) => (enveloped.get(args) as Enveloped).execute(args),

@@ -158,6 +158,32 @@ describe("attachGraphQLWs", () => {
     expect(code).toBe(4408);
   });
 
+  it("closes with 4403 when authenticate refuses, and 4500 when it fails for another reason", async () => {
+    await ws.close();
+    await new Promise((resolve) => server.close(resolve));
+    await bus.close();
+    await start({
+      authenticate: async (params) => {
+        if (params?.["authorization"] === "ok") return { expiresAt: null };
+        if (params?.["authorization"] === "database down") throw new Error("connect ECONNREFUSED");
+        throw new RangeError("refused");
+      },
+      isRefusal: (error) => error instanceof RangeError,
+    });
+    const closeCode = async (authorization: string) => {
+      const raw = new WebSocket(url, "graphql-transport-ws");
+      raw.on("open", () => raw.send(JSON.stringify({ type: "connection_init", payload: { authorization } })));
+      const acked = new Promise<string>((resolve) => raw.on("message", (data) => resolve(String(data))));
+      const closed = new Promise<number>((resolve) => raw.on("close", resolve));
+      const first = await Promise.race([acked, closed]);
+      raw.close();
+      return first;
+    };
+    expect(await closeCode("nope")).toBe(4403);
+    expect(await closeCode("database down")).toBe(4500);
+    expect(await closeCode("ok")).toContain("connection_ack");
+  });
+
   it("close() closes every socket with 1001 and ends its subscriptions", async () => {
     let code = 0;
     const c = client({ onClose: (closeCode) => (code = closeCode) });
