@@ -12,7 +12,7 @@ import { createDb } from "../db/client.ts";
 import { openDatabase } from "../db/database.ts";
 import { scopeToTenant } from "../db/tenant-scope.ts";
 import { AppError } from "../errors.ts";
-import { createApiKey } from "./api-keys.ts";
+import { createApiKey, revokeApiKey } from "./api-keys.ts";
 import { parseRole } from "./principal.ts";
 
 const USAGE = `Usage:
@@ -62,10 +62,13 @@ try {
     } else if (command === "revoke") {
       const id = rest[0] ?? "";
       if (!/^[0-9a-f-]{36}$/i.test(id)) throw new UsageError(`revoke: give the key's id\n${USAGE}`);
-      const { count } = await db.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
-      const exists = count === 1 || (await db.apiKey.count({ where: { id } })) === 1;
-      if (!exists) throw new UsageError(`No API key ${id}.`);
-      console.log(count === 1 ? `Revoked ${id}.` : `${id} was already revoked.`);
+      const key = await db.apiKey.findUnique({ where: { id }, select: { tenantId: true, revokedAt: true } });
+      if (!key) throw new UsageError(`No API key ${id}.`);
+      if (key.revokedAt) console.log(`${id} was already revoked.`);
+      else {
+        await revokeApiKey(scopeToTenant(db, key.tenantId), id);
+        console.log(`Revoked ${id}.`);
+      }
     } else {
       const slug = typeof values.tenant === "string" ? values.tenant : undefined;
       const keys = await db.apiKey.findMany({

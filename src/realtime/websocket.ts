@@ -6,6 +6,7 @@ import { type ExecutionArgs, GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import type { YogaServerInstance } from "graphql-yoga";
 import { type WebSocket, WebSocketServer } from "ws";
+import { runAt } from "./timers.ts";
 
 export type GraphQLWsOptions = {
   path: "/graphql";
@@ -41,9 +42,6 @@ export type ConnectionAuth = { readonly expiresAt: Date | null };
 /** Close code for refused or expired credentials (graphql-ws uses it for a refused connection too). */
 export const CLOSE_FORBIDDEN = 4403;
 
-// setTimeout fires at once beyond 2^31 - 1 ms; longer lives are re-armed.
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 function recheckEvery(
   socket: WebSocket,
   recheck: NonNullable<GraphQLWsOptions["recheck"]>,
@@ -58,12 +56,7 @@ function recheckEvery(
 }
 
 function closeAt(socket: WebSocket, at: Date): void {
-  const wait = at.getTime() - Date.now();
-  const timer = setTimeout(
-    () => (wait > MAX_TIMER_MS ? closeAt(socket, at) : socket.close(CLOSE_FORBIDDEN, "Token expired")),
-    Math.max(0, Math.min(wait, MAX_TIMER_MS)),
-  );
-  socket.once("close", () => clearTimeout(timer));
+  socket.once("close", runAt(at, () => socket.close(CLOSE_FORBIDDEN, "Token expired")));
 }
 
 export type GraphQLWs = {

@@ -73,49 +73,41 @@ export function expectBadUserInput(result: GraphQLResponse<unknown>, message: Re
   expect(result.errors?.[0]?.message).toMatch(message);
 }
 
-/** Walks `orderBy` forward with `first: size`; returns the pages' keys, asserting page info on the way. */
-export async function walkForward(
+/**
+ * Walks `orderBy` page by page with `first: size` (forward) or `last: size` from the end
+ * (backward); returns the pages' keys in walking order, asserting page info on the way.
+ */
+async function walk(
   app: TestApp,
   size: number,
-  variables: ExecutionsQueryVariables = {},
+  variables: ExecutionsQueryVariables,
+  direction: "forward" | "backward",
 ): Promise<string[][]> {
+  const forward = direction === "forward";
   const pages: string[][] = [];
-  let after: string | null = null;
+  let cursor: string | null = null;
   for (;;) {
-    const page: Connection = (await app.query(Executions, { ...variables, first: size, after })).executions;
+    const window = forward ? { first: size, after: cursor } : { last: size, before: cursor };
+    const page: Connection = (await app.query(Executions, { ...variables, ...window })).executions;
     pages.push(keys(page));
-    expect(page.pageInfo.hasPreviousPage).toBe(after != null);
+    expect(forward ? page.pageInfo.hasPreviousPage : page.pageInfo.hasNextPage).toBe(cursor != null);
     expect(page.pageInfo.startCursor).toBe(page.edges[0]?.cursor ?? null);
     expect(page.pageInfo.endCursor).toBe(page.edges.at(-1)?.cursor ?? null);
-    if (!page.pageInfo.hasNextPage) break;
+    if (!(forward ? page.pageInfo.hasNextPage : page.pageInfo.hasPreviousPage)) break;
     expect(page.edges).toHaveLength(size);
-    after = page.pageInfo.endCursor;
-    if (pages.length > 20) throw new Error("forward walk does not end");
+    cursor = forward ? page.pageInfo.endCursor : page.pageInfo.startCursor;
+    if (pages.length > 20) throw new Error(`${direction} walk does not end`);
   }
   return pages;
 }
 
-/** Walks `orderBy` backward from the end with `last: size`; returns the pages' keys, last page first. */
-export async function walkBackward(
-  app: TestApp,
-  size: number,
-  variables: ExecutionsQueryVariables = {},
-): Promise<string[][]> {
-  const pages: string[][] = [];
-  let before: string | null = null;
-  for (;;) {
-    const page: Connection = (await app.query(Executions, { ...variables, last: size, before })).executions;
-    pages.push(keys(page));
-    expect(page.pageInfo.hasNextPage).toBe(before != null);
-    expect(page.pageInfo.startCursor).toBe(page.edges[0]?.cursor ?? null);
-    expect(page.pageInfo.endCursor).toBe(page.edges.at(-1)?.cursor ?? null);
-    if (!page.pageInfo.hasPreviousPage) break;
-    expect(page.edges).toHaveLength(size);
-    before = page.pageInfo.startCursor;
-    if (pages.length > 20) throw new Error("backward walk does not end");
-  }
-  return pages;
-}
+/** Walks forward with `first: size`; the pages' keys, first page first. */
+export const walkForward = (app: TestApp, size: number, variables: ExecutionsQueryVariables = {}) =>
+  walk(app, size, variables, "forward");
+
+/** Walks backward from the end with `last: size`; the pages' keys, last page first. */
+export const walkBackward = (app: TestApp, size: number, variables: ExecutionsQueryVariables = {}) =>
+  walk(app, size, variables, "backward");
 
 /**
  * The full list for each ordering, worked out from the fixture. Every run has a distinct

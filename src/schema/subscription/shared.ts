@@ -6,6 +6,7 @@ import type { Context } from "../../context.ts";
 import { NotFoundError } from "../../errors.ts";
 import { type EventSubscription, executionTopic, SubscriptionOverflowError } from "../../realtime/event-bus.ts";
 import { isTerminalStatus, type Stream } from "../../realtime/streams.ts";
+import { runAt } from "../../realtime/timers.ts";
 import { decodeIdOf } from "../global-id.ts";
 
 export type VisibleExecution = { id: string; status: ExecutionStatus; lastEventSequence: number };
@@ -91,9 +92,6 @@ export function serve<T>(ctx: Context, source: Stream<T>, overflowHint?: string)
   };
 }
 
-// setTimeout fires at once beyond 2^31 - 1 ms: a later expiry is simply not armed (24 days).
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /**
  * Ends `source` when the viewer's credentials expire (a JWT's exp) or, where the context can
  * recheck them (an SSE stream of an API key), when they are revoked; `error` is then what the
@@ -105,18 +103,13 @@ function expiryOf(ctx: Context, source: Stream<unknown>): { readonly error: Grap
     state.error ??= new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED" } });
     void source.return();
   };
-  const timers: NodeJS.Timeout[] = [];
-  let interval: NodeJS.Timeout | undefined;
-  const wait = ctx.viewer.expiresAt ? ctx.viewer.expiresAt.getTime() - Date.now() : Number.POSITIVE_INFINITY;
-  if (wait <= MAX_TIMER_MS) timers.push(setTimeout(() => end("Token expired"), Math.max(0, wait)));
+  const cancelExpiry = ctx.viewer.expiresAt ? runAt(ctx.viewer.expiresAt, () => end("Token expired")) : undefined;
   const recheck = ctx.recheck;
-  if (recheck) {
-    interval = setInterval(() => {
-      void recheck.stillValid().then((valid) => valid || end("Credentials revoked"));
-    }, recheck.intervalMs);
-  }
+  const interval = recheck
+    ? setInterval(() => void recheck.stillValid().then((valid) => valid || end("Credentials revoked")), recheck.intervalMs)
+    : undefined;
   state.clear = () => {
-    for (const timer of timers) clearTimeout(timer);
+    cancelExpiry?.();
     clearInterval(interval);
   };
   return state;
