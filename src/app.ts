@@ -3,6 +3,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
+import pg from "pg";
 import { createAuthenticator } from "./auth/authenticate.ts";
 import type { Principal } from "./auth/principal.ts";
 import { type Config, ConfigError } from "./config.ts";
@@ -13,8 +14,13 @@ import { openDatabase } from "./db/database.ts";
 import { createTenantScopes } from "./db/tenant-scope.ts";
 import { builtInActions, createActionRegistry } from "./engine/actions/registry.ts";
 import type { ActionHandler } from "./engine/actions/types.ts";
-import { createCancellationRegistry, type RunnerDeps } from "./engine/runner.ts";
-import { enqueueRetry, enqueueRun, migrateQueue } from "./jobs/queue.ts";
+import { createCancellationRegistry } from "./engine/cancellations.ts";
+import type { EngineEvent } from "./engine/events.ts";
+import { createLifecycle } from "./engine/lifecycle.ts";
+import { createRunner } from "./engine/runner.ts";
+import { createPgStore } from "./engine/store/pg-store.ts";
+import { createSqlRunner } from "./engine/store/sql.ts";
+import { jobSql, migrateQueue } from "./jobs/queue.ts";
 import { startWorker, type Worker } from "./jobs/worker.ts";
 import { createEventBus, type EventBus } from "./realtime/event-bus.ts";
 import { attachGraphQLWs } from "./realtime/websocket.ts";
@@ -47,17 +53,17 @@ export async function createApp(config: Config, { log = console, onQuery, action
   const database = await openDatabase(config);
   if (database.migrated.length > 0) log.info(`Applied migrations: ${database.migrated.join(", ")}`);
   await migrateQueue(database.url);
-  const db = createDb({
-    url: database.url,
-    poolSize: config.databasePoolSize,
-    onQuery:
-      config.logSql || onQuery
-        ? (sql, ms) => {
-            onQuery?.(sql, ms);
-            if (config.logSql) log.info(`[sql ${ms}ms] ${sql}`);
-          }
-        : undefined,
-  });
+  const watchSql =
+    config.logSql || onQuery
+      ? (sql: string, ms: number) => {
+          onQuery?.(sql, ms);
+          if (config.logSql) log.info(`[sql ${ms}ms] ${sql}`);
+        }
+      : undefined;
+  const db = createDb({ url: database.url, poolSize: config.databasePoolSize, onQuery: watchSql });
+  // The engine's hot path runs on pg directly (Prisma costs ~1 ms of CPU per statement here).
+  const enginePool = new pg.Pool({ connectionString: database.url, max: config.databasePoolSize });
+  enginePool.on("error", (error) => log.error("Engine database connection failed", error));
   let worker: Worker | null = null;
   let events: EventBus | null = null;
   let redis: Redis | null = null;
@@ -66,28 +72,35 @@ export async function createApp(config: Config, { log = console, onQuery, action
     const scoped = createTenantScopes(db);
     events = createEventBus({ redisUrl: config.redisUrl, onError: (message, error) => log.error(message, error) });
     const bus = events;
-    const publish: ExecutionServices["publish"] = (committed) => bus.publish(committed);
+    const publish = (committed: EngineEvent[]) => bus.publish(committed);
     const cancellations = createCancellationRegistry();
-    const executions: Omit<ExecutionServices, "db"> = { enqueue: enqueueRun, publish, cancellations };
-    const runnerDeps: RunnerDeps = {
-      db,
-      actions: createActionRegistry([...builtInActions, ...actions]),
-      services: { fetch, now: Date.now },
-      sendEmail: createEmailSender(db, config.email.smtpUrl, config.email.from),
-      publish,
-      schedule: enqueueRun,
-      scheduleRetry: enqueueRetry,
-      leaseMs: config.worker.leaseMs,
-      cancellations,
-    };
+    const store = createPgStore({ sql: createSqlRunner(enginePool, watchSql), jobs: jobSql });
+    const onError = (message: string, error: unknown) => log.error(message, error);
+    const engine = createLifecycle({ store, publish, cancellations, leaseMs: config.worker.leaseMs, now: Date.now });
+    const executions: Omit<ExecutionServices, "db"> = { engine };
     if (config.worker.enabled) {
+      const runner = createRunner({
+        store,
+        actions: createActionRegistry([...builtInActions, ...actions]),
+        services: { fetch, now: Date.now },
+        sendEmail: createEmailSender(db, config.email.smtpUrl, config.email.from),
+        publish,
+        leaseMs: config.worker.leaseMs,
+        cancellations,
+        maxWorkerLosses: config.worker.maxWorkerLosses,
+        maxPayloadBytes: config.worker.maxPayloadBytes,
+        onError,
+      });
       worker = await startWorker({
         connectionString: database.url,
         concurrency: config.worker.concurrency,
         sweepIntervalMs: config.worker.sweepIntervalMs,
-        deps: runnerDeps,
+        reservationMs: config.worker.leaseMs,
+        runner,
+        store,
+        db,
         executions,
-        onError: (message, error) => log.error(message, error),
+        onError,
       });
     }
     const services: ContextServices = { scoped, executions, events: bus };
@@ -163,6 +176,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
         await closed;
         clearTimeout(cut);
         await db.$disconnect();
+        await enginePool.end();
         await database.stop();
       },
     };
@@ -171,6 +185,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
     await events?.close();
     redis?.disconnect();
     await db.$disconnect();
+    await enginePool.end();
     await database.stop();
     throw err;
   }

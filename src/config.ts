@@ -32,8 +32,10 @@ const envSchema = z.object({
   LOG_SQL: flag.default(false),
   RUN_WORKER: flag.default(true),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
-  ENGINE_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
-  ENGINE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(10_000),
+  ENGINE_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
+  ENGINE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(2_000),
+  ENGINE_MAX_WORKER_LOSSES: z.coerce.number().int().min(0).max(100).default(3),
+  ENGINE_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 ** 2).default(1024 ** 2),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional(),
   EMAIL_FROM: z.string().min(3).default("Stepstream <noreply@stepstream.local>"),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
@@ -104,6 +106,10 @@ export type Config = Readonly<{
     /** A run whose worker died resumes within about leaseMs + sweepIntervalMs. */
     leaseMs: number;
     sweepIntervalMs: number;
+    /** How often a worker's death may re-run one step's attempt before the step fails (WORKER_LOST). */
+    maxWorkerLosses: number;
+    /** The largest resolved step config or step output, in bytes of JSON. */
+    maxPayloadBytes: number;
   }>;
   email: Readonly<{ smtpUrl: string | undefined; from: string }>;
   /** Set: events cross processes through Redis pub/sub; unset: in-process only. */
@@ -178,6 +184,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       concurrency: e.WORKER_CONCURRENCY,
       leaseMs: e.ENGINE_LEASE_MS,
       sweepIntervalMs: e.ENGINE_SWEEP_INTERVAL_MS,
+      maxWorkerLosses: e.ENGINE_MAX_WORKER_LOSSES,
+      maxPayloadBytes: e.ENGINE_MAX_PAYLOAD_BYTES,
     }),
     email: Object.freeze({ smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM }),
     redisUrl: e.REDIS_URL,

@@ -1,17 +1,18 @@
-// One step of a run: skip rules, templates, the action call with its retries, and every state
-// change written with compare-and-set on (status, attempt) so a late result from a worker that
-// was presumed dead changes nothing.
-import type { Prisma, Step } from "@prisma/client";
-import { evaluateConditions } from "./conditions.ts";
-import type { StepDefinition } from "./definition.ts";
+// One step of a run, from wherever its persisted state left it: skip rules, templates, the action
+// call with its retries, and what a worker's death means for it. Changes go into the run's buffer;
+// an action with side effects gets a durable STARTED before it runs, a pure one (transform, log,
+// fail) is written STARTED and COMPLETED together.
 import { invokeAction } from "./actions/invoke.ts";
 import type { ActionRegistry } from "./actions/registry.ts";
-import type { ActionError, ActionServices, EmailMessage, LogLevel } from "./actions/types.ts";
-import { appendEvent, type Db, type EngineEvent, type ExecutionRef, inTransaction, transitionStep, type Tx } from "./store.ts";
+import type { ActionServices, EmailMessage, LogLevel } from "./actions/types.ts";
+import type { StepDefinition } from "./definition.ts";
+import type { EngineError, Json, StepStatus } from "./events.ts";
+import { type RunBuffer, RunInterrupted } from "./run-buffer.ts";
+import type { StepState } from "./run-state.ts";
 import { resolveTemplates, type TemplateScope } from "./templates.ts";
+import { afterFailure, skipDecision, workerLost } from "./transitions/step.ts";
 
 export type StepDeps = {
-  db: Db;
   actions: ActionRegistry;
   /** Shared services; sendEmail comes from `sendEmail` below, told which step sends. */
   services: Omit<ActionServices, "sendEmail">;
@@ -19,255 +20,194 @@ export type StepDeps = {
     message: EmailMessage,
     origin: { tenantId: string; executionId: string; stepKey: string },
   ) => ReturnType<ActionServices["sendEmail"]>;
-  publish: (events: EngineEvent[]) => void;
-  schedule: (tx: Tx, execution: ExecutionRef, runAt: Date) => Promise<void>;
+  /** A worker's death re-runs an attempt at most this often before the step fails with WORKER_LOST. */
+  maxWorkerLosses: number;
+  /** A resolved config (the action's input) or an output larger than this fails the step. */
+  maxPayloadBytes: number;
 };
 
 export type StepRun = {
-  execution: { id: string; tenantId: string; attempt: number; workflowName: string };
-  step: Step;
+  buffer: RunBuffer;
+  step: StepState;
   definition: StepDefinition;
-  /** Outcomes of the steps this one depends on, by key. */
-  dependencies: { key: string; status: Step["status"] }[];
+  /** Statuses of the steps this one depends on. */
+  dependencies: StepStatus[];
   scope: TemplateScope;
   /** Aborted when the run is cancelled, times out, or a critical sibling failed. */
   signal: AbortSignal;
 };
 
-export type StepOutcome = "completed" | "failed" | "skipped" | "sleeping" | "aborted";
+export type StepResult =
+  | { kind: "completed" }
+  | { kind: "skipped" }
+  | { kind: "failed"; error: EngineError }
+  | { kind: "sleeping"; wakeAt: Date }
+  | { kind: "aborted" };
 
-// Retries that wait longer than this give the worker back and continue in a scheduled job.
-const IN_PROCESS_BACKOFF_MS = 5_000;
-
-type LogLine = { level: LogLevel; message: string; data?: unknown; at: Date };
-
-function toJson(value: unknown): Prisma.InputJsonValue | undefined {
-  return value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue);
+export async function runStep(deps: StepDeps, run: StepRun): Promise<StepResult> {
+  try {
+    return await drive(deps, run);
+  } catch (error) {
+    if (error instanceof RunInterrupted) throw error;
+    // A bug or an unforeseen value must not leave the run RUNNING forever or loop in the queue.
+    const message = error instanceof Error ? error.message : String(error);
+    return fail(deps, run, { code: "ENGINE_ERROR", message: `unexpected error in the engine: ${message}`, retryable: false });
+  }
 }
 
-export async function runStep(deps: StepDeps, run: StepRun): Promise<StepOutcome> {
-  const { step, definition } = run;
+async function drive(deps: StepDeps, run: StepRun): Promise<StepResult> {
+  const { buffer, step, definition } = run;
+  const now = deps.services.now();
+  const handler = deps.actions.get(definition.type);
+  const pure = handler?.pure === true;
+
   if (step.status === "PENDING" && step.attempt === 0) {
-    const skip = skipReason(run);
-    if (skip) return skipStep(deps, run, skip);
-  }
-  if (step.wakeAt && step.wakeAt.getTime() > deps.services.now()) {
-    await write(deps, run, async (tx) => deps.schedule(tx, run.execution, step.wakeAt as Date));
-    return "sleeping";
-  }
-
-  let attempt = step.attempt;
-  let input: unknown = step.input;
-  let resumedAt: number | undefined = step.status === "RUNNING" && step.wakeAt ? step.wakeAt.getTime() : undefined;
-  const maxAttempts = definition.retry?.maxAttempts ?? 1;
-
-  if (step.status === "RUNNING" && !step.wakeAt) {
-    // The worker that ran this attempt died mid-action: at-least-once, so the attempt counts as
-    // failed and the retry policy decides whether it runs again.
-    const lost = { code: "WORKER_LOST", message: "the worker running this step stopped", retryable: true };
-    const next = await failOrRetry(deps, run, attempt, lost);
-    if (next !== "retry") return next;
-  }
-  if (step.status === "PENDING" || step.status === "RUNNING") {
-    if (input == null || step.status === "PENDING") {
-      const resolved = resolveTemplates(definition.config, run.scope);
-      if (!resolved.ok) {
-        return finishFailed(deps, run, attempt, {
-          code: resolved.error.code,
-          message: resolved.error.message,
-          retryable: false,
-        });
-      }
-      input = resolved.value;
+    const skip = skipDecision(definition, run.dependencies, { input: run.scope.input, steps: run.scope.steps });
+    if (skip) {
+      Object.assign(step, { status: "SKIPPED", branchTaken: skip.branchTaken, startedAt: new Date(now), completedAt: new Date(now), durationMs: 0 });
+      buffer.touchStep(step);
+      buffer.event("STEP_SKIPPED", { reason: skip.reason }, refs(step));
+      return { kind: "skipped" };
     }
+  }
+  if (step.wakeAt && step.wakeAt.getTime() > now) return { kind: "sleeping", wakeAt: step.wakeAt };
+
+  // A RUNNING step that is not asleep was being worked on by a worker that died: the same attempt
+  // runs again, without using the retry budget (a crash is not the step's failure).
+  let rerun = false;
+  let resumedAt: number | undefined;
+  if (step.status === "RUNNING" && step.wakeAt) {
+    resumedAt = step.wakeAt.getTime();
+  } else if (step.status === "RUNNING") {
+    step.workerLosses += 1;
+    const lost = workerLost(step.workerLosses, deps.maxWorkerLosses);
+    if (!lost.retryable) return fail(deps, run, lost);
+    buffer.touchStep(step);
+    buffer.event(
+      "STEP_RETRYING",
+      { attempt: step.attempt, error: lost, retryAt: new Date(now).toISOString(), workerLosses: step.workerLosses },
+      refs(step),
+    );
+    rerun = true;
+  }
+
+  let input: unknown = step.input;
+  if (step.status === "PENDING" || input === null) {
+    const resolved = resolveTemplates(definition.config, run.scope, { maxBytes: deps.maxPayloadBytes });
+    if (!resolved.ok) return fail(deps, run, { code: resolved.error.code, message: resolved.error.message, retryable: false });
+    input = resolved.value;
+  }
+  const inputBytes = jsonBytes(input);
+  if (inputBytes > deps.maxPayloadBytes) {
+    return fail(deps, run, tooLarge("INPUT_TOO_LARGE", "the step's resolved config", inputBytes, deps.maxPayloadBytes));
   }
 
   for (;;) {
-    if (run.signal.aborted) return "aborted";
+    if (run.signal.aborted) return { kind: "aborted" };
     if (resumedAt === undefined) {
-      const from = attempt === step.attempt ? [step.status] : (["RUNNING"] as const);
-      const started = await write(deps, run, async (tx, events) => {
-        const ok = await transitionStep(tx, { id: step.id, attempt: attempt, from: [...from] }, {
-          status: "RUNNING",
-          attempt: attempt + 1,
-          input: toJson(input),
-          startedAt: new Date(deps.services.now()),
-          wakeAt: null,
-          // A step with a `when` that is running took its "then" branch.
-          ...(definition.when ? { branchTaken: "then" } : {}),
-        });
-        if (ok) events.push(await appendEvent(tx, run.execution, { type: "STEP_STARTED", stepId: step.id, batchId: step.batchId, data: { attempt: attempt + 1 } }));
-        return ok;
-      });
-      if (!started) return "aborted";
-      attempt += 1;
+      if (!rerun) {
+        step.attempt += 1;
+        step.startedAt = new Date(deps.services.now());
+      }
+      Object.assign(step, { status: "RUNNING", input: input as Json, wakeAt: null });
+      // A step with a `when` that is running took its "then" branch.
+      if (definition.when) step.branchTaken = "then";
+      buffer.touchStep(step);
+      buffer.event("STEP_STARTED", rerun ? { attempt: step.attempt, workerLosses: step.workerLosses } : { attempt: step.attempt }, refs(step));
+      rerun = false;
+      if (!pure) await buffer.flush();
     }
 
-    const logs: LogLine[] = [];
+    const logs: { level: LogLevel; message: string; data?: unknown; at: Date }[] = [];
     const timeout = definition.timeoutMs ? AbortSignal.timeout(definition.timeoutMs) : undefined;
     const signal = timeout ? AbortSignal.any([run.signal, timeout]) : run.signal;
-    const handler = deps.actions.get(definition.type);
     const result = handler
       ? await invokeAction(handler, input, {
           signal,
           log: (level, message, data) => logs.push({ level, message, data, at: new Date(deps.services.now()) }),
-          execution: { id: run.execution.id, workflowName: run.execution.workflowName, attempt: run.execution.attempt },
-          step: { key: step.key, attempt, ...(resumedAt !== undefined ? { resumedAt } : {}) },
+          execution: { id: buffer.state.execution.id, workflowName: buffer.state.execution.workflowName, attempt: buffer.state.execution.attempt },
+          step: {
+            key: step.key,
+            attempt: step.attempt,
+            ...(step.startedAt ? { startedAt: step.startedAt.getTime() } : {}),
+            ...(resumedAt !== undefined ? { resumedAt } : {}),
+          },
           services: {
             ...deps.services,
             sendEmail: (message) =>
-              deps.sendEmail(message, { tenantId: run.execution.tenantId, executionId: run.execution.id, stepKey: step.key }),
+              deps.sendEmail(message, { tenantId: buffer.state.execution.tenantId, executionId: buffer.state.execution.id, stepKey: step.key }),
           },
         })
       : ({ status: "failed", error: { code: "UNKNOWN_ACTION", message: `no action type "${definition.type}" is registered`, retryable: false } } as const);
     resumedAt = undefined;
+    if (run.signal.aborted) return { kind: "aborted" };
+    for (const l of logs) buffer.log({ stepId: step.id, level: l.level, message: l.message, data: toJson(l.data), at: l.at });
 
     if (result.status === "completed") {
-      return write(deps, run, async (tx, events) => {
-        const ok = await transitionStep(tx, { id: step.id, attempt, from: ["RUNNING"] }, completedData(deps, step, toJson(result.output)));
-        if (!ok) return "aborted" as const;
-        await writeLogs(tx, run, logs);
-        events.push(await appendEvent(tx, run.execution, { type: "STEP_COMPLETED", stepId: step.id, batchId: step.batchId }));
-        return "completed" as const;
-      });
+      const output = toJson(result.output) ?? null;
+      const outputBytes = jsonBytes(output);
+      if (outputBytes > deps.maxPayloadBytes) {
+        return fail(deps, run, tooLarge("OUTPUT_TOO_LARGE", "the step's output", outputBytes, deps.maxPayloadBytes));
+      }
+      const completedAt = new Date(deps.services.now());
+      Object.assign(step, { status: "COMPLETED", output, wakeAt: null, completedAt, durationMs: elapsed(step, completedAt) });
+      buffer.touchStep(step);
+      buffer.event("STEP_COMPLETED", undefined, refs(step));
+      if (!pure) await buffer.flush();
+      return { kind: "completed" };
     }
     if (result.status === "sleep") {
-      return write(deps, run, async (tx) => {
-        const wakeAt = new Date(result.untilMs);
-        const ok = await transitionStep(tx, { id: step.id, attempt, from: ["RUNNING"] }, { wakeAt, output: toJson(result.output) });
-        if (!ok) return "aborted" as const;
-        await writeLogs(tx, run, logs);
-        await deps.schedule(tx, run.execution, wakeAt);
-        return "sleeping" as const;
-      });
+      Object.assign(step, { wakeAt: new Date(result.untilMs), output: toJson(result.output) ?? null });
+      buffer.touchStep(step);
+      return { kind: "sleeping", wakeAt: step.wakeAt as Date };
     }
     // A step timeout aborts the action, which reports CANCELLED; say what really happened.
-    const error: ActionError =
-      timeout?.aborted && !run.signal.aborted
-        ? { code: "STEP_TIMEOUT", message: `the step exceeded its timeoutMs of ${definition.timeoutMs} ms`, retryable: true }
-        : result.error;
-    if (run.signal.aborted) return "aborted";
-    await write(deps, run, async (tx) => writeLogs(tx, run, logs));
-    if (!error.retryable || attempt >= maxAttempts) return finishFailed(deps, run, attempt, error);
-    const next = await failOrRetry(deps, run, attempt, error);
-    if (next !== "retry") return next;
-  }
-
-  function completedData(d: StepDeps, s: Step, output: Prisma.InputJsonValue | undefined) {
-    const completedAt = new Date(d.services.now());
-    return {
-      status: "COMPLETED" as const,
-      output,
-      wakeAt: null,
-      completedAt,
-      durationMs: s.startedAt ? completedAt.getTime() - s.startedAt.getTime() : 0,
-    };
-  }
-
-  /** After a retryable failure: wait the backoff (here, or in a scheduled job) or fail for good. */
-  async function failOrRetry(d: StepDeps, r: StepRun, failedAttempt: number, err: ActionError): Promise<StepOutcome | "retry"> {
-    if (!err.retryable || failedAttempt >= maxAttempts) return finishFailed(d, r, failedAttempt, err);
-    const policy = r.definition.retry;
-    const backoff = Math.round((policy?.backoffMs ?? 0) * (policy?.factor ?? 1) ** Math.max(0, failedAttempt - 1));
-    const wakeAt = new Date(d.services.now() + backoff);
-    const longWait = backoff > IN_PROCESS_BACKOFF_MS;
-    const ok = await write(d, r, async (tx, events) => {
-      const moved = await transitionStep(tx, { id: step.id, attempt: failedAttempt, from: ["RUNNING"] }, {
-        status: longWait ? "PENDING" : "RUNNING",
-        error: err.message,
-        errorCode: err.code,
-        wakeAt: longWait ? wakeAt : null,
-      });
-      if (!moved) return false;
-      events.push(
-        await appendEvent(tx, r.execution, {
-          type: "STEP_RETRYING",
-          stepId: step.id,
-          batchId: step.batchId,
-          data: { attempt: failedAttempt, error: err, retryAt: wakeAt.toISOString() },
-        }),
-      );
-      if (longWait) await d.schedule(tx, r.execution, wakeAt);
-      return true;
-    });
-    if (!ok) return "aborted";
-    if (longWait) return "sleeping";
-    await sleep(backoff, r.signal);
-    return r.signal.aborted ? "aborted" : "retry";
+    const error: EngineError = timeout?.aborted
+      ? { code: "STEP_TIMEOUT", message: `the step exceeded its timeoutMs of ${definition.timeoutMs} ms`, retryable: true }
+      : result.error;
+    const next = afterFailure(error, step.attempt, definition.retry, deps.services.now());
+    if (next.kind === "fail") return fail(deps, run, error);
+    Object.assign(step, { status: "PENDING", error: error.message, errorCode: error.code, wakeAt: next.retryAt });
+    buffer.touchStep(step);
+    buffer.event("STEP_RETRYING", { attempt: step.attempt, error, retryAt: next.retryAt.toISOString() }, refs(step));
+    await buffer.flush();
+    if (!next.inProcess) return { kind: "sleeping", wakeAt: next.retryAt };
+    await sleep(next.retryAt.getTime() - deps.services.now(), run.signal);
+    if (run.signal.aborted) return { kind: "aborted" };
+    step.wakeAt = null;
   }
 }
 
-type Skip = { reason: string; branchTaken: "else" | null };
-
-function skipReason(run: StepRun): Skip | null {
-  const deps = run.dependencies;
-  if (deps.length > 0 && deps.every((d) => d.status === "SKIPPED")) {
-    return { reason: "all dependencies were skipped", branchTaken: null };
-  }
-  if (run.definition.when && !whenPasses(run)) return { reason: "when: false", branchTaken: "else" };
-  return null;
-}
-
-function whenPasses(run: StepRun): boolean {
-  const data = { input: run.scope.input, steps: run.scope.steps };
-  return evaluateConditions(run.definition.when, data).passed;
-}
-
-async function skipStep(deps: StepDeps, run: StepRun, { reason, branchTaken }: Skip): Promise<StepOutcome> {
-  return write(deps, run, async (tx, events) => {
-    const now = new Date(deps.services.now());
-    const ok = await transitionStep(tx, { id: run.step.id, attempt: 0, from: ["PENDING"] }, {
-      status: "SKIPPED",
-      branchTaken,
-      startedAt: now,
-      completedAt: now,
-      durationMs: 0,
-    });
-    if (!ok) return "aborted";
-    events.push(await appendEvent(tx, run.execution, { type: "STEP_SKIPPED", stepId: run.step.id, batchId: run.step.batchId, data: { reason } }));
-    return "skipped";
+function fail(deps: StepDeps, run: StepRun, error: EngineError): StepResult {
+  const { buffer, step } = run;
+  const completedAt = new Date(deps.services.now());
+  Object.assign(step, {
+    status: "FAILED",
+    error: error.message,
+    errorCode: error.code,
+    wakeAt: null,
+    completedAt,
+    durationMs: elapsed(step, completedAt),
   });
+  buffer.touchStep(step);
+  buffer.log({ stepId: step.id, level: "ERROR", message: `${error.code}: ${error.message}`, at: completedAt });
+  buffer.event("STEP_FAILED", { error }, refs(step));
+  return { kind: "failed", error };
 }
 
-async function finishFailed(deps: StepDeps, run: StepRun, attempt: number, error: ActionError): Promise<StepOutcome> {
-  return write(deps, run, async (tx, events) => {
-    const completedAt = new Date(deps.services.now());
-    const ok = await transitionStep(tx, { id: run.step.id, attempt, from: ["RUNNING", "PENDING"] }, {
-      status: "FAILED",
-      error: error.message,
-      errorCode: error.code,
-      wakeAt: null,
-      completedAt,
-      durationMs: run.step.startedAt ? completedAt.getTime() - run.step.startedAt.getTime() : 0,
-    });
-    if (!ok) return "aborted";
-    await tx.logEntry.create({
-      data: { tenantId: run.execution.tenantId, executionId: run.execution.id, stepId: run.step.id, level: "ERROR", message: `${error.code}: ${error.message}` },
-    });
-    events.push(await appendEvent(tx, run.execution, { type: "STEP_FAILED", stepId: run.step.id, batchId: run.step.batchId, data: { error } }));
-    return "failed";
-  });
+const refs = (step: StepState) => ({ stepId: step.id, batchId: step.batchId });
+const elapsed = (step: StepState, end: Date) => (step.startedAt ? end.getTime() - step.startedAt.getTime() : 0);
+
+function tooLarge(code: string, what: string, bytes: number, max: number): EngineError {
+  return { code, message: `${what} is ${bytes} bytes of JSON, over the limit of ${max} (ENGINE_MAX_PAYLOAD_BYTES)`, retryable: false };
 }
 
-async function writeLogs(tx: Tx, run: StepRun, logs: LogLine[]): Promise<void> {
-  if (logs.length === 0) return;
-  await tx.logEntry.createMany({
-    data: logs.map((l) => ({
-      tenantId: run.execution.tenantId,
-      executionId: run.execution.id,
-      stepId: run.step.id,
-      level: l.level,
-      message: l.message,
-      data: toJson(l.data),
-      at: l.at,
-    })),
-  });
+function jsonBytes(value: unknown): number {
+  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value) ?? "");
 }
 
-async function write<T>(deps: StepDeps, _run: StepRun, fn: (tx: Tx, events: EngineEvent[]) => Promise<T>): Promise<T> {
-  const { value, events } = await inTransaction(deps.db, fn);
-  deps.publish(events);
-  return value;
+function toJson(value: unknown): Json | undefined {
+  return value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as Json);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

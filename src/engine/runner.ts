@@ -1,309 +1,219 @@
 // Runs an execution forward from whatever state it was persisted in: batch after batch, the steps
-// of a batch concurrently. A job calls runExecution; it returns when the run finished, when it
-// went to sleep (a continuation job is scheduled), or when another live worker holds it.
+// of a batch concurrently. The run is claimed (lease + load) in one statement and then kept in
+// memory while the lease is held; changes are committed at a batch's end, before an action with
+// side effects, and when the run sleeps or finishes. A job calls run(); it returns when the run
+// finished, went to sleep (a wake-up job is queued), or another live worker holds it.
 import { randomUUID } from "node:crypto";
-import type { Prisma, Step } from "@prisma/client";
+import type { CancellationRegistry } from "./cancellations.ts";
 import { evaluateConditions } from "./conditions.ts";
 import { parseWorkflowDefinition, type RetryPolicy, type WorkflowDefinition } from "./definition.ts";
-import { runStep, type StepDeps, type StepOutcome } from "./run-step.ts";
-import {
-  appendEvent,
-  cancelOpenSteps,
-  claimLease,
-  definitionOf,
-  type EngineEvent,
-  type ExecutionRef,
-  inTransaction,
-  type LoadedExecution,
-  loadExecution,
-  releaseLease,
-  type Tx,
-} from "./store.ts";
+import { type EngineError, type EngineEvent, isTerminalStep, type Json, type RunError } from "./events.ts";
+import { runBatch } from "./run-batch.ts";
+import { createRunBuffer, type RunBuffer, RunInterrupted } from "./run-buffer.ts";
+import type { StepDeps } from "./run-step.ts";
+import type { SystemStore } from "./store/store.ts";
+import { batchOutcome, nextRetryAt } from "./transitions/run.ts";
 
 export type RunnerDeps = StepDeps & {
-  /** Queues the automatic retry of a failed or timed-out execution for `runAt`. */
-  scheduleRetry: (tx: Tx, execution: ExecutionRef, runAt: Date) => Promise<void>;
-  /** How long a lease lasts without renewal; a dead worker's runs resume after at most this. */
+  store: SystemStore;
+  publish: (events: EngineEvent[]) => void;
+  /** How long a lease lasts without renewal; a dead worker's runs resume after about this. */
   leaseMs: number;
   /** Aborts in-flight actions of an execution cancelled from this process at once. */
   cancellations: CancellationRegistry;
+  onError: (message: string, error: unknown) => void;
 };
 
-export type RunResult = "finished" | "sleeping" | "not-claimed";
+export type RunResult = "finished" | "sleeping" | "not-claimed" | "interrupted";
 
-const TERMINAL = new Set<Step["status"]>(["COMPLETED", "FAILED", "SKIPPED", "CANCELLED"]);
+export type Runner = { run(tenantId: string, executionId: string): Promise<RunResult> };
 
-export async function runExecution(deps: RunnerDeps, executionId: string): Promise<RunResult> {
-  const owner = randomUUID();
-  if (!(await claimLease(deps.db, executionId, owner, deps.leaseMs))) return "not-claimed";
-  const abort = new AbortController();
-  const unregister = deps.cancellations.register(executionId, abort);
-  // Renewing the lease doubles as the cross-process cancellation check: once the execution is no
-  // longer PENDING/RUNNING (cancelled elsewhere) renewal fails and the actions are aborted.
-  const heartbeat = setInterval(
-    () =>
-      void claimLease(deps.db, executionId, owner, deps.leaseMs).then(
-        (held) => held || abort.abort("lease lost or execution ended"),
-        () => {},
-      ),
-    Math.max(50, Math.floor(deps.leaseMs / 3)),
-  );
-  try {
-    return await advance(deps, executionId, abort);
-  } finally {
-    clearInterval(heartbeat);
-    unregister();
-    await releaseLease(deps.db, executionId, owner);
-  }
+// Definitions of a version never change; parsing one is worth doing once per process.
+const DEFINITION_CACHE_SIZE = 1_000;
+
+export function createRunner(deps: RunnerDeps): Runner {
+  const definitions = new Map<string, ReturnType<typeof parseWorkflowDefinition>>();
+  const parse = (key: string, raw: unknown) => {
+    let parsed = definitions.get(key);
+    if (!parsed) {
+      parsed = parseWorkflowDefinition(raw);
+      if (definitions.size >= DEFINITION_CACHE_SIZE) definitions.delete(definitions.keys().next().value as string);
+      definitions.set(key, parsed);
+    }
+    return parsed;
+  };
+
+  return {
+    async run(tenantId, executionId) {
+      const store = deps.store.tenant(tenantId);
+      const owner = randomUUID();
+      const state = await store.claim(executionId, owner, deps.leaseMs);
+      if (!state) return "not-claimed";
+      const buffer = createRunBuffer({ store, owner, state, publish: deps.publish, now: deps.services.now });
+      const abort = new AbortController();
+      const unregister = deps.cancellations.register(executionId, abort);
+      // Renewing the lease doubles as the cross-process cancellation check: once the execution is no
+      // longer open (cancelled elsewhere) or another worker took it, renewal fails and actions abort.
+      const heartbeat = setInterval(
+        () =>
+          void store.renew(executionId, owner, deps.leaseMs).then(
+            (held) => held || abort.abort("lease lost or execution ended"),
+            () => {},
+          ),
+        Math.max(50, Math.floor(deps.leaseMs / 3)),
+      );
+      try {
+        const { execution } = state;
+        return await advance(deps, buffer, parse(`${execution.workflowId}:${execution.workflowVersion}`, state.definition), abort);
+      } catch (error) {
+        if (!(error instanceof RunInterrupted)) throw error;
+        // Refused: someone else owns the run now. Failed: the database is away; the lease runs
+        // out and the sweeper queues the run again, which then resumes from what was committed.
+        if (error.cause) deps.onError(`Run ${executionId} interrupted`, error.cause);
+        return "interrupted";
+      } finally {
+        clearInterval(heartbeat);
+        unregister();
+        if (!buffer.released) await store.release(executionId, owner).catch(() => {});
+      }
+    },
+  };
 }
 
-async function advance(deps: RunnerDeps, executionId: string, abort: AbortController): Promise<RunResult> {
-  let execution = await loadExecution(deps.db, executionId);
-  if (!execution || (execution.status !== "PENDING" && execution.status !== "RUNNING")) return "finished";
-  const parsed = parseWorkflowDefinition(await definitionOf(deps.db, execution.workflowId, execution.workflowVersion));
+async function advance(
+  deps: RunnerDeps,
+  buffer: RunBuffer,
+  parsed: ReturnType<typeof parseWorkflowDefinition>,
+  abort: AbortController,
+): Promise<RunResult> {
+  const { execution } = buffer.state;
   if (!parsed.ok) {
-    await finishExecution(deps, execution, "FAILED", { code: "INVALID_DEFINITION", message: parsed.issues[0]?.message ?? "invalid" }, undefined, { maxAttempts: 1, backoffMs: 0 });
-    return "finished";
+    const message = parsed.issues[0]?.message ?? "invalid";
+    return finish(deps, buffer, "FAILED", { code: "INVALID_DEFINITION", message, retryable: false });
   }
   const definition = parsed.value;
-
-  if (execution.status === "PENDING") {
-    const started = await startExecution(deps, execution, definition);
-    if (started === "finished") return "finished";
-    execution = (await loadExecution(deps.db, executionId)) as LoadedExecution;
+  if (execution.status === "PENDING" && !start(deps, buffer, definition)) {
+    return finish(deps, buffer, "COMPLETED");
   }
 
   // The whole-run timeout counts from the first start, across sleeps and worker restarts.
   const deadline = definition.timeoutMs && execution.startedAt ? execution.startedAt.getTime() + definition.timeoutMs : null;
   const timer = deadline ? setTimeout(() => abort.abort("timeout"), Math.max(0, deadline - deps.services.now())) : null;
-  // A sleeping run must wake by its deadline to time out on time, not when its delay ends.
-  const stepDeps: RunnerDeps = deadline
-    ? { ...deps, schedule: (tx, ref, at) => deps.schedule(tx, ref, new Date(Math.min(at.getTime(), deadline))) }
-    : deps;
   try {
     for (;;) {
-      execution = (await loadExecution(deps.db, executionId)) as LoadedExecution;
-      if (execution.status !== "RUNNING") return "finished";
-      if (abort.signal.aborted) return await stopAborted(deps, execution, abort.signal.reason, definition);
-      // Checked from the persisted state, so a run whose worker died right after a critical step
-      // failed is failed on recovery too, not carried on into the next batch.
-      const failed = execution.steps.find((s) => s.status === "FAILED" && s.critical);
-      if (failed) {
-        await finishExecution(
-          deps,
-          execution,
-          "FAILED",
-          { code: "STEP_FAILED", message: `step "${failed.key}" failed: ${failed.error ?? "unknown error"}`, stepId: failed.id },
-          undefined,
-          definition.retry,
-        );
-        return "finished";
+      // Checked here too: a run woken at its deadline must not go back to sleep before the timer fires.
+      if (deadline !== null && deps.services.now() >= deadline && !abort.signal.aborted) abort.abort("timeout");
+      if (abort.signal.aborted) {
+        if (abort.signal.reason !== "timeout") return "interrupted";
+        const error = { code: "TIMEOUT", message: "the run exceeded its timeoutMs", retryable: true };
+        return finish(deps, buffer, "TIMED_OUT", error, { policy: definition.retry });
       }
-      const batch = execution.batches.find((b) => !TERMINAL.has(b.status));
-      if (!batch) {
-        await finishExecution(deps, execution, "COMPLETED");
-        return "finished";
+      // From the persisted state too: a run whose worker died right after a critical step failed.
+      const failed = buffer.state.steps.find((s) => s.status === "FAILED" && s.critical);
+      if (failed) return finishFailedStep(deps, buffer, definition, failed.id, { code: failed.errorCode ?? "STEP_FAILED", message: failed.error ?? "unknown error", retryable: false });
+      const batch = buffer.state.batches.find((b) => !isTerminalStep(b.status));
+      if (!batch) return finish(deps, buffer, "COMPLETED");
+      const result = await runBatch(deps, buffer, definition, batch, abort.signal);
+      if (result.kind === "critical-failure") return finishFailedStep(deps, buffer, definition, result.step.id, result.error);
+      if (result.kind === "aborted") continue;
+      if (result.kind === "sleeping") {
+        // A sleeping run must wake by its deadline to time out on time, not when its delay ends.
+        const wakeAt = new Date(Math.min(result.wakeAt.getTime(), deadline ?? Infinity));
+        await buffer.finish({ wakeAt, reservedUntil: new Date(wakeAt.getTime() + deps.leaseMs) });
+        return "sleeping";
       }
-      if (batch.status === "PENDING") {
-        await write(deps, (tx, events) =>
-          tx.batch
-            .update({ where: { id: batch.id }, data: { status: "RUNNING", startedAt: new Date(deps.services.now()) } })
-            .then(async () => {
-              events.push(await appendEvent(tx, execution as LoadedExecution, { type: "BATCH_STARTED", batchId: batch.id, data: { index: batch.index } }));
-            }),
-        );
-      }
-      const outcome = await runBatch(stepDeps, execution, definition, batch.id, abort.signal);
-      if (outcome === "sleeping") return "sleeping";
-      // A critical failure is handled at the top of the loop (its siblings were aborted).
-      if (abort.signal.aborted || outcome === "critical-failure") continue;
-      await completeBatch(deps, execution, batch.id);
+      const completedAt = new Date(deps.services.now());
+      const status = batchOutcome(buffer.state.steps.filter((s) => s.batchId === batch.id).map((s) => s.status));
+      Object.assign(batch, { status, completedAt, durationMs: batch.startedAt ? completedAt.getTime() - batch.startedAt.getTime() : 0 });
+      buffer.touchBatch(batch);
+      buffer.event("BATCH_COMPLETED", { index: batch.index, status }, { batchId: batch.id });
+      // The last batch commits together with the run's end.
+      if (buffer.state.batches.some((b) => !isTerminalStep(b.status))) await buffer.flush();
     }
   } finally {
     if (timer) clearTimeout(timer);
   }
 }
 
-async function startExecution(deps: RunnerDeps, execution: LoadedExecution, definition: WorkflowDefinition) {
+/** EXECUTION_STARTED; false when the trigger conditions did not pass (every step is then skipped). */
+function start(deps: RunnerDeps, buffer: RunBuffer, definition: WorkflowDefinition): boolean {
+  const { execution, steps, batches } = buffer.state;
+  const now = new Date(deps.services.now());
+  Object.assign(execution, { status: "RUNNING", startedAt: now });
+  buffer.event("EXECUTION_STARTED", undefined);
   const conditions = evaluateConditions(definition.trigger?.conditions, execution.input);
-  await write(deps, async (tx, events) => {
-    events.push(
-      await appendEvent(tx, execution, { type: "EXECUTION_STARTED" }, { status: "RUNNING", startedAt: new Date(deps.services.now()) }),
-    );
-  });
-  if (conditions.passed) return "started";
-  await write(deps, async (tx, events) => {
-    await tx.logEntry.create({
-      data: {
-        tenantId: execution.tenantId,
-        executionId: execution.id,
-        level: "INFO",
-        message: "Trigger conditions did not pass; no step ran",
-        data: conditions.results as unknown as Prisma.InputJsonValue,
-      },
-    });
-    for (const step of execution.steps) {
-      await tx.step.update({ where: { id: step.id }, data: { status: "SKIPPED", branchTaken: "trigger conditions did not pass" } });
-      events.push(await appendEvent(tx, execution, { type: "STEP_SKIPPED", stepId: step.id, batchId: step.batchId }));
-    }
-    await tx.batch.updateMany({ where: { executionId: execution.id }, data: { status: "SKIPPED" } });
-  });
-  await finishExecution(deps, execution, "COMPLETED", undefined, {
-    conditionsPassed: false,
-    conditions: conditions.results as unknown as Prisma.InputJsonValue,
-  });
-  return "finished";
+  if (conditions.passed) return true;
+  buffer.log({ stepId: null, level: "INFO", message: "Trigger conditions did not pass; no step ran", data: conditions.results as unknown as Json, at: now });
+  for (const step of steps) {
+    Object.assign(step, { status: "SKIPPED", branchTaken: "trigger conditions did not pass" });
+    buffer.touchStep(step);
+    buffer.event("STEP_SKIPPED", { reason: "trigger conditions did not pass" }, { stepId: step.id, batchId: step.batchId });
+  }
+  for (const batch of batches) {
+    batch.status = "SKIPPED";
+    buffer.touchBatch(batch);
+  }
+  execution.output = { conditionsPassed: false, conditions: conditions.results as unknown as Json };
+  return false;
 }
 
-type BatchOutcome = "done" | "critical-failure" | "sleeping";
+/** A critical step failed: its batch fails (with its event), the rest is cancelled, the run fails. */
+function finishFailedStep(deps: RunnerDeps, buffer: RunBuffer, definition: WorkflowDefinition, stepId: string, error: EngineError) {
+  const step = buffer.state.steps.find((s) => s.id === stepId);
+  const batch = buffer.state.batches.find((b) => b.id === step?.batchId);
+  const message = `step "${step?.key}" failed: ${error.message}`;
+  const failure = { stepId, failedBatchId: batch?.id, policy: definition.retry };
+  return finish(deps, buffer, "FAILED", { code: "STEP_FAILED", message, retryable: error.retryable }, failure);
+}
 
-async function runBatch(
+async function finish(
   deps: RunnerDeps,
-  execution: LoadedExecution,
-  definition: WorkflowDefinition,
-  batchId: string,
-  runSignal: AbortSignal,
-): Promise<BatchOutcome> {
-  // A failed critical step cancels its still-running siblings at once.
-  const batchAbort = new AbortController();
-  const signal = AbortSignal.any([runSignal, batchAbort.signal]);
-  const byKey = new Map(execution.steps.map((s) => [s.key, s]));
-  const outputs = Object.fromEntries(
-    execution.steps.filter((s) => s.status === "COMPLETED").map((s) => [s.key, { output: s.output }]),
-  );
-  const scope = {
-    input: execution.input,
-    steps: outputs,
-    execution: { id: execution.id },
-    workflow: { name: execution.workflow.name, version: execution.workflowVersion },
-  };
-  const steps = execution.steps.filter((s) => s.batchId === batchId && !TERMINAL.has(s.status));
-  const outcomes = await Promise.all(
-    steps.map(async (step): Promise<[Step, StepOutcome]> => {
-      const stepDefinition = definition.steps.find((d) => d.id === step.key);
-      if (!stepDefinition) throw new Error(`step ${step.key} is not in the definition`);
-      const outcome = await runStep(deps, {
-        execution: { id: execution.id, tenantId: execution.tenantId, attempt: execution.attempt, workflowName: execution.workflow.name },
-        step,
-        definition: stepDefinition,
-        dependencies: stepDefinition.dependsOn.map((key) => ({ key, status: byKey.get(key)?.status ?? "PENDING" })),
-        scope,
-        signal,
-      });
-      if (outcome === "failed" && step.critical) batchAbort.abort("critical sibling failed");
-      return [step, outcome];
-    }),
-  );
-  if (batchAbort.signal.aborted) return "critical-failure";
-  if (outcomes.some(([, o]) => o === "sleeping")) return "sleeping";
-  return "done";
-}
-
-async function completeBatch(deps: RunnerDeps, execution: LoadedExecution, batchId: string) {
-  await write(deps, async (tx, events) => {
-    const steps = await tx.step.findMany({ where: { batchId }, select: { status: true } });
-    const batch = await tx.batch.findUniqueOrThrow({ where: { id: batchId } });
-    const completedAt = new Date(deps.services.now());
-    const status = steps.some((s) => s.status === "FAILED")
-      ? "FAILED"
-      : steps.every((s) => s.status === "SKIPPED")
-        ? "SKIPPED"
-        : "COMPLETED";
-    await tx.batch.update({
-      where: { id: batchId },
-      data: { status, completedAt, durationMs: batch.startedAt ? completedAt.getTime() - batch.startedAt.getTime() : 0 },
-    });
-    events.push(await appendEvent(tx, execution, { type: "BATCH_COMPLETED", batchId, data: { index: batch.index, status } }));
-  });
-}
-
-/** Cancelled runs were already marked by the canceller; a timed-out run is marked here. */
-async function stopAborted(
-  deps: RunnerDeps,
-  execution: LoadedExecution,
-  reason: unknown,
-  definition: WorkflowDefinition,
-): Promise<RunResult> {
-  if (reason !== "timeout") return "finished";
-  await finishExecution(deps, execution, "TIMED_OUT", { code: "TIMEOUT", message: "the run exceeded its timeoutMs" }, undefined, definition.retry);
-  return "finished";
-}
-
-// Without a `retry` in the definition a failed or timed-out run is retried up to 3 times, after
-// 1, 5 and 15 minutes (4 attempts in all). A definition's `retry` replaces this policy.
-export const DEFAULT_RUN_RETRY_DELAYS_MS = [60_000, 300_000, 900_000] as const;
-const DEFAULT_RUN_MAX_ATTEMPTS = DEFAULT_RUN_RETRY_DELAYS_MS.length + 1;
-
-/** When the automatic retry of a run that just ended as `attempt` is due, or null for none. */
-export function nextRetryAt(attempt: number, policy: RetryPolicy | undefined, now: number): Date | null {
-  const maxAttempts = policy?.maxAttempts ?? DEFAULT_RUN_MAX_ATTEMPTS;
-  if (attempt >= maxAttempts) return null;
-  const delay = policy
-    ? policy.backoffMs * (policy.factor ?? 1) ** (attempt - 1)
-    : (DEFAULT_RUN_RETRY_DELAYS_MS[attempt - 1] ?? DEFAULT_RUN_RETRY_DELAYS_MS.at(-1) ?? 0);
-  return new Date(now + delay);
-}
-
-async function finishExecution(
-  deps: Pick<RunnerDeps, "db" | "publish" | "services" | "scheduleRetry">,
-  execution: LoadedExecution,
+  buffer: RunBuffer,
   status: "COMPLETED" | "FAILED" | "TIMED_OUT",
-  error?: { code: string; message: string; stepId?: string },
-  output?: Prisma.InputJsonValue,
-  retryPolicy?: RetryPolicy,
-): Promise<void> {
-  await write(deps, async (tx, events) => {
-    // Open steps are cancelled in the same transaction as the final event: a crash in between
-    // must not leave cancelled steps under a RUNNING execution (recovery would complete it).
-    if (status !== "COMPLETED") {
-      events.push(...(await cancelOpenSteps(tx, execution, () => true, error?.message ?? status, new Date(deps.services.now()))));
+  error?: EngineError,
+  failure: { stepId?: string; failedBatchId?: string; policy?: RetryPolicy } = {},
+): Promise<RunResult> {
+  const { execution, steps, batches } = buffer.state;
+  const now = new Date(deps.services.now());
+  if (status !== "COMPLETED") {
+    // Open steps are cancelled in the same commit as the final event: a crash in between must
+    // not leave cancelled steps under a RUNNING execution.
+    const reason = error?.message ?? status;
+    for (const step of steps.filter((s) => !isTerminalStep(s.status))) {
+      Object.assign(step, { status: "CANCELLED", completedAt: now, wakeAt: null, error: reason });
+      buffer.touchStep(step);
+      buffer.event("STEP_CANCELLED", { reason }, { stepId: step.id, batchId: step.batchId });
     }
-    const steps = await tx.step.findMany({ where: { executionId: execution.id }, select: { key: true, output: true, status: true } });
-    const completedAt = new Date(deps.services.now());
-    const startedAt = execution.startedAt ?? completedAt;
-    const type = status === "COMPLETED" ? "EXECUTION_COMPLETED" : status === "FAILED" ? "EXECUTION_FAILED" : "EXECUTION_TIMED_OUT";
-    const retryAt = status === "COMPLETED" ? null : nextRetryAt(execution.attempt, retryPolicy, completedAt.getTime());
-    events.push(
-      await appendEvent(tx, execution, { type, data: error ? { error } : undefined }, {
-        status,
-        completedAt,
-        durationMs: completedAt.getTime() - startedAt.getTime(),
-        output:
-          output ?? (Object.fromEntries(steps.filter((s) => s.status === "COMPLETED").map((s) => [s.key, s.output])) as Prisma.InputJsonValue),
-        errorMessage: error?.message ?? null,
-        errorCode: error?.code ?? null,
-        errorStepId: error?.stepId ?? null,
-        nextRetryAt: retryAt,
-      }),
-    );
-    if (retryAt) await deps.scheduleRetry(tx, execution, retryAt);
+    for (const batch of batches.filter((b) => !isTerminalStep(b.status))) {
+      const failed = batch.id === failure.failedBatchId;
+      Object.assign(batch, {
+        status: failed ? "FAILED" : "CANCELLED",
+        completedAt: now,
+        durationMs: batch.startedAt ? now.getTime() - batch.startedAt.getTime() : null,
+      });
+      buffer.touchBatch(batch);
+      if (failed) buffer.event("BATCH_COMPLETED", { index: batch.index, status: "FAILED" }, { batchId: batch.id });
+    }
+  }
+  const runError: RunError | undefined = error && { code: error.code, message: error.message, ...(failure.stepId ? { stepId: failure.stepId } : {}) };
+  const retryAt = status === "COMPLETED" ? null : nextRetryAt(execution.attempt, failure.policy, now.getTime(), error?.retryable ?? false);
+  const startedAt = execution.startedAt ?? now;
+  Object.assign(execution, {
+    status,
+    completedAt: now,
+    durationMs: now.getTime() - startedAt.getTime(),
+    output: execution.output ?? (Object.fromEntries(steps.filter((s) => s.status === "COMPLETED").map((s) => [s.key, s.output])) as Json),
+    errorMessage: runError?.message ?? null,
+    errorCode: runError?.code ?? null,
+    errorStepId: runError?.stepId ?? null,
+    nextRetryAt: retryAt,
   });
+  if (status === "COMPLETED") buffer.event("EXECUTION_COMPLETED", execution.output && isConditionsSkip(execution.output) ? { conditionsPassed: false } : undefined);
+  else buffer.event(status === "FAILED" ? "EXECUTION_FAILED" : "EXECUTION_TIMED_OUT", { error: runError as RunError });
+  await buffer.finish({ retryAt });
+  return "finished";
 }
 
-async function write(deps: Pick<StepDeps, "db" | "publish">, fn: (tx: Tx, events: EngineEvent[]) => Promise<unknown>) {
-  const { events } = await inTransaction(deps.db, fn);
-  deps.publish(events);
-}
-
-export type CancellationRegistry = {
-  register(executionId: string, controller: AbortController): () => void;
-  abort(executionId: string, reason: string): void;
-};
-
-export function createCancellationRegistry(): CancellationRegistry {
-  const running = new Map<string, Set<AbortController>>();
-  return {
-    register(executionId, controller) {
-      const set = running.get(executionId) ?? new Set();
-      set.add(controller);
-      running.set(executionId, set);
-      return () => {
-        set.delete(controller);
-        if (set.size === 0) running.delete(executionId);
-      };
-    },
-    abort(executionId, reason) {
-      for (const controller of running.get(executionId) ?? []) controller.abort(reason);
-    },
-  };
+function isConditionsSkip(output: Json): boolean {
+  return typeof output === "object" && output !== null && !Array.isArray(output) && output["conditionsPassed"] === false;
 }

@@ -22,7 +22,8 @@ export type TemplateScope = {
 };
 
 export type TemplateError = {
-  code: "TEMPLATE_MISSING_VARIABLE";
+  /** INPUT_TOO_LARGE: the resolved config would exceed `maxBytes` (resolution stops there, early). */
+  code: "TEMPLATE_MISSING_VARIABLE" | "INPUT_TOO_LARGE";
   message: string;
   /** Where the template sits, starting at "config": ["config", "body", "amount"]. */
   path: string[];
@@ -42,9 +43,17 @@ class MissingVariable {
   constructor(readonly error: TemplateError) {}
 }
 
-export function resolveTemplates(config: unknown, scope: TemplateScope): ResolveResult {
+/**
+ * What the resolved value may still take, in characters of JSON (close to bytes for the usual
+ * ASCII). Counted while resolving, so outputs multiplied through templates fail the step instead
+ * of building a string of hundreds of megabytes first.
+ */
+type Budget = { left: number; sizes: WeakMap<object, number> };
+
+export function resolveTemplates(config: unknown, scope: TemplateScope, options: { maxBytes?: number } = {}): ResolveResult {
+  const budget: Budget = { left: options.maxBytes ?? Infinity, sizes: new WeakMap() };
   try {
-    return { ok: true, value: resolveValue(config, scope, ["config"]) };
+    return { ok: true, value: resolveValue(config, scope, ["config"], budget) };
   } catch (error) {
     // A private control-flow signal to stop at the first missing variable; anything else is a bug.
     if (error instanceof MissingVariable) return { ok: false, error: error.error };
@@ -64,25 +73,53 @@ export function templateReferences(config: unknown): string[] {
   return [...ids];
 }
 
-function resolveValue(value: unknown, scope: TemplateScope, path: string[]): unknown {
-  if (typeof value === "string") return resolveString(value, scope, path);
-  if (Array.isArray(value)) return value.map((item, i) => resolveValue(item, scope, [...path, String(i)]));
+function resolveValue(value: unknown, scope: TemplateScope, path: string[], budget: Budget): unknown {
+  if (typeof value === "string") return resolveString(value, scope, path, budget);
+  if (Array.isArray(value)) return value.map((item, i) => resolveValue(item, scope, [...path, String(i)], budget));
   if (isPlainObject(value)) {
     // fromEntries defines own properties, so a "__proto__" key from JSON stays a plain key.
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, resolveValue(item, scope, [...path, key])]),
+      Object.entries(value).map(([key, item]) => [key, resolveValue(item, scope, [...path, key], budget)]),
     );
   }
   return value;
 }
 
-function resolveString(text: string, scope: TemplateScope, path: string[]): unknown {
+function resolveString(text: string, scope: TemplateScope, path: string[], budget: Budget): unknown {
   const whole = WHOLE_TEMPLATE.exec(text);
-  if (whole) return lookupOrThrow(whole[1] ?? "", scope, path);
+  if (whole) {
+    const value = lookupOrThrow(whole[1] ?? "", scope, path);
+    spend(budget, sizeOf(value, budget), path, whole[1] ?? "");
+    return value;
+  }
   if (!text.includes("{{")) return text;
-  return text.replace(TEMPLATE, (_match, expression: string) =>
-    stringify(lookupOrThrow(expression, scope, path)),
-  );
+  return text.replace(TEMPLATE, (_match, expression: string) => {
+    const piece = stringify(lookupOrThrow(expression, scope, path));
+    spend(budget, piece.length, path, expression);
+    return piece;
+  });
+}
+
+function spend(budget: Budget, size: number, path: string[], expression: string): void {
+  budget.left -= size;
+  if (budget.left >= 0) return;
+  throw new MissingVariable({
+    code: "INPUT_TOO_LARGE",
+    message: `${path.join(".")}: {{${expression.trim()}}} makes the resolved config larger than the limit (ENGINE_MAX_PAYLOAD_BYTES)`,
+    path,
+    variable: expression.trim(),
+  });
+}
+
+/** JSON size of a referenced value, measured once per object (a run references the same outputs often). */
+function sizeOf(value: unknown, budget: Budget): number {
+  if (typeof value !== "object" || value === null) return typeof value === "string" ? value.length + 2 : String(value).length;
+  let size = budget.sizes.get(value);
+  if (size === undefined) {
+    size = JSON.stringify(value).length;
+    budget.sizes.set(value, size);
+  }
+  return size;
 }
 
 function lookupOrThrow(expression: string, scope: TemplateScope, path: string[]): unknown {

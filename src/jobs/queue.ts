@@ -1,7 +1,7 @@
-// The queue edge (graphile-worker): jobs are added with SQL inside the caller's transaction, so
-// an execution and the job that runs it commit together or not at all.
+// The queue edge (graphile-worker). The engine's store queues jobs with SQL inside its own
+// statements (a state change and the job it needs commit together); this module owns that SQL.
 import { Logger, runMigrations } from "graphile-worker";
-import type { ExecutionRef, Tx } from "../engine/store.ts";
+import type { JobSql } from "../engine/store/sql.ts";
 
 export const RUN_EXECUTION = "run-execution";
 export const RETRY_EXECUTION = "retry-execution";
@@ -17,27 +17,22 @@ export async function migrateQueue(connectionString: string): Promise<void> {
 }
 
 /**
- * Queues a run of the execution (at `runAt`, or now). Duplicates are harmless: a job that finds
- * the execution leased by a live worker, or finished, does nothing. The payload names the tenant:
- * the worker runs the job with a client scoped to it (db/tenant-scope.ts).
+ * Run jobs are keyed by execution: queuing again replaces a job that is still waiting (a sweep of
+ * a long queue adds nothing), while a job that is running keeps running and a new one is queued
+ * beside it. A job that finds its execution leased by a live worker, or finished, does nothing.
+ * The payload names the tenant: the worker runs the job scoped to it.
  */
-export async function enqueueRun(tx: Tx, execution: ExecutionRef, runAt?: Date): Promise<void> {
-  await tx.$executeRaw`
-    SELECT graphile_worker.add_job(
-      ${RUN_EXECUTION},
-      json_build_object('executionId', ${execution.id}::text, 'tenantId', ${execution.tenantId}::text),
-      run_at := ${runAt?.toISOString() ?? null}::timestamptz,
-      max_attempts := 25
-    )`;
-}
-
-/** Queues the automatic retry of a failed run for `runAt` (see services/executions.ts). */
-export async function enqueueRetry(tx: Tx, execution: ExecutionRef, runAt: Date): Promise<void> {
-  await tx.$executeRaw`
-    SELECT graphile_worker.add_job(
-      ${RETRY_EXECUTION},
-      json_build_object('executionId', ${execution.id}::text, 'tenantId', ${execution.tenantId}::text),
-      run_at := ${runAt.toISOString()}::timestamptz,
-      max_attempts := 25
-    )`;
-}
+export const jobSql: JobSql = {
+  run: ({ execution, tenant, runAt }) => `graphile_worker.add_job(
+      '${RUN_EXECUTION}',
+      json_build_object('executionId', ${execution}::text, 'tenantId', ${tenant}::text),
+      run_at := ${runAt},
+      max_attempts := 25,
+      job_key := 'run:' || ${execution}::text,
+      job_key_mode := 'replace')`,
+  retry: ({ execution, tenant, runAt }) => `graphile_worker.add_job(
+      '${RETRY_EXECUTION}',
+      json_build_object('executionId', ${execution}::text, 'tenantId', ${tenant}::text),
+      run_at := ${runAt},
+      max_attempts := 25)`,
+};

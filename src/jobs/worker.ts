@@ -1,14 +1,15 @@
-// The worker: graphile-worker runs `run-execution` jobs; a sweeper re-queues executions whose
-// worker died (their lease expired), which graphile-worker alone would leave locked for 4 hours.
-import { run, type Runner } from "graphile-worker";
+// The worker: graphile-worker runs `run-execution` jobs through the engine's runner; a sweeper
+// queues again every run that is not finished and that nobody holds (its worker died before or
+// while running it), which graphile-worker alone would leave locked for 4 hours.
+import { run, type Runner as QueueRunner } from "graphile-worker";
 import pg from "pg";
 import { z } from "zod";
 import type { Db } from "../db/client.ts";
 import { createTenantScopes } from "../db/tenant-scope.ts";
-import { type RunnerDeps, runExecution } from "../engine/runner.ts";
-import { expiredLeases } from "../engine/store.ts";
+import type { Runner } from "../engine/runner.ts";
+import type { SystemStore } from "../engine/store/store.ts";
 import { automaticRetry, type ExecutionServices } from "../services/executions.ts";
-import { enqueueRun, quietLogger, RETRY_EXECUTION, RUN_EXECUTION } from "./queue.ts";
+import { quietLogger, RETRY_EXECUTION, RUN_EXECUTION } from "./queue.ts";
 
 // tenantId is optional only for jobs queued before payloads named their tenant (an upgrade with
 // work in flight); those take the execution's own tenant.
@@ -17,15 +18,21 @@ const runPayload = z.object({ executionId: z.uuid(), tenantId: z.uuid().optional
 export type WorkerOptions = {
   connectionString: string;
   concurrency: number;
-  /** How often to look for executions whose lease expired. */
+  /** How often to look for runs that nobody holds. */
   sweepIntervalMs: number;
-  deps: RunnerDeps;
+  /** How long a queued run may wait for its job before the sweeper queues it again. */
+  reservationMs: number;
+  runner: Runner;
+  store: SystemStore;
+  db: Db;
   /** The services automatic retries use; the worker scopes them to each job's tenant. */
   executions: Omit<ExecutionServices, "db">;
   onError: (message: string, error: unknown) => void;
 };
 
 export type Worker = { stop(): Promise<void> };
+
+const SWEEP_LIMIT = 500;
 
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
   // Our own pool, so that a connection the server drops (restart, failover, test teardown)
@@ -35,14 +42,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const onConnectionError = (error: Error) => options.onError("Worker database connection failed", error);
   pgPool.on("error", onConnectionError);
   pgPool.on("connect", (client) => client.on("error", onConnectionError));
-  // Each job runs with a database client scoped to the tenant its payload names.
-  const scopes = createTenantScopes(options.deps.db);
-  const scoped = async ({ executionId, tenantId }: z.infer<typeof runPayload>) => {
-    if (tenantId) return scopes(tenantId);
-    const row = await options.deps.db.execution.findUnique({ where: { id: executionId }, select: { tenantId: true } });
-    return row ? scopes(row.tenantId) : null;
-  };
-  const runner: Runner = await run({
+  const scopes = createTenantScopes(options.db);
+  const tenantOf = async ({ executionId, tenantId }: z.infer<typeof runPayload>) =>
+    tenantId ?? (await options.store.tenantOf(executionId));
+  const runner: QueueRunner = await run({
     pgPool,
     concurrency: options.concurrency,
     noHandleSignals: true,
@@ -53,19 +56,21 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     taskList: {
       [RUN_EXECUTION]: async (payload) => {
         const job = runPayload.parse(payload);
-        const db = await scoped(job);
-        if (db) await runExecution({ ...options.deps, db }, job.executionId);
+        const tenantId = await tenantOf(job);
+        if (tenantId) await options.runner.run(tenantId, job.executionId);
       },
       [RETRY_EXECUTION]: async (payload) => {
         const job = runPayload.parse(payload);
-        const db = await scoped(job);
-        if (db) await automaticRetry({ ...options.executions, db }, job.executionId);
+        const tenantId = await tenantOf(job);
+        if (tenantId) await automaticRetry({ ...options.executions, db: scopes(tenantId) }, job.executionId);
       },
     },
   });
-  const sweeper = setInterval(() => {
-    sweepExpiredLeases(options.deps.db).catch((error) => options.onError("Lease sweep failed", error));
-  }, options.sweepIntervalMs);
+  const sweep = () =>
+    options.store
+      .sweep({ reservationMs: options.reservationMs, limit: SWEEP_LIMIT })
+      .catch((error) => options.onError("Sweep for runs nobody holds failed", error));
+  const sweeper = setInterval(sweep, options.sweepIntervalMs);
   return {
     async stop() {
       clearInterval(sweeper);
@@ -73,21 +78,4 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       await pgPool.end();
     },
   };
-}
-
-/** Re-queues executions whose worker stopped renewing its lease; returns how many. */
-export async function sweepExpiredLeases(db: Db): Promise<number> {
-  let requeued = 0;
-  for (const execution of await expiredLeases(db)) {
-    const claimed = await db.$transaction(async (tx) => {
-      // Only one sweeper re-queues a given expiry: clearing the lease is the claim.
-      const count = await tx.$executeRaw`
-        UPDATE "Execution" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL
-        WHERE id = ${execution.id}::uuid AND "leaseExpiresAt" < now()`;
-      if (count === 1) await enqueueRun(tx, execution);
-      return count === 1;
-    });
-    if (claimed) requeued += 1;
-  }
-  return requeued;
 }

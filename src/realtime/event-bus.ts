@@ -4,7 +4,7 @@
 // behind is dropped with a SubscriptionOverflowError instead of growing memory or (like yoga's
 // default pubsub) throwing an uncaught error that ends the process.
 import { setMaxListeners } from "node:events";
-import type { EngineEvent } from "../engine/store.ts";
+import type { EngineEvent } from "../engine/events.ts";
 import { createRedisTransport } from "./redis-transport.ts";
 
 /** Topic of every event of one execution. */

@@ -3,7 +3,7 @@
 // happens would keep its bus listener until the next event. Here `return()` ends the underlying
 // EventSubscription at once, which also settles a next() that is waiting on it.
 import type { ExecutionEventType, ExecutionStatus } from "@prisma/client";
-import type { EngineEvent } from "../engine/store.ts";
+import type { EngineEvent } from "../engine/events.ts";
 import { type EventSubscription, SubscriptionOverflowError } from "./event-bus.ts";
 
 const TERMINAL_EVENTS: ReadonlySet<ExecutionEventType> = new Set([

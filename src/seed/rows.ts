@@ -65,6 +65,7 @@ export function appendExecution(
       status: step.status,
       critical: step.def.critical,
       attempt: step.attempt,
+      workerLosses: 0,
       input: step.input as Prisma.InputJsonValue | undefined,
       output: step.output as Prisma.InputJsonValue | undefined,
       error: step.error?.message,

@@ -1,19 +1,16 @@
-// Starting, cancelling and retrying executions. Each writes the execution's rows, its events and
-// (for start/retry) the job that runs it in one transaction; events are published after commit.
-// `s.db` is scoped to one tenant (db/tenant-scope.ts): every row read or written is that tenant's.
-import { Prisma, type TriggerSource } from "@prisma/client";
+// Starting, cancelling and retrying executions: validation and idempotency here, the transitions
+// themselves in the engine (engine/lifecycle.ts), which writes the run, its first event and its job
+// in one statement. `s.db` is scoped to one tenant (db/tenant-scope.ts) for every read here.
+import type { TriggerSource } from "@prisma/client";
 import type { TenantDb } from "../db/tenant-scope.ts";
 import { parseWorkflowDefinition } from "../engine/definition.ts";
-import { planBatches } from "../engine/plan.ts";
-import type { CancellationRegistry } from "../engine/runner.ts";
-import { appendEvent, cancelOpenSteps, type EngineEvent, inTransaction, type Tx } from "../engine/store.ts";
+import { FINISHED_EXECUTION_STATUSES, type Json, RETRYABLE_EXECUTION_STATUSES } from "../engine/events.ts";
+import type { Lifecycle } from "../engine/lifecycle.ts";
 import { InvalidStateError, NotFoundError, ValidationError } from "../errors.ts";
 
 export type ExecutionServices = {
   db: TenantDb;
-  enqueue: (tx: Tx, execution: { id: string; tenantId: string }, runAt?: Date) => Promise<void>;
-  publish: (events: EngineEvent[]) => void;
-  cancellations: CancellationRegistry;
+  engine: Lifecycle;
 };
 
 /** Who is acting, recorded on what they change (e.g. cancelledBy). */
@@ -27,12 +24,6 @@ type StartInput = {
   triggerSource?: TriggerSource;
 };
 
-const FINISHED = ["COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"] as const;
-
-function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
-}
-
 /** Starts a run; the same idempotencyKey on the same workflow returns the existing run. */
 export async function startExecution(s: ExecutionServices, input: StartInput) {
   const key = input.idempotencyKey?.trim() || null;
@@ -44,133 +35,36 @@ export async function startExecution(s: ExecutionServices, input: StartInput) {
     include: { versions: { orderBy: { version: "desc" }, take: 1 } },
   });
   if (!workflow) throw new NotFoundError("Workflow", input.workflowId);
+  const existing = () =>
+    s.db.execution.findUnique({ where: { workflowId_idempotencyKey: { workflowId: workflow.id, idempotencyKey: key as string } } });
   if (key) {
-    const existing = await s.db.execution.findUnique({ where: { workflowId_idempotencyKey: { workflowId: workflow.id, idempotencyKey: key } } });
-    if (existing) return existing;
+    const found = await existing();
+    if (found) return found;
   }
   if (!workflow.isActive) throw new InvalidStateError(`Workflow "${workflow.name}" is inactive`);
   const parsed = parseWorkflowDefinition(workflow.versions[0]?.definition);
   if (!parsed.ok) throw new InvalidStateError(`Workflow "${workflow.name}" has an invalid definition`);
 
-  try {
-    return await createRun(s, {
-      workflowId: workflow.id,
-      workflowVersion: workflow.version,
-      steps: parsed.value.steps,
-      input: input.input,
-      idempotencyKey: key,
-      triggerEvent: input.triggerEvent ?? null,
-      triggerSource: input.triggerSource ?? "API",
-    });
-  } catch (err) {
-    // Two concurrent starts with one key: the loser returns the winner's run.
-    if (key && isUniqueViolation(err)) {
-      return s.db.execution.findUniqueOrThrow({ where: { workflowId_idempotencyKey: { workflowId: workflow.id, idempotencyKey: key } } });
-    }
-    throw err;
-  }
-}
-
-type RunSpec = {
-  workflowId: string;
-  workflowVersion: number;
-  steps: readonly { id: string; name?: string; type: string; critical: boolean; dependsOn: readonly string[] }[];
-  input: unknown;
-  idempotencyKey?: string | null;
-  triggerEvent: string | null;
-  triggerSource: TriggerSource;
-  attempt?: number;
-  retryOfId?: string;
-  /** Steps whose results a retry reuses, by key (their batches are complete). */
-  reuse?: Map<string, { output: Prisma.JsonValue; status: "COMPLETED" | "SKIPPED"; branchTaken: string | null }>;
-};
-
-/** `claim` runs first in the transaction; when it returns false nothing is created. */
-async function createRun(s: ExecutionServices, spec: RunSpec, claim?: (tx: Tx) => Promise<boolean>) {
-  const layers = planBatches(spec.steps);
-  const order = new Map(spec.steps.map((step, index) => [step.id, index]));
-  // The types want tenantId on every row; the scoped client would stamp it anyway (and refuses another).
-  const tenantId = s.db.$tenantId;
-  const { value, events } = await inTransaction(s.db, async (tx, events) => {
-    if (claim && !(await claim(tx))) throw new RetryNotScheduledError();
-    const execution = await tx.execution.create({
-      data: {
-        tenantId,
-        workflowId: spec.workflowId,
-        workflowVersion: spec.workflowVersion,
-        status: "PENDING",
-        triggerSource: spec.triggerSource,
-        triggerEvent: spec.triggerEvent,
-        input: spec.input === undefined ? Prisma.DbNull : (spec.input as Prisma.InputJsonValue),
-        idempotencyKey: spec.idempotencyKey ?? null,
-        attempt: spec.attempt ?? 1,
-        retryOfId: spec.retryOfId ?? null,
-      },
-    });
-    for (const [index, keys] of layers.entries()) {
-      const reused = keys.every((k) => spec.reuse?.has(k));
-      const batch = await tx.batch.create({
-        data: { tenantId, executionId: execution.id, index, status: reused ? "COMPLETED" : "PENDING" },
-      });
-      await tx.step.createMany({
-        data: keys.map((key) => {
-          const def = spec.steps.find((d) => d.id === key) as RunSpec["steps"][number];
-          const prior = spec.reuse?.get(key);
-          return {
-            tenantId,
-            executionId: execution.id,
-            batchId: batch.id,
-            key,
-            name: def.name ?? key,
-            type: def.type,
-            index: order.get(key) as number,
-            critical: def.critical,
-            status: prior?.status ?? "PENDING",
-            output: prior?.output ?? undefined,
-            branchTaken: prior?.branchTaken ?? null,
-          };
-        }),
-      });
-    }
-    events.push(await appendEvent(tx, execution, { type: "EXECUTION_QUEUED", data: { triggerSource: spec.triggerSource } }));
-    await s.enqueue(tx, execution);
-    return execution;
+  const result = await s.engine.create(s.db.$tenantId, {
+    workflowId: workflow.id,
+    workflowVersion: workflow.version,
+    steps: parsed.value.steps,
+    input: input.input,
+    idempotencyKey: key,
+    triggerEvent: input.triggerEvent ?? null,
+    triggerSource: input.triggerSource ?? "API",
   });
-  s.publish(events);
-  return value;
+  if (result.kind === "created") return result.execution;
+  // Two concurrent starts with one key: the loser returns the winner's run.
+  const winner = await existing();
+  if (!winner) throw new Error("an execution with this idempotency key was reported but not found");
+  return winner;
 }
 
 /** Cancels a queued or running execution: cooperative, running actions are aborted. */
 export async function cancelExecution(s: ExecutionServices, actor: Actor, input: { id: string; reason?: string | null }) {
   const reason = input.reason?.trim() || "cancelled";
-  const { value, events } = await inTransaction(s.db, async (tx, events) => {
-    // Lock the row so a concurrent finish cannot slip between the check and the change.
-    const [row] = await tx.$queryRaw<{ status: string; tenantId: string; startedAt: Date | null }[]>`
-      SELECT status::text, "tenantId"::text, "startedAt" FROM "Execution"
-      WHERE id = ${input.id}::uuid AND "tenantId" = ${s.db.$tenantId}::uuid FOR UPDATE`;
-    if (!row) throw new NotFoundError("Execution", input.id);
-    if ((FINISHED as readonly string[]).includes(row.status)) {
-      throw new InvalidStateError(`The execution already finished (${row.status}); only a queued or running one can be cancelled`);
-    }
-    const execution = { id: input.id, tenantId: row.tenantId };
-    const now = new Date();
-    events.push(...(await cancelOpenSteps(tx, execution, () => true, reason, now)));
-    events.push(
-      await appendEvent(tx, execution, { type: "EXECUTION_CANCELLED", data: { reason, by: actor.name } }, {
-        status: "CANCELLED",
-        cancelReason: reason,
-        cancelledBy: actor.name,
-        completedAt: now,
-        durationMs: row.startedAt ? now.getTime() - row.startedAt.getTime() : null,
-        errorMessage: `Cancelled by ${actor.name}: ${reason}`,
-        errorCode: "CANCELLED",
-      }),
-    );
-    return tx.execution.findUniqueOrThrow({ where: { id: input.id } });
-  });
-  s.publish(events);
-  s.cancellations.abort(input.id, reason);
-  return value;
+  return s.engine.cancel(s.db.$tenantId, { id: input.id, reason, by: actor.name });
 }
 
 /**
@@ -178,17 +72,19 @@ export async function cancelExecution(s: ExecutionServices, actor: Actor, input:
  * fromFailedStep, batches that completed are reused: their steps keep their outputs and the run
  * continues from the first batch that did not complete.
  */
-export async function retryExecution(
-  s: ExecutionServices,
-  input: { id: string; fromFailedStep?: boolean | null },
-  options: { automatic?: boolean } = {},
-) {
+export async function retryExecution(s: ExecutionServices, input: { id: string; fromFailedStep?: boolean | null }) {
+  const retry = await retryRun(s, input, false);
+  if (!retry) throw new Error("a manual retry was not created");
+  return retry;
+}
+
+async function retryRun(s: ExecutionServices, input: { id: string; fromFailedStep?: boolean | null }, automatic: boolean) {
   const original = await s.db.execution.findFirst({
     where: { id: input.id },
     include: { batches: { orderBy: { index: "asc" }, include: { steps: true } } },
   });
   if (!original) throw new NotFoundError("Execution", input.id);
-  if (!["FAILED", "CANCELLED", "TIMED_OUT"].includes(original.status)) {
+  if (!(RETRYABLE_EXECUTION_STATUSES as readonly string[]).includes(original.status)) {
     throw new InvalidStateError(`Only a failed, cancelled or timed-out execution can be retried (this one is ${original.status})`);
   }
   const version = await s.db.workflowVersion.findUniqueOrThrow({
@@ -197,37 +93,29 @@ export async function retryExecution(
   const parsed = parseWorkflowDefinition(version.definition);
   if (!parsed.ok) throw new InvalidStateError("The execution's workflow version has an invalid definition");
 
-  const reuse: NonNullable<RunSpec["reuse"]> = new Map();
+  const reuse = new Map<string, { output: Json | null; status: "COMPLETED" | "SKIPPED"; branchTaken: string | null }>();
   if (input.fromFailedStep) {
     for (const batch of original.batches) {
       if (batch.status !== "COMPLETED" || batch.steps.some((st) => st.status !== "COMPLETED" && st.status !== "SKIPPED")) break;
       for (const st of batch.steps) {
-        reuse.set(st.key, { output: st.output, status: st.status as "COMPLETED" | "SKIPPED", branchTaken: st.branchTaken });
+        reuse.set(st.key, { output: st.output as Json | null, status: st.status as "COMPLETED" | "SKIPPED", branchTaken: st.branchTaken });
       }
     }
   }
-  return createRun(
-    s,
-    {
-      workflowId: original.workflowId,
-      workflowVersion: original.workflowVersion,
-      steps: parsed.value.steps,
-      input: original.input ?? undefined,
-      triggerEvent: original.triggerEvent,
-      triggerSource: "RETRY",
-      attempt: original.attempt + 1,
-      retryOfId: original.id,
-      reuse,
-    },
+  const result = await s.engine.create(s.db.$tenantId, {
+    workflowId: original.workflowId,
+    workflowVersion: original.workflowVersion,
+    steps: parsed.value.steps,
+    input: original.input ?? undefined,
+    idempotencyKey: null,
+    triggerEvent: original.triggerEvent,
+    triggerSource: "RETRY",
+    attempt: original.attempt + 1,
     // The retry replaces the scheduled one; an automatic retry only runs while still scheduled.
-    async (tx) => {
-      const { count } = await tx.execution.updateMany({
-        where: { id: original.id, ...(options.automatic ? { nextRetryAt: { not: null } } : {}) },
-        data: { nextRetryAt: null },
-      });
-      return count === 1;
-    },
-  );
+    retryOf: { id: original.id, onlyIfScheduled: automatic },
+    reuse,
+  });
+  return result.kind === "created" ? result.execution : null;
 }
 
 /**
@@ -236,7 +124,7 @@ export async function retryExecution(
  * would otherwise be writing to rows that are gone.
  */
 export async function deleteExecution(s: Pick<ExecutionServices, "db">, input: { id: string }): Promise<{ id: string }> {
-  const { count } = await s.db.execution.deleteMany({ where: { id: input.id, status: { in: [...FINISHED] } } });
+  const { count } = await s.db.execution.deleteMany({ where: { id: input.id, status: { in: [...FINISHED_EXECUTION_STATUSES] } } });
   if (count === 1) return { id: input.id };
   const row = await s.db.execution.findUnique({ where: { id: input.id }, select: { status: true } });
   if (!row) throw new NotFoundError("Execution", input.id);
@@ -247,12 +135,5 @@ export async function deleteExecution(s: Pick<ExecutionServices, "db">, input: {
 export async function automaticRetry(s: ExecutionServices, executionId: string) {
   const original = await s.db.execution.findUnique({ where: { id: executionId }, select: { nextRetryAt: true } });
   if (!original?.nextRetryAt) return null;
-  try {
-    return await retryExecution(s, { id: executionId }, { automatic: true });
-  } catch (err) {
-    if (err instanceof RetryNotScheduledError) return null;
-    throw err;
-  }
+  return retryRun(s, { id: executionId }, true);
 }
-
-class RetryNotScheduledError extends Error {}

@@ -169,7 +169,7 @@ describe("automatic retries", () => {
   it("schedule nextRetryAt by the workflow's policy and run the retry when it is due", async () => {
     const workflowId = await createWorkflow(app, {
       retry: { maxAttempts: 2, backoffMs: 300 },
-      steps: [{ id: "boom", type: "fail", config: { message: "always" } }],
+      steps: [{ id: "boom", type: "fail", config: { message: "always", retryable: true } }],
     });
     const firstId = await startRunId(app, workflowId);
     const first = await waitForRun(app, firstId);
@@ -188,12 +188,33 @@ describe("automatic retries", () => {
   });
 
   it("default to retries after 1, 5 and 15 minutes", async () => {
-    const workflowId = await createWorkflow(app, { steps: [{ id: "boom", type: "fail", config: { message: "x" } }] });
+    const workflowId = await createWorkflow(app, {
+      steps: [{ id: "boom", type: "fail", config: { message: "x", retryable: true } }],
+    });
     const id = await startRunId(app, workflowId);
     await waitForRun(app, id);
     const uuid = Buffer.from(id, "base64url").toString().split(":")[1] as string;
     const row = await app.app.db.execution.findUniqueOrThrow({ where: { id: uuid } });
     expect((row.nextRetryAt?.getTime() ?? 0) - (row.completedAt?.getTime() ?? 0)).toBe(60_000);
+  });
+
+  it("never retry a deterministic failure: it would fail the same way again", async () => {
+    const workflowId = await createWorkflow(app, {
+      steps: [
+        { id: "boom", type: "fail", config: { message: "not retryable" } },
+        { id: "later", type: "transform", dependsOn: ["boom"], config: { output: 1 } },
+      ],
+    });
+    const id = await startRunId(app, workflowId);
+    const run = await waitForRun(app, id);
+    expect(run.status).toBe("FAILED");
+    const uuid = Buffer.from(id, "base64url").toString().split(":")[1] as string;
+    const row = await app.app.db.execution.findUniqueOrThrow({ where: { id: uuid } });
+    expect(row.nextRetryAt).toBeNull();
+    // The failed critical step fails its batch (with its event); the batch after it is cancelled.
+    expect(run.batches.edges.map((e) => e.node.status)).toEqual(["FAILED", "CANCELLED"]);
+    const batchEvents = run.events.edges.filter((e) => e.node.type === "BATCH_COMPLETED");
+    expect(batchEvents).toHaveLength(1);
   });
 });
 

@@ -1,6 +1,7 @@
 // A worker killed with SIGKILL mid-run loses nothing: another worker resumes the run from its
-// persisted state; completed steps are not re-run; the step that was RUNNING runs again under its
-// retry policy (at-least-once); events stay gapless.
+// persisted state; completed steps are not re-run; the step that was RUNNING runs its attempt
+// again (at-least-once) without using a retry, and a delay waits only for the time it has left;
+// events stay gapless.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { createWorkflow, expectGapless, startRunId, stepsByKey, waitForRun } from "../support/engine.ts";
@@ -38,7 +39,7 @@ describe("a worker killed mid-run", () => {
     const workflowId = await createWorkflow(app, {
       steps: [
         { id: "first", type: "transform", config: { output: "done once" } },
-        { id: "long", type: "delay", dependsOn: ["first"], retry: { maxAttempts: 3, backoffMs: 0 }, config: { ms: 3000 } },
+        { id: "long", type: "delay", dependsOn: ["first"], config: { ms: 3000 } },
         { id: "last", type: "log", dependsOn: ["long"], config: { message: "after {{steps.first.output}}" } },
       ],
     });
@@ -47,13 +48,31 @@ describe("a worker killed mid-run", () => {
     await waitForRun(app, id, (run) => stepsByKey(run).long?.status === "RUNNING");
     doomed.child.kill("SIGKILL");
     await doomed.exited;
+    const killedAt = Date.now();
 
     await startWorker();
     const run = await waitForRun(app, id, undefined, 60_000);
     expect(run.status).toBe("COMPLETED");
     const steps = stepsByKey(run);
     expect(steps.first?.attempt).toBe(1);
-    expect(steps.long?.attempt).toBe(2);
+    // The worker's death is not the step's failure: the same attempt ran again.
+    expect(steps.long?.attempt).toBe(1);
+    const lost = run.events.edges.filter((e) => e.node.type === "STEP_RETRYING").map((e) => e.node.step?.key);
+    expect(lost).toEqual(["long"]);
+    const uuid = Buffer.from(id, "base64url").toString().split(":")[1] as string;
+    const timeline = await app.app.db.executionEvent.findMany({
+      where: { executionId: uuid, type: { in: ["STEP_STARTED", "STEP_RETRYING", "STEP_COMPLETED"] }, step: { key: "long" } },
+      orderBy: { sequence: "asc" },
+      select: { type: true, at: true, data: true },
+    });
+    expect(timeline.map((e) => e.type)).toEqual(["STEP_STARTED", "STEP_RETRYING", "STEP_STARTED", "STEP_COMPLETED"]);
+    expect(timeline[1]?.data).toMatchObject({ attempt: 1, workerLosses: 1, error: { code: "WORKER_LOST" } });
+    // The delay resumed with the time it had left, not another full 3 s.
+    const [firstStart, , rerun, completed] = timeline.map((e) => e.at.getTime()) as [number, number, number, number];
+    const left = Math.max(0, firstStart + 3000 - rerun);
+    expect(completed - rerun).toBeLessThan(left + 1000);
+    expect(completed - firstStart).toBeGreaterThanOrEqual(3000);
+    expect(killedAt).toBeGreaterThan(firstStart);
     expect(steps.last?.status).toBe("COMPLETED");
     expectGapless(run);
     // Each step completed exactly once.

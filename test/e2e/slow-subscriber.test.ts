@@ -6,7 +6,7 @@ import { runInNewContext } from "node:vm";
 import { setFlagsFromString } from "node:v8";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import WebSocket from "ws";
-import type { EngineEvent } from "../../src/engine/store.ts";
+import type { EngineEvent } from "../../src/engine/events.ts";
 import { executionTopic } from "../../src/realtime/event-bus.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { createWorkflow, detail, startRunId } from "../support/engine.ts";

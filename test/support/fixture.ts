@@ -154,6 +154,11 @@ export async function createFixture(db: Db): Promise<Fixture> {
         durationMs: spec.durationMs ?? null,
         attempt: spec.key === "e8" ? 2 : 1,
         retryOfId: spec.key === "e8" ? ids.e2 : null,
+        // Open runs are held by a worker that never finishes them, so they stay as written: a run
+        // that nobody held would be picked up by the engine's sweeper and run to its end.
+        ...(spec.status === "PENDING" || spec.status === "RUNNING"
+          ? { leaseOwner: "fixture", leaseExpiresAt: new Date("2100-01-01T00:00:00Z") }
+          : {}),
       },
     });
     ids[spec.key] = row.id;

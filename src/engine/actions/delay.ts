@@ -4,7 +4,7 @@
 // Contract with the runner:
 // 1. ms <= IN_PROCESS_LIMIT_MS: a cancellable timer; `completed` with { sleptMs } when it fires,
 //    `failed`/CANCELLED at once if ctx.signal aborts (the timer is cleared).
-// 2. Longer: returns { status: "sleep", untilMs: now + ms } without waiting. The runner frees the
+// 2. Longer: returns { status: "sleep", untilMs: start + ms } without waiting. The runner frees the
 //    worker, schedules a continuation at untilMs, then calls run again with the same input and
 //    ctx.step.resumedAt = untilMs.
 // 3. On that call, if now >= resumedAt the delay is over: `completed` with { sleptMs: ms }. If the
@@ -26,8 +26,11 @@ export const delayAction = defineAction({
         ? { status: "completed", output: { sleptMs: ms } }
         : { status: "sleep", untilMs: resumedAt };
     }
-    if (ms > IN_PROCESS_LIMIT_MS) return { status: "sleep", untilMs: ctx.services.now() + ms };
-    const finished = await wait(ms, ctx.signal);
+    // An attempt run again after its worker died waits only for the time it has left.
+    const now = ctx.services.now();
+    const until = (ctx.step.startedAt ?? now) + ms;
+    if (ms > IN_PROCESS_LIMIT_MS) return { status: "sleep", untilMs: until };
+    const finished = await wait(Math.max(0, until - now), ctx.signal);
     return finished ? { status: "completed", output: { sleptMs: ms } } : cancelled("the delay was cancelled");
   },
 });

@@ -5,6 +5,7 @@ import { defineAction, failed } from "./types.ts";
 
 export const failAction = defineAction({
   type: "fail",
+  pure: true,
   input: z.strictObject({
     message: z.string().min(1),
     code: z.string().min(1).default("FAILED_BY_DEFINITION"),

@@ -5,6 +5,7 @@ import { defineAction } from "./types.ts";
 
 export const logAction = defineAction({
   type: "log",
+  pure: true,
   input: z.strictObject({
     message: z.string(),
     level: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),

@@ -6,6 +6,7 @@ import { defineAction } from "./types.ts";
 
 export const transformAction = defineAction({
   type: "transform",
+  pure: true,
   // Required (zod v4 does not treat z.unknown() keys as optional): a missing `output` is a typo,
   // and undefined would not survive being stored as JSON anyway.
   input: z.strictObject({ output: z.unknown() }),

@@ -23,6 +23,11 @@ export type ActionContext = {
     key: string;
     attempt: number;
     /**
+     * When this attempt started (ms). An attempt run again after its worker died keeps its start,
+     * so an action that waits (delay) waits only for the time it has left.
+     */
+    startedAt?: number;
+    /**
      * Set only when the runner re-invokes a step that returned `{ status: "sleep" }`: the `untilMs`
      * that result asked for. The action compares it with `services.now()` to tell "woken after the
      * sleep" (finish) from "woken early" (sleep again until the same moment).
@@ -50,6 +55,12 @@ export type ActionHandler<Input = unknown> = {
   type: string;
   /** Validates the (already templated) step config; see invokeAction. */
   input: z.ZodType<Input>;
+  /**
+   * True for an action that only computes from its input (no I/O, no waiting, nothing outside the
+   * process changes): the engine then writes its STARTED and COMPLETED together instead of making
+   * STARTED durable before it runs. Leave unset when in doubt: running it twice must be harmless.
+   */
+  pure?: boolean;
   run(input: Input, ctx: ActionContext): Promise<ActionResult>;
 };
 

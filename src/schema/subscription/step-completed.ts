@@ -2,7 +2,7 @@
 // events). For one execution the stream completes after that execution has finished; for the
 // whole tenant it runs until the client stops it.
 import type { ExecutionEventType } from "@prisma/client";
-import type { EngineEvent } from "../../engine/store.ts";
+import type { EngineEvent } from "../../engine/events.ts";
 import { tenantTopic } from "../../realtime/event-bus.ts";
 import { emptyStream, isTerminalEvent, type Outcome, transformEvents } from "../../realtime/streams.ts";
 import { builder } from "../builder.ts";

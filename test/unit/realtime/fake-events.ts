@@ -1,7 +1,7 @@
 // Test helpers for the realtime unit tests: events, a transport that counts its listeners, and an
 // in-memory event log that, like the engine, persists before it publishes.
 import type { ExecutionEventType } from "@prisma/client";
-import type { EngineEvent } from "../../../src/engine/store.ts";
+import type { EngineEvent } from "../../../src/engine/events.ts";
 import type { EventBus, Transport } from "../../../src/realtime/event-bus.ts";
 
 export const TENANT = "00000000-0000-4000-8000-000000000001";

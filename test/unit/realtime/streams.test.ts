@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { EngineEvent } from "../../../src/engine/store.ts";
+import type { EngineEvent } from "../../../src/engine/events.ts";
 import { createEventBus, executionTopic, SubscriptionOverflowError } from "../../../src/realtime/event-bus.ts";
 import { emptyStream, isTerminalEvent, replayThenLive, transformEvents } from "../../../src/realtime/streams.ts";
 import { countingTransport, engineEvent, fakeLog, waitFor } from "./fake-events.ts";

@@ -1,0 +1,98 @@
+import { randomUUID } from "node:crypto";
+
+// The engine's vocabulary, defined once: statuses, the status sets and predicates everything else
+// uses, and the typed event map (event type → the shape of its `data`). The string unions equal the
+// database enums (prisma/schema.prisma); engine signatures use these, never Prisma's types.
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+export type ExecutionStatus = "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED" | "TIMED_OUT";
+export type StepStatus = "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "SKIPPED" | "CANCELLED";
+/** Batches share the step statuses. */
+export type BatchStatus = StepStatus;
+export type TriggerSource = "MANUAL" | "API" | "EVENT" | "SCHEDULE" | "RETRY";
+
+export const OPEN_EXECUTION_STATUSES = ["PENDING", "RUNNING"] as const satisfies readonly ExecutionStatus[];
+export const FINISHED_EXECUTION_STATUSES = ["COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"] as const satisfies readonly ExecutionStatus[];
+/** What retryExecution accepts. */
+export const RETRYABLE_EXECUTION_STATUSES = ["FAILED", "CANCELLED", "TIMED_OUT"] as const satisfies readonly ExecutionStatus[];
+export const OPEN_STEP_STATUSES = ["PENDING", "RUNNING"] as const satisfies readonly StepStatus[];
+
+export function isFinishedExecution(status: ExecutionStatus): status is (typeof FINISHED_EXECUTION_STATUSES)[number] {
+  return (FINISHED_EXECUTION_STATUSES as readonly string[]).includes(status);
+}
+
+export function isOpenExecution(status: ExecutionStatus): status is (typeof OPEN_EXECUTION_STATUSES)[number] {
+  return status === "PENDING" || status === "RUNNING";
+}
+
+/** A step or batch that will not change again. */
+export function isTerminalStep(status: StepStatus): boolean {
+  return status === "COMPLETED" || status === "FAILED" || status === "SKIPPED" || status === "CANCELLED";
+}
+
+/** A failure as steps and runs report it; `retryable` decides whether a retry policy applies. */
+export type EngineError = { code: string; message: string; retryable: boolean };
+export type RunError = { code: string; message: string; stepId?: string };
+
+/** Event type → its `data`. `undefined`: the event carries none. */
+export type EventDataMap = {
+  EXECUTION_QUEUED: { triggerSource: TriggerSource };
+  EXECUTION_STARTED: undefined;
+  /** conditionsPassed false: trigger conditions did not pass and no step ran. */
+  EXECUTION_COMPLETED: { conditionsPassed: false } | undefined;
+  EXECUTION_FAILED: { error: RunError };
+  EXECUTION_CANCELLED: { reason: string; by: string };
+  EXECUTION_TIMED_OUT: { error: RunError };
+  BATCH_STARTED: { index: number };
+  BATCH_COMPLETED: { index: number; status: BatchStatus };
+  /** workerLosses > 0: this attempt is being run again after its worker died. */
+  STEP_STARTED: { attempt: number; workerLosses?: number };
+  STEP_COMPLETED: undefined;
+  STEP_FAILED: { error: EngineError };
+  STEP_SKIPPED: { reason: string };
+  /** error.code WORKER_LOST: the worker died mid-attempt; the same attempt runs again (workerLosses counts). */
+  STEP_RETRYING: { attempt: number; error: EngineError; retryAt: string; workerLosses?: number };
+  STEP_CANCELLED: { reason: string };
+};
+
+export type EventType = keyof EventDataMap;
+
+/** An event as committed and published: `sequence` is 1, 2, 3… per execution with no gap. */
+export type EngineEvent = {
+  id: string;
+  tenantId: string;
+  executionId: string;
+  sequence: number;
+  type: EventType;
+  executionStatus: ExecutionStatus;
+  stepId: string | null;
+  batchId: string | null;
+  at: Date;
+  data: Json | null;
+};
+
+export type ExecutionRef = { id: string; tenantId: string };
+
+/** A new event of `execution`, numbered after its last one; the caller commits it. */
+export function makeEvent<T extends EventType>(
+  execution: ExecutionRef & { status: ExecutionStatus },
+  sequence: number,
+  type: T,
+  data: EventDataMap[T],
+  at: Date,
+  refs: { stepId?: string; batchId?: string } = {},
+): EngineEvent {
+  return {
+    id: randomUUID(),
+    tenantId: execution.tenantId,
+    executionId: execution.id,
+    sequence,
+    type,
+    executionStatus: execution.status,
+    stepId: refs.stepId ?? null,
+    batchId: refs.batchId ?? null,
+    at,
+    data: (data ?? null) as Json | null,
+  };
+}

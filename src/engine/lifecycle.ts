@@ -1,0 +1,102 @@
+// The transitions that start and stop executions from outside a worker: create (with its first
+// event and its job, one statement) and cancel. services/ validates and calls these.
+import { randomUUID } from "node:crypto";
+import { InvalidStateError, NotFoundError } from "../errors.ts";
+import type { CancellationRegistry } from "./cancellations.ts";
+import { type EngineEvent, type Json, makeEvent, type StepStatus, type TriggerSource } from "./events.ts";
+import { planBatches } from "./plan.ts";
+import type { ExecutionRecord } from "./run-state.ts";
+import type { CreateResult, NewStep, SystemStore } from "./store/store.ts";
+
+export type LifecycleDeps = {
+  store: SystemStore;
+  publish: (events: EngineEvent[]) => void;
+  cancellations: CancellationRegistry;
+  /** How long a new run's job may wait before the sweeper queues it again (the worker's lease time). */
+  leaseMs: number;
+  now: () => number;
+};
+
+export type CreateSpec = {
+  workflowId: string;
+  workflowVersion: number;
+  steps: readonly { id: string; name?: string; type: string; critical: boolean; dependsOn: readonly string[] }[];
+  input: unknown;
+  idempotencyKey: string | null;
+  triggerEvent: string | null;
+  triggerSource: TriggerSource;
+  attempt?: number;
+  retryOf?: { id: string; onlyIfScheduled: boolean };
+  /** Steps whose results a retry reuses, by key (their batches are complete). */
+  reuse?: ReadonlyMap<string, { output: Json | null; status: "COMPLETED" | "SKIPPED"; branchTaken: string | null }>;
+};
+
+export type Lifecycle = {
+  create(tenantId: string, spec: CreateSpec): Promise<CreateResult>;
+  /** Throws NotFoundError for an unknown (or another tenant's) execution, InvalidStateError for a finished one. */
+  cancel(tenantId: string, input: { id: string; reason: string; by: string }): Promise<ExecutionRecord>;
+};
+
+export function createLifecycle(deps: LifecycleDeps): Lifecycle {
+  return {
+    async create(tenantId, spec) {
+      const id = randomUUID();
+      const at = new Date(deps.now());
+      const layers = planBatches(spec.steps);
+      const order = new Map(spec.steps.map((step, index) => [step.id, index]));
+      const batches = layers.map((keys, index) => ({
+        id: randomUUID(),
+        index,
+        status: (keys.every((k) => spec.reuse?.has(k)) ? "COMPLETED" : "PENDING") as StepStatus,
+      }));
+      const steps: NewStep[] = layers.flatMap((keys, b) =>
+        keys.map((key) => {
+          const def = spec.steps.find((d) => d.id === key) as CreateSpec["steps"][number];
+          const prior = spec.reuse?.get(key);
+          return {
+            id: randomUUID(),
+            batchId: (batches[b] as { id: string }).id,
+            key,
+            name: def.name ?? key,
+            type: def.type,
+            index: order.get(key) as number,
+            critical: def.critical,
+            status: prior?.status ?? "PENDING",
+            output: prior?.output ?? null,
+            branchTaken: prior?.branchTaken ?? null,
+          };
+        }),
+      );
+      const event = makeEvent({ id, tenantId, status: "PENDING" }, 1, "EXECUTION_QUEUED", { triggerSource: spec.triggerSource }, at);
+      const result = await deps.store.tenant(tenantId).create({
+        id,
+        workflowId: spec.workflowId,
+        workflowVersion: spec.workflowVersion,
+        triggerSource: spec.triggerSource,
+        triggerEvent: spec.triggerEvent,
+        input: spec.input === undefined ? null : (spec.input as Json),
+        idempotencyKey: spec.idempotencyKey,
+        attempt: spec.attempt ?? 1,
+        retryOfId: spec.retryOf?.id ?? null,
+        batches,
+        steps,
+        event,
+        reservedUntil: new Date(at.getTime() + deps.leaseMs),
+        claimOriginal: spec.retryOf ?? null,
+      });
+      if (result.kind === "created") deps.publish([event]);
+      return result;
+    },
+
+    async cancel(tenantId, input) {
+      const result = await deps.store.tenant(tenantId).cancel(input.id, { reason: input.reason, by: input.by, now: new Date(deps.now()) });
+      if (result.kind === "not-found") throw new NotFoundError("Execution", input.id);
+      if (result.kind === "finished") {
+        throw new InvalidStateError(`The execution already finished (${result.status}); only a queued or running one can be cancelled`);
+      }
+      deps.publish(result.events);
+      deps.cancellations.abort(input.id, input.reason);
+      return result.execution;
+    },
+  };
+}

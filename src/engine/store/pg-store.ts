@@ -1,0 +1,372 @@
+// The Store on `pg`: the hot path of a running execution in as few statements as SQL allows.
+// A commit is ONE statement (data-modifying CTEs): the execution row is updated under its guard
+// (this worker's lease, still open, the event sequence unchanged), and every other change joins
+// that row, so a refused guard writes nothing at all. Measured reasons are in BENCHMARKS.md.
+import { type EngineEvent, type ExecutionStatus, isFinishedExecution, type Json } from "../events.ts";
+import type { BatchState, ExecutionRecord, RunState, StepState } from "../run-state.ts";
+import { planCancel } from "../transitions/cancel.ts";
+import type { JobSql, SqlRunner } from "./sql.ts";
+import type { CancelResult, CreateResult, NewExecution, SystemStore, TenantStore } from "./store.ts";
+
+export type PgStoreOptions = { sql: SqlRunner; jobs: JobSql };
+
+const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+const date = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string));
+
+const EVENT_COLUMNS = `id uuid, sequence int, type "ExecutionEventType", at timestamptz, "stepId" uuid, "batchId" uuid,
+  "executionStatus" "ExecutionStatus", data jsonb`;
+
+/** An INSERT of the events in parameter `param` (a JSON array), for the execution in CTE `x`. */
+const insertEvents = (param: string) => `
+  INSERT INTO "ExecutionEvent" (id, "tenantId", "executionId", sequence, type, at, "stepId", "batchId", "executionStatus", data)
+  SELECT r.id, x."tenantId", x.id, r.sequence, r.type, r.at, r."stepId", r."batchId", r."executionStatus", r.data
+  FROM x, jsonb_to_recordset(${param}::jsonb) AS r(${EVENT_COLUMNS})`;
+
+const eventRows = (events: readonly EngineEvent[]) =>
+  JSON.stringify(
+    events.map((e) => ({
+      id: e.id,
+      sequence: e.sequence,
+      type: e.type,
+      at: e.at,
+      stepId: e.stepId,
+      batchId: e.batchId,
+      executionStatus: e.executionStatus,
+      data: e.data,
+    })),
+  );
+
+const CLAIM = `
+  WITH claimed AS (
+    UPDATE "Execution" SET "leaseOwner" = $3, "leaseExpiresAt" = now() + $4 * interval '1 millisecond'
+    WHERE id = $1::uuid AND "tenantId" = $2::uuid AND status IN ('PENDING', 'RUNNING')
+      AND ("leaseOwner" IS NULL OR "leaseOwner" = $3 OR "leaseExpiresAt" < now())
+    RETURNING id, "tenantId", "workflowId", "workflowVersion", attempt, input, status::text AS status, "startedAt",
+      "completedAt", "durationMs", output, "errorMessage", "errorCode", "errorStepId", "nextRetryAt", "lastEventSequence"
+  )
+  SELECT c.*, w.name AS "workflowName", v.definition,
+    (SELECT coalesce(json_agg(b ORDER BY b.index), '[]') FROM (
+       SELECT id, index, status, "startedAt", "completedAt", "durationMs" FROM "Batch"
+       WHERE "executionId" = c.id AND "tenantId" = $2::uuid) b) AS batches,
+    (SELECT coalesce(json_agg(s ORDER BY s.index), '[]') FROM (
+       SELECT id, key, "batchId", index, type, critical, status, attempt, "workerLosses", input, output, error,
+         "errorCode", "branchTaken", "wakeAt", "startedAt", "completedAt", "durationMs"
+       FROM "Step" WHERE "executionId" = c.id AND "tenantId" = $2::uuid) s) AS steps
+  FROM claimed c
+  JOIN "Workflow" w ON w.id = c."workflowId" AND w."tenantId" = $2::uuid
+  LEFT JOIN "WorkflowVersion" v ON v."workflowId" = c."workflowId" AND v.version = c."workflowVersion"`;
+
+const STEP_COLUMNS = `id uuid, "expectedAttempt" int, status "StepStatus", attempt int, "workerLosses" int, input jsonb,
+  output jsonb, error text, "errorCode" text, "branchTaken" text, "wakeAt" timestamptz, "startedAt" timestamptz,
+  "completedAt" timestamptz, "durationMs" int`;
+const BATCH_COLUMNS = `id uuid, status "StepStatus", "startedAt" timestamptz, "completedAt" timestamptz, "durationMs" int`;
+const LOG_COLUMNS = `"stepId" uuid, level "LogLevel", message text, data jsonb, at timestamptz`;
+
+function commitSql(jobs: JobSql) {
+  return `
+  WITH x AS (
+    UPDATE "Execution" SET status = $5::"ExecutionStatus", "startedAt" = $6, "completedAt" = $7, "durationMs" = $8,
+      output = $9::jsonb, "errorMessage" = $10, "errorCode" = $11, "errorStepId" = $12::uuid, "nextRetryAt" = $13,
+      "lastEventSequence" = $14,
+      "leaseOwner" = CASE WHEN $15::boolean THEN NULL ELSE "leaseOwner" END,
+      "leaseExpiresAt" = CASE WHEN $15::boolean THEN $16::timestamptz ELSE "leaseExpiresAt" END
+    WHERE id = $1::uuid AND "tenantId" = $2::uuid AND "leaseOwner" = $3 AND status IN ('PENDING', 'RUNNING')
+      AND "lastEventSequence" = $4
+    RETURNING id, "tenantId"
+  ), s AS (
+    UPDATE "Step" t SET status = r.status, attempt = r.attempt, "workerLosses" = r."workerLosses", input = r.input,
+      output = r.output, error = r.error, "errorCode" = r."errorCode", "branchTaken" = r."branchTaken",
+      "wakeAt" = r."wakeAt", "startedAt" = r."startedAt", "completedAt" = r."completedAt", "durationMs" = r."durationMs"
+    FROM x, jsonb_to_recordset($17::jsonb) AS r(${STEP_COLUMNS})
+    WHERE t.id = r.id AND t."executionId" = x.id AND t."tenantId" = x."tenantId" AND t.attempt = r."expectedAttempt"
+    RETURNING t.id
+  ), b AS (
+    UPDATE "Batch" t SET status = r.status, "startedAt" = r."startedAt", "completedAt" = r."completedAt",
+      "durationMs" = r."durationMs"
+    FROM x, jsonb_to_recordset($18::jsonb) AS r(${BATCH_COLUMNS})
+    WHERE t.id = r.id AND t."executionId" = x.id AND t."tenantId" = x."tenantId"
+    RETURNING t.id
+  ), ev AS (${insertEvents("$19")}
+  ), lg AS (
+    INSERT INTO "LogEntry" ("tenantId", "executionId", "stepId", level, message, data, at)
+    SELECT x."tenantId", x.id, r."stepId", r.level, r.message, r.data, r.at
+    FROM x, jsonb_to_recordset($20::jsonb) AS r(${LOG_COLUMNS})
+  ), j AS (
+    SELECT 1 FROM x WHERE $21::timestamptz IS NOT NULL
+      AND (${jobs.run({ execution: "x.id", tenant: 'x."tenantId"', runAt: "$21::timestamptz" })}) IS NOT NULL
+  ), rj AS (
+    SELECT 1 FROM x WHERE $22::timestamptz IS NOT NULL
+      AND (${jobs.retry({ execution: "x.id", tenant: 'x."tenantId"', runAt: "$22::timestamptz" })}) IS NOT NULL
+  )
+  SELECT CASE
+    WHEN NOT EXISTS (SELECT 1 FROM x) THEN false
+    WHEN (SELECT count(*) FROM s) = $23 THEN true
+    -- A step moved under a lease we hold would be a bug: fail the whole statement, so nothing is written.
+    ELSE ('step compare-and-set refused in execution ' || (SELECT id FROM x))::boolean
+  END AS ok, (SELECT count(*) FROM j) + (SELECT count(*) FROM rj) AS jobs, (SELECT count(*) FROM b) AS batches`;
+}
+
+function createSql(jobs: JobSql) {
+  return `
+  WITH c AS (
+    UPDATE "Execution" SET "nextRetryAt" = NULL
+    WHERE $15::uuid IS NOT NULL AND id = $15::uuid AND "tenantId" = $2::uuid AND (NOT $16::boolean OR "nextRetryAt" IS NOT NULL)
+    RETURNING id
+  ), x AS (
+    INSERT INTO "Execution" (id, "tenantId", "workflowId", "workflowVersion", status, "triggerSource", "triggerEvent", input,
+      "idempotencyKey", attempt, "retryOfId", "lastEventSequence", "leaseExpiresAt")
+    SELECT $1::uuid, $2::uuid, $3::uuid, $4, 'PENDING', $5::"TriggerSource", $6, $7::jsonb, $8, $9, $10::uuid, 1, $11
+    WHERE $15::uuid IS NULL OR EXISTS (SELECT 1 FROM c)
+    ON CONFLICT ("workflowId", "idempotencyKey") DO NOTHING
+    RETURNING *
+  ), b AS (
+    INSERT INTO "Batch" (id, "tenantId", "executionId", index, status)
+    SELECT r.id, x."tenantId", x.id, r.index, r.status FROM x, jsonb_to_recordset($12::jsonb) AS r(id uuid, index int, status "StepStatus")
+  ), s AS (
+    INSERT INTO "Step" (id, "tenantId", "executionId", "batchId", key, name, type, index, critical, status, output, "branchTaken")
+    SELECT r.id, x."tenantId", x.id, r."batchId", r.key, r.name, r.type, r.index, r.critical, r.status, r.output, r."branchTaken"
+    FROM x, jsonb_to_recordset($13::jsonb) AS r(id uuid, "batchId" uuid, key text, name text, type text, index int,
+      critical boolean, status "StepStatus", output jsonb, "branchTaken" text)
+  ), ev AS (${insertEvents("$14")}
+  ), j AS (
+    SELECT 1 FROM x WHERE (${jobs.run({ execution: "x.id", tenant: 'x."tenantId"', runAt: "now()" })}) IS NOT NULL
+  )
+  SELECT x.*, x.status::text AS status, x."triggerSource"::text AS "triggerSource",
+    (SELECT count(*) FROM c)::int AS "claimedOriginal", (SELECT count(*) FROM j)::int AS "queuedJobs"
+  FROM (SELECT 1) AS one LEFT JOIN x ON true`;
+}
+
+const CANCEL_LOCK = `
+  SELECT status::text AS status, "startedAt", "lastEventSequence" FROM "Execution"
+  WHERE id = $1::uuid AND "tenantId" = $2::uuid FOR UPDATE`;
+const CANCEL_STEPS = `
+  UPDATE "Step" SET status = 'CANCELLED', "completedAt" = $3, "wakeAt" = NULL, error = $4
+  WHERE "executionId" = $1::uuid AND "tenantId" = $2::uuid AND status IN ('PENDING', 'RUNNING')
+  RETURNING id, "batchId", index`;
+const CANCEL_BATCHES = `
+  UPDATE "Batch" SET status = 'CANCELLED', "completedAt" = $3
+  WHERE "executionId" = $1::uuid AND "tenantId" = $2::uuid AND status IN ('PENDING', 'RUNNING')`;
+const CANCEL_EXECUTION = `
+  WITH x AS (
+    UPDATE "Execution" SET status = 'CANCELLED', "cancelReason" = $3, "cancelledBy" = $4, "completedAt" = $5,
+      "durationMs" = $6, "errorMessage" = $7, "errorCode" = 'CANCELLED', "nextRetryAt" = NULL, "lastEventSequence" = $8
+    WHERE id = $1::uuid AND "tenantId" = $2::uuid
+    RETURNING *
+  ), ev AS (${insertEvents("$9")})
+  SELECT x.*, x.status::text AS status, x."triggerSource"::text AS "triggerSource" FROM x`;
+
+function sweepSql(jobs: JobSql) {
+  return `
+  WITH stale AS (
+    SELECT id FROM "Execution"
+    WHERE status IN ('PENDING', 'RUNNING') AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < now())
+    ORDER BY "leaseExpiresAt" NULLS FIRST
+    LIMIT $1 FOR UPDATE SKIP LOCKED
+  ), x AS (
+    UPDATE "Execution" e SET "leaseOwner" = NULL, "leaseExpiresAt" = now() + $2 * interval '1 millisecond'
+    FROM stale WHERE e.id = stale.id
+    RETURNING e.id, e."tenantId"
+  )
+  SELECT x.id, x."tenantId", (${jobs.run({ execution: "x.id", tenant: 'x."tenantId"', runAt: "now()" })}) IS NOT NULL AS queued
+  FROM x`;
+}
+
+function toRunState(row: Record<string, unknown>): RunState {
+  const batches = (row["batches"] as Record<string, unknown>[]).map(
+    (b): BatchState => ({
+      id: b["id"] as string,
+      index: b["index"] as number,
+      status: b["status"] as BatchState["status"],
+      startedAt: date(b["startedAt"]),
+      completedAt: date(b["completedAt"]),
+      durationMs: (b["durationMs"] as number | null) ?? null,
+    }),
+  );
+  const steps = (row["steps"] as Record<string, unknown>[]).map(
+    (s): StepState => ({
+      id: s["id"] as string,
+      key: s["key"] as string,
+      batchId: s["batchId"] as string,
+      index: s["index"] as number,
+      type: s["type"] as string,
+      critical: s["critical"] as boolean,
+      status: s["status"] as StepState["status"],
+      attempt: s["attempt"] as number,
+      workerLosses: s["workerLosses"] as number,
+      input: (s["input"] as Json | undefined) ?? null,
+      output: (s["output"] as Json | undefined) ?? null,
+      error: (s["error"] as string | null) ?? null,
+      errorCode: (s["errorCode"] as string | null) ?? null,
+      branchTaken: (s["branchTaken"] as string | null) ?? null,
+      wakeAt: date(s["wakeAt"]),
+      startedAt: date(s["startedAt"]),
+      completedAt: date(s["completedAt"]),
+      durationMs: (s["durationMs"] as number | null) ?? null,
+    }),
+  );
+  return {
+    execution: {
+      id: row["id"] as string,
+      tenantId: row["tenantId"] as string,
+      workflowId: row["workflowId"] as string,
+      workflowName: row["workflowName"] as string,
+      workflowVersion: row["workflowVersion"] as number,
+      attempt: row["attempt"] as number,
+      input: (row["input"] as Json | null) ?? null,
+      status: row["status"] as ExecutionStatus,
+      startedAt: (row["startedAt"] as Date | null) ?? null,
+      completedAt: (row["completedAt"] as Date | null) ?? null,
+      durationMs: (row["durationMs"] as number | null) ?? null,
+      output: (row["output"] as Json | null) ?? null,
+      errorMessage: (row["errorMessage"] as string | null) ?? null,
+      errorCode: (row["errorCode"] as string | null) ?? null,
+      errorStepId: (row["errorStepId"] as string | null) ?? null,
+      nextRetryAt: (row["nextRetryAt"] as Date | null) ?? null,
+      lastEventSequence: row["lastEventSequence"] as number,
+    },
+    definition: row["definition"] ?? null,
+    batches,
+    steps,
+  };
+}
+
+/** The columns of "Execution", as RETURNING * gives them (enums cast to text by the query). */
+function toRecord(row: Record<string, unknown>): ExecutionRecord {
+  const { claimedOriginal: _c, queuedJobs: _q, ...rest } = row;
+  return rest as unknown as ExecutionRecord;
+}
+
+export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
+  const COMMIT = commitSql(jobs);
+  const CREATE = createSql(jobs);
+  const SWEEP = sweepSql(jobs);
+  const tenants = new Map<string, TenantStore>();
+
+  const tenantStore = (tenantId: string): TenantStore => ({
+    tenantId,
+    async claim(executionId, owner, leaseMs) {
+      const { rows } = await sql.query(CLAIM, [executionId, tenantId, owner, leaseMs]);
+      return rows[0] ? toRunState(rows[0]) : null;
+    },
+    async renew(executionId, owner, leaseMs) {
+      const { rowCount } = await sql.query(
+        `UPDATE "Execution" SET "leaseExpiresAt" = now() + $4 * interval '1 millisecond'
+         WHERE id = $1::uuid AND "tenantId" = $2::uuid AND "leaseOwner" = $3 AND status IN ('PENDING', 'RUNNING')`,
+        [executionId, tenantId, owner, leaseMs],
+      );
+      return rowCount === 1;
+    },
+    async release(executionId, owner) {
+      await sql.query(
+        `UPDATE "Execution" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL
+         WHERE id = $1::uuid AND "tenantId" = $2::uuid AND "leaseOwner" = $3`,
+        [executionId, tenantId, owner],
+      );
+    },
+    async commit(owner, change) {
+      const e = change.execution;
+      const { rows } = await sql.query<{ ok: boolean }>(COMMIT, [
+        e.id,
+        tenantId,
+        owner,
+        change.expectedSequence,
+        e.status,
+        e.startedAt,
+        e.completedAt,
+        e.durationMs,
+        json(e.output),
+        e.errorMessage,
+        e.errorCode,
+        e.errorStepId,
+        e.nextRetryAt,
+        e.lastEventSequence,
+        change.release !== null,
+        change.release?.reservedUntil ?? null,
+        JSON.stringify(change.steps.map(({ state, expectedAttempt }) => ({ ...state, expectedAttempt }))),
+        JSON.stringify(change.batches),
+        eventRows(change.events),
+        JSON.stringify(change.logs),
+        change.wakeAt,
+        change.retryAt,
+        change.steps.length,
+      ]);
+      return rows[0]?.ok === true;
+    },
+    async create(execution: NewExecution): Promise<CreateResult> {
+      const { rows } = await sql.query(CREATE, [
+        execution.id,
+        tenantId,
+        execution.workflowId,
+        execution.workflowVersion,
+        execution.triggerSource,
+        execution.triggerEvent,
+        json(execution.input),
+        execution.idempotencyKey,
+        execution.attempt,
+        execution.retryOfId,
+        execution.reservedUntil,
+        JSON.stringify(execution.batches),
+        JSON.stringify(execution.steps),
+        eventRows([execution.event]),
+        execution.claimOriginal?.id ?? null,
+        execution.claimOriginal?.onlyIfScheduled ?? false,
+      ]);
+      const row = rows[0] as Record<string, unknown>;
+      if (row["id"]) return { kind: "created", execution: toRecord(row) };
+      if (execution.claimOriginal && row["claimedOriginal"] === 0) return { kind: "not-claimed" };
+      return { kind: "duplicate" };
+    },
+    cancel(executionId, input): Promise<CancelResult> {
+      return sql.transaction(async (tx) => {
+        const locked = await tx.query<{ status: ExecutionStatus; startedAt: Date | null; lastEventSequence: number }>(
+          CANCEL_LOCK,
+          [executionId, tenantId],
+        );
+        const row = locked.rows[0];
+        if (!row) return { kind: "not-found" };
+        if (isFinishedExecution(row.status)) return { kind: "finished", status: row.status };
+        const steps = await tx.query<{ id: string; batchId: string; index: number }>(CANCEL_STEPS, [
+          executionId,
+          tenantId,
+          input.now,
+          input.reason,
+        ]);
+        const plan = planCancel({ id: executionId, tenantId, ...row }, steps.rows, input);
+        await tx.query(CANCEL_BATCHES, [executionId, tenantId, input.now]);
+        const { rows } = await tx.query(CANCEL_EXECUTION, [
+          executionId,
+          tenantId,
+          input.reason,
+          input.by,
+          input.now,
+          plan.durationMs,
+          plan.errorMessage,
+          plan.lastEventSequence,
+          eventRows(plan.events),
+        ]);
+        return { kind: "cancelled", execution: toRecord(rows[0] as Record<string, unknown>), events: plan.events };
+      });
+    },
+  });
+
+  return {
+    tenant(tenantId) {
+      let store = tenants.get(tenantId);
+      if (!store) {
+        store = tenantStore(tenantId);
+        tenants.set(tenantId, store);
+      }
+      return store;
+    },
+    async tenantOf(executionId) {
+      const { rows } = await sql.query<{ tenantId: string }>(`SELECT "tenantId" FROM "Execution" WHERE id = $1::uuid`, [
+        executionId,
+      ]);
+      return rows[0]?.tenantId ?? null;
+    },
+    async sweep({ reservationMs, limit }) {
+      const { rows } = await sql.query<{ id: string; tenantId: string }>(SWEEP, [limit, reservationMs]);
+      return rows.map((r) => ({ id: r.id, tenantId: r.tenantId }));
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// The engine's one door to the database, as domain-shaped operations. The implementation is
+// pg-store.ts; nothing else in the engine (or outside it) writes run state.
+//
+// Tenancy by construction: a TenantStore is made for one tenant, and every statement it runs names
+// that tenant, so a run of another tenant is simply not found. Only the sweeper (SystemStore) reads
+// across tenants, and it writes nothing but lease columns and jobs that carry each run's own tenant.
+import type { EngineEvent, ExecutionRef, Json, StepStatus, TriggerSource } from "../events.ts";
+import type { BatchState, ExecutionRecord, ExecutionState, RunState, StepState } from "../run-state.ts";
+
+export type NewLog = {
+  stepId: string | null;
+  level: "DEBUG" | "INFO" | "WARN" | "ERROR";
+  message: string;
+  data?: Json;
+  at: Date;
+};
+
+/**
+ * What one commit of a running execution writes, all or nothing. `execution` is the run's full
+ * in-memory state (its lastEventSequence already counts `events`); `steps` carry the attempt the
+ * database must still hold (compare-and-set), so a late write from a presumed-dead worker is refused.
+ */
+export type RunCommit = {
+  execution: ExecutionState;
+  /** The sequence the database must still have: anyone else's event in between refuses the commit. */
+  expectedSequence: number;
+  steps: { state: StepState; expectedAttempt: number }[];
+  batches: BatchState[];
+  events: EngineEvent[];
+  logs: NewLog[];
+  /** Queue a run of this execution at that time (a wake-up). */
+  wakeAt: Date | null;
+  /** Queue the automatic retry of this (finished) execution at that time. */
+  retryAt: Date | null;
+  /** Give the lease back; until `reservedUntil` the sweeper leaves the run to its queued job. */
+  release: { reservedUntil: Date | null } | null;
+};
+
+export type NewStep = {
+  id: string;
+  batchId: string;
+  key: string;
+  name: string;
+  type: string;
+  index: number;
+  critical: boolean;
+  status: StepStatus;
+  output: Json | null;
+  branchTaken: string | null;
+};
+
+export type NewExecution = {
+  id: string;
+  workflowId: string;
+  workflowVersion: number;
+  triggerSource: TriggerSource;
+  triggerEvent: string | null;
+  input: Json | null;
+  idempotencyKey: string | null;
+  attempt: number;
+  retryOfId: string | null;
+  batches: { id: string; index: number; status: StepStatus }[];
+  steps: NewStep[];
+  /** EXECUTION_QUEUED, sequence 1. */
+  event: EngineEvent;
+  /** Until then the sweeper leaves the new run to its queued job. */
+  reservedUntil: Date;
+  /**
+   * A retry claims its original in the same transaction: its nextRetryAt is cleared, and with
+   * `onlyIfScheduled` nothing is created unless a retry was still scheduled.
+   */
+  claimOriginal: { id: string; onlyIfScheduled: boolean } | null;
+};
+
+export type CreateResult =
+  | { kind: "created"; execution: ExecutionRecord }
+  /** The workflow already has a run with this idempotency key (possibly just committed by another call). */
+  | { kind: "duplicate" }
+  /** claimOriginal refused: the retry was no longer scheduled. */
+  | { kind: "not-claimed" };
+
+export type CancelResult =
+  | { kind: "cancelled"; execution: ExecutionRecord; events: EngineEvent[] }
+  | { kind: "finished"; status: string }
+  | { kind: "not-found" };
+
+export type TenantStore = {
+  readonly tenantId: string;
+  /** Takes the lease (free, own, or expired) and loads the run; null when it ended or a live worker holds it. */
+  claim(executionId: string, owner: string, leaseMs: number): Promise<RunState | null>;
+  /** Renews the lease; false once another worker took it or the run ended (e.g. cancelled). */
+  renew(executionId: string, owner: string, leaseMs: number): Promise<boolean>;
+  release(executionId: string, owner: string): Promise<void>;
+  /** One atomic statement; false when refused (lease lost, run ended, or changed by someone else). */
+  commit(owner: string, change: RunCommit): Promise<boolean>;
+  create(execution: NewExecution): Promise<CreateResult>;
+  /** Cancels every open step and batch and the execution, an event each, in one transaction. */
+  cancel(executionId: string, input: { reason: string; by: string; now: Date }): Promise<CancelResult>;
+};
+
+export type SystemStore = {
+  tenant(tenantId: string): TenantStore;
+  /** The tenant of an execution (jobs queued before payloads named it). */
+  tenantOf(executionId: string): Promise<string | null>;
+  /**
+   * Re-queues runs that are not finished and that nobody holds: lease expired (their worker died)
+   * or a queued job that nobody took by its reservation (its worker died before claiming). Returns how many.
+   */
+  sweep(input: { reservationMs: number; limit: number }): Promise<ExecutionRef[]>;
+};
