@@ -36,7 +36,7 @@ const eventRows = (events: readonly EngineEvent[]) =>
     })),
   );
 
-const CLAIM = `
+const CLAIM = `/* engine:claim */
   WITH claimed AS (
     UPDATE "Execution" SET "leaseOwner" = $3, "leaseExpiresAt" = now() + $4 * interval '1 millisecond'
     WHERE id = $1::uuid AND "tenantId" = $2::uuid AND status IN ('PENDING', 'RUNNING')
@@ -63,7 +63,7 @@ const BATCH_COLUMNS = `id uuid, status "StepStatus", "startedAt" timestamptz, "c
 const LOG_COLUMNS = `"stepId" uuid, level "LogLevel", message text, data jsonb, at timestamptz`;
 
 function commitSql(jobs: JobSql) {
-  return `
+  return `/* engine:commit */
   WITH x AS (
     UPDATE "Execution" SET status = $5::"ExecutionStatus", "startedAt" = $6, "completedAt" = $7, "durationMs" = $8,
       output = $9::jsonb, "errorMessage" = $10, "errorCode" = $11, "errorStepId" = $12::uuid, "nextRetryAt" = $13,
@@ -107,15 +107,15 @@ function commitSql(jobs: JobSql) {
 }
 
 function createSql(jobs: JobSql) {
-  return `
+  return `/* engine:create */
   WITH c AS (
     UPDATE "Execution" SET "nextRetryAt" = NULL
     WHERE $15::uuid IS NOT NULL AND id = $15::uuid AND "tenantId" = $2::uuid AND (NOT $16::boolean OR "nextRetryAt" IS NOT NULL)
     RETURNING id
   ), x AS (
     INSERT INTO "Execution" (id, "tenantId", "workflowId", "workflowVersion", status, "triggerSource", "triggerEvent", input,
-      "idempotencyKey", attempt, "retryOfId", "lastEventSequence", "leaseExpiresAt")
-    SELECT $1::uuid, $2::uuid, $3::uuid, $4, 'PENDING', $5::"TriggerSource", $6, $7::jsonb, $8, $9, $10::uuid, 1, $11
+      "idempotencyKey", attempt, "retryOfId", "lastEventSequence", "leaseExpiresAt", "createdAt")
+    SELECT $1::uuid, $2::uuid, $3::uuid, $4, 'PENDING', $5::"TriggerSource", $6, $7::jsonb, $8, $9, $10::uuid, 1, $11, $17
     WHERE $15::uuid IS NULL OR EXISTS (SELECT 1 FROM c)
     ON CONFLICT ("workflowId", "idempotencyKey") DO NOTHING
     RETURNING *
@@ -136,17 +136,17 @@ function createSql(jobs: JobSql) {
   FROM (SELECT 1) AS one LEFT JOIN x ON true`;
 }
 
-const CANCEL_LOCK = `
+const CANCEL_LOCK = `/* engine:cancel */
   SELECT status::text AS status, "startedAt", "lastEventSequence" FROM "Execution"
   WHERE id = $1::uuid AND "tenantId" = $2::uuid FOR UPDATE`;
-const CANCEL_STEPS = `
+const CANCEL_STEPS = `/* engine:cancel */
   UPDATE "Step" SET status = 'CANCELLED', "completedAt" = $3, "wakeAt" = NULL, error = $4
   WHERE "executionId" = $1::uuid AND "tenantId" = $2::uuid AND status IN ('PENDING', 'RUNNING')
   RETURNING id, "batchId", index`;
-const CANCEL_BATCHES = `
+const CANCEL_BATCHES = `/* engine:cancel */
   UPDATE "Batch" SET status = 'CANCELLED', "completedAt" = $3
   WHERE "executionId" = $1::uuid AND "tenantId" = $2::uuid AND status IN ('PENDING', 'RUNNING')`;
-const CANCEL_EXECUTION = `
+const CANCEL_EXECUTION = `/* engine:cancel */
   WITH x AS (
     UPDATE "Execution" SET status = 'CANCELLED', "cancelReason" = $3, "cancelledBy" = $4, "completedAt" = $5,
       "durationMs" = $6, "errorMessage" = $7, "errorCode" = 'CANCELLED', "nextRetryAt" = NULL, "lastEventSequence" = $8
@@ -156,7 +156,7 @@ const CANCEL_EXECUTION = `
   SELECT x.*, x.status::text AS status, x."triggerSource"::text AS "triggerSource" FROM x`;
 
 function sweepSql(jobs: JobSql) {
-  return `
+  return `/* engine:sweep */
   WITH stale AS (
     SELECT id FROM "Execution"
     WHERE status IN ('PENDING', 'RUNNING') AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < now())
@@ -245,22 +245,24 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
   const tenantStore = (tenantId: string): TenantStore => ({
     tenantId,
     async claim(executionId, owner, leaseMs) {
-      const { rows } = await sql.query(CLAIM, [executionId, tenantId, owner, leaseMs]);
+      const { rows } = await sql.query(CLAIM, [executionId, tenantId, owner, leaseMs], "engine_claim");
       return rows[0] ? toRunState(rows[0]) : null;
     },
     async renew(executionId, owner, leaseMs) {
       const { rowCount } = await sql.query(
-        `UPDATE "Execution" SET "leaseExpiresAt" = now() + $4 * interval '1 millisecond'
+        `/* engine:renew */ UPDATE "Execution" SET "leaseExpiresAt" = now() + $4 * interval '1 millisecond'
          WHERE id = $1::uuid AND "tenantId" = $2::uuid AND "leaseOwner" = $3 AND status IN ('PENDING', 'RUNNING')`,
         [executionId, tenantId, owner, leaseMs],
+        "engine_renew",
       );
       return rowCount === 1;
     },
     async release(executionId, owner) {
       await sql.query(
-        `UPDATE "Execution" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL
+        `/* engine:release */ UPDATE "Execution" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL
          WHERE id = $1::uuid AND "tenantId" = $2::uuid AND "leaseOwner" = $3`,
         [executionId, tenantId, owner],
+        "engine_release",
       );
     },
     async commit(owner, change) {
@@ -289,7 +291,7 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
         change.wakeAt,
         change.retryAt,
         change.steps.length,
-      ]);
+      ], "engine_commit");
       return rows[0]?.ok === true;
     },
     async create(execution: NewExecution): Promise<CreateResult> {
@@ -310,7 +312,8 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
         eventRows([execution.event]),
         execution.claimOriginal?.id ?? null,
         execution.claimOriginal?.onlyIfScheduled ?? false,
-      ]);
+        execution.event.at,
+      ], "engine_create");
       const row = rows[0] as Record<string, unknown>;
       if (row["id"]) return { kind: "created", execution: toRecord(row) };
       if (execution.claimOriginal && row["claimedOriginal"] === 0) return { kind: "not-claimed" };
@@ -365,7 +368,7 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
       return rows[0]?.tenantId ?? null;
     },
     async sweep({ reservationMs, limit }) {
-      const { rows } = await sql.query<{ id: string; tenantId: string }>(SWEEP, [limit, reservationMs]);
+      const { rows } = await sql.query<{ id: string; tenantId: string }>(SWEEP, [limit, reservationMs], "engine_sweep");
       return rows.map((r) => ({ id: r.id, tenantId: r.tenantId }));
     },
   };

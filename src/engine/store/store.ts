@@ -61,7 +61,7 @@ export type NewExecution = {
   retryOfId: string | null;
   batches: { id: string; index: number; status: StepStatus }[];
   steps: NewStep[];
-  /** EXECUTION_QUEUED, sequence 1. */
+  /** EXECUTION_QUEUED, sequence 1; its `at` is the run's createdAt. */
   event: EngineEvent;
   /** Until then the sweeper leaves the new run to its queued job. */
   reservedUntil: Date;
