@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { InvalidStateError, NotFoundError } from "../errors.ts";
 import type { CancellationRegistry } from "./cancellations.ts";
 import { type EngineEvent, type Json, makeEvent, type StepStatus, type TriggerSource } from "./events.ts";
+import { type ParseResult, parseWorkflowDefinition } from "./definition.ts";
 import { planBatches } from "./plan.ts";
 import type { ExecutionRecord } from "./run-state.ts";
 import type { CreateResult, NewStep, SystemStore } from "./store/store.ts";
@@ -31,14 +32,38 @@ export type CreateSpec = {
   reuse?: ReadonlyMap<string, { output: Json | null; status: "COMPLETED" | "SKIPPED"; branchTaken: string | null }>;
 };
 
+export type StartableWorkflow = { id: string; name: string; isActive: boolean; version: number; definition: ParseResult };
+
 export type Lifecycle = {
+  /** The workflow's current version and its parsed definition (parsed once per version); null when not found. */
+  workflow(tenantId: string, workflowId: string): Promise<StartableWorkflow | null>;
   create(tenantId: string, spec: CreateSpec): Promise<CreateResult>;
   /** Throws NotFoundError for an unknown (or another tenant's) execution, InvalidStateError for a finished one. */
   cancel(tenantId: string, input: { id: string; reason: string; by: string }): Promise<ExecutionRecord>;
 };
 
+// A version's definition never changes, so its parse is kept; bounded, oldest out first.
+const DEFINITION_CACHE_SIZE = 1_000;
+
 export function createLifecycle(deps: LifecycleDeps): Lifecycle {
+  const definitions = new Map<string, ParseResult>();
   return {
+    async workflow(tenantId, workflowId) {
+      const store = deps.store.tenant(tenantId);
+      const head = await store.workflow(workflowId, false);
+      if (!head) return null;
+      const key = `${head.id}:${head.version}`;
+      let definition = definitions.get(key);
+      if (!definition) {
+        const full = await store.workflow(workflowId, true);
+        if (!full || full.version !== head.version) return this.workflow(tenantId, workflowId);
+        definition = parseWorkflowDefinition(full.definition);
+        if (definitions.size >= DEFINITION_CACHE_SIZE) definitions.delete(definitions.keys().next().value as string);
+        definitions.set(key, definition);
+      }
+      return { ...head, definition };
+    },
+
     async create(tenantId, spec) {
       const id = randomUUID();
       const at = new Date(deps.now());

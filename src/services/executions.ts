@@ -30,10 +30,7 @@ export async function startExecution(s: ExecutionServices, input: StartInput) {
   if (key && key.length > 200) {
     throw new ValidationError([{ path: ["idempotencyKey"], message: "must be at most 200 characters" }]);
   }
-  const workflow = await s.db.workflow.findFirst({
-    where: { id: input.workflowId },
-    include: { versions: { orderBy: { version: "desc" }, take: 1 } },
-  });
+  const workflow = await s.engine.workflow(s.db.$tenantId, input.workflowId);
   if (!workflow) throw new NotFoundError("Workflow", input.workflowId);
   const existing = () =>
     s.db.execution.findUnique({ where: { workflowId_idempotencyKey: { workflowId: workflow.id, idempotencyKey: key as string } } });
@@ -42,7 +39,7 @@ export async function startExecution(s: ExecutionServices, input: StartInput) {
     if (found) return found;
   }
   if (!workflow.isActive) throw new InvalidStateError(`Workflow "${workflow.name}" is inactive`);
-  const parsed = parseWorkflowDefinition(workflow.versions[0]?.definition);
+  const parsed = workflow.definition;
   if (!parsed.ok) throw new InvalidStateError(`Workflow "${workflow.name}" has an invalid definition`);
 
   const result = await s.engine.create(s.db.$tenantId, {

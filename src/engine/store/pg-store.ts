@@ -6,7 +6,7 @@ import { type EngineEvent, type ExecutionStatus, isFinishedExecution, type Json 
 import type { BatchState, ExecutionRecord, RunState, StepState } from "../run-state.ts";
 import { planCancel } from "../transitions/cancel.ts";
 import type { JobSql, SqlRunner } from "./sql.ts";
-import type { CancelResult, CreateResult, NewExecution, SystemStore, TenantStore } from "./store.ts";
+import type { CancelResult, CreateResult, NewExecution, SystemStore, TenantStore, WorkflowHead } from "./store.ts";
 
 export type PgStoreOptions = { sql: SqlRunner; jobs: JobSql };
 
@@ -244,6 +244,16 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
 
   const tenantStore = (tenantId: string): TenantStore => ({
     tenantId,
+    async workflow(workflowId, withDefinition) {
+      const { rows } = await sql.query<WorkflowHead>(
+        `/* engine:workflow */ SELECT w.id, w.name, w."isActive", w.version, CASE WHEN $3 THEN v.definition END AS definition
+         FROM "Workflow" w LEFT JOIN "WorkflowVersion" v ON v."workflowId" = w.id AND v.version = w.version
+         WHERE w.id = $1::uuid AND w."tenantId" = $2::uuid`,
+        [workflowId, tenantId, withDefinition],
+        "engine_workflow",
+      );
+      return rows[0] ?? null;
+    },
     async claim(executionId, owner, leaseMs) {
       const { rows } = await sql.query(CLAIM, [executionId, tenantId, owner, leaseMs], "engine_claim");
       return rows[0] ? toRunState(rows[0]) : null;
