@@ -110,7 +110,8 @@ export const conditionsSchema = z.strictObject({
 
 export const retryPolicySchema = z.strictObject({
   maxAttempts: z.int().min(1).max(10),
-  backoffMs: z.int().min(0),
+  // Optional so `{ maxAttempts: 1 }` (no retries: there is nothing to wait between) is enough.
+  backoffMs: z.int().min(0).default(0),
   factor: z.number().min(1).optional(),
 });
 

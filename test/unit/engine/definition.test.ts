@@ -76,6 +76,12 @@ describe("parseWorkflowDefinition: shape", () => {
     ).toEqual([{ path: ["retry", "jitter"], message: 'unknown key "jitter"' }]);
   });
 
+  it("defaults retry.backoffMs to 0, so { maxAttempts: 1 } alone turns retries off", () => {
+    const value = accepted({ retry: { maxAttempts: 1 }, steps: [{ id: "a", type: "x", retry: { maxAttempts: 2 } }] });
+    expect(value.retry).toEqual({ maxAttempts: 1, backoffMs: 0 });
+    expect(value.steps[0]?.retry).toEqual({ maxAttempts: 2, backoffMs: 0 });
+  });
+
   it("checks step id, type and limits", () => {
     const paths = issuesOf({
       timeoutMs: 0,
