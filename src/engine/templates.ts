@@ -64,6 +64,17 @@ export function templateReferences(config: unknown): string[] {
   return [...ids];
 }
 
+/**
+ * What a config string becomes once templates are resolved, as far as can be told before a run:
+ * "value" (exactly one template: any value, of any type), "text" (templates inside text: some
+ * string) or "literal" (no template: the string itself).
+ */
+export function templateKind(text: string): "value" | "text" | "literal" {
+  if (WHOLE_TEMPLATE.test(text)) return "value";
+  // A fresh regex: the shared global one keeps lastIndex between test() calls.
+  return new RegExp(TEMPLATE.source).test(text) ? "text" : "literal";
+}
+
 function resolveValue(value: unknown, scope: TemplateScope, path: string[]): unknown {
   if (typeof value === "string") return resolveString(value, scope, path);
   if (Array.isArray(value)) return value.map((item, i) => resolveValue(item, scope, [...path, String(i)]));

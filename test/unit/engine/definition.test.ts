@@ -178,6 +178,13 @@ describe("parseWorkflowDefinition: graph", () => {
     ]);
   });
 
+  it("keeps the parsed shape when only graph checks fail, and none when the shape is wrong", () => {
+    const graphOnly = parseWorkflowDefinition({ steps: [step("a", ["a"])] });
+    expect(graphOnly).toMatchObject({ ok: false, shape: { steps: [{ id: "a", config: {}, critical: true }] } });
+    const badShape = parseWorkflowDefinition({ steps: [{ id: "a" }] });
+    expect(badShape.ok || badShape.shape).toBeUndefined();
+  });
+
   it("reports an unknown dependency at its entry", () => {
     expect(issuesOf({ steps: [step("a"), step("b", ["a", "ghost"])] })).toEqual([
       { path: ["steps", "1", "dependsOn", "1"], message: 'unknown step id "ghost"' },
