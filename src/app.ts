@@ -69,11 +69,9 @@ export async function createApp(config: Config, { log = console, onQuery, action
     const publish: ExecutionServices["publish"] = (committed) => bus.publish(committed);
     const cancellations = createCancellationRegistry();
     const executions: Omit<ExecutionServices, "db"> = { enqueue: enqueueRun, publish, cancellations };
-    // One registry: what runs is what saving a workflow checks against.
-    const registry = createActionRegistry([...builtInActions, ...actions]);
     const runnerDeps: RunnerDeps = {
       db,
-      actions: registry,
+      actions: createActionRegistry([...builtInActions, ...actions]),
       services: { fetch, now: Date.now },
       sendEmail: createEmailSender(db, config.email.smtpUrl, config.email.from),
       publish,
@@ -92,7 +90,9 @@ export async function createApp(config: Config, { log = console, onQuery, action
         onError: (message, error) => log.error(message, error),
       });
     }
-    const services: ContextServices = { scoped, executions, workflows: { actions: registry }, events: bus };
+    // Saving a workflow checks it against the same action types the runner is given above.
+    const workflows = { actions: createActionRegistry([...builtInActions, ...actions]) };
+    const services: ContextServices = { scoped, executions, workflows, events: bus };
     // Whether credentials still hold (a key may be revoked): only a definite "no" ends a socket or
     // a stream, a database hiccup does not.
     const stillValid = (authorization: unknown) =>

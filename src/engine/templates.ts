@@ -64,17 +64,6 @@ export function templateReferences(config: unknown): string[] {
   return [...ids];
 }
 
-/**
- * What a config string becomes once templates are resolved, as far as can be told before a run:
- * "value" (exactly one template: any value, of any type), "text" (templates inside text: some
- * string) or "literal" (no template: the string itself).
- */
-export function templateKind(text: string): "value" | "text" | "literal" {
-  if (WHOLE_TEMPLATE.test(text)) return "value";
-  // A fresh regex: the shared global one keeps lastIndex between test() calls.
-  return new RegExp(TEMPLATE.source).test(text) ? "text" : "literal";
-}
-
 function resolveValue(value: unknown, scope: TemplateScope, path: string[]): unknown {
   if (typeof value === "string") return resolveString(value, scope, path);
   if (Array.isArray(value)) return value.map((item, i) => resolveValue(item, scope, [...path, String(i)]));
@@ -142,6 +131,17 @@ function stringify(value: unknown): string {
   if (typeof value === "string") return value;
   if (typeof value === "object" && value !== null) return JSON.stringify(value);
   return String(value);
+}
+
+/**
+ * What a config string becomes once templates are resolved, as far as can be told before a run:
+ * "value" (exactly one template: any value, of any type), "text" (templates inside text: some
+ * string) or "literal" (no template: the string itself).
+ */
+export function templateKind(text: string): "value" | "text" | "literal" {
+  if (WHOLE_TEMPLATE.test(text)) return "value";
+  // A fresh regex: the shared global one keeps lastIndex between test() calls.
+  return new RegExp(TEMPLATE.source).test(text) ? "text" : "literal";
 }
 
 function visitStrings(value: unknown, visit: (text: string) => void): void {
