@@ -78,10 +78,12 @@ export async function createApp(config: Config, { log = console, onQuery, action
     const onError = (message: string, error: unknown) => log.error(message, error);
     const engine = createLifecycle({ store, publish, cancellations, leaseMs: config.worker.leaseMs, now: Date.now });
     const executions: Omit<ExecutionServices, "db"> = { engine };
+    // One registry: what a saved definition may use is what the worker can run.
+    const registry = createActionRegistry([...builtInActions, ...actions]);
     if (config.worker.enabled) {
       const runner = createRunner({
         store,
-        actions: createActionRegistry([...builtInActions, ...actions]),
+        actions: registry,
         services: { fetch, now: Date.now },
         sendEmail: createEmailSender(db, config.email.smtpUrl, config.email.from),
         publish,
@@ -103,7 +105,9 @@ export async function createApp(config: Config, { log = console, onQuery, action
         onError,
       });
     }
-    const services: ContextServices = { scoped, executions, events: bus };
+    // Saving a workflow checks it against the same action types the runner is given above.
+    const workflows = { actions: registry };
+    const services: ContextServices = { scoped, executions, workflows, events: bus };
     // Whether credentials still hold (a key may be revoked): only a definite "no" ends a socket or
     // a stream, a database hiccup does not.
     const stillValid = (authorization: unknown) =>

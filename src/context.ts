@@ -6,6 +6,7 @@ import type { TenantDb } from "./db/tenant-scope.ts";
 import type { EventBus } from "./realtime/event-bus.ts";
 import type { Actor, ExecutionServices } from "./services/executions.ts";
 import { createLoaders, type Loaders } from "./services/loaders.ts";
+import type { WorkflowServices } from "./services/workflows.ts";
 
 export type { Principal, Tenant };
 
@@ -19,6 +20,7 @@ export type Context = Readonly<{
   /** Who is acting, for writes (cancelledBy, ...). */
   actor: Actor;
   executions: ExecutionServices;
+  workflows: WorkflowServices;
   /** Committed engine events, for subscriptions. */
   events: EventBus;
   /**
@@ -33,6 +35,7 @@ export type CredentialRecheck = Readonly<{ intervalMs: number; stillValid: () =>
 export type ContextServices = Readonly<{
   scoped: (tenantId: string) => TenantDb;
   executions: Omit<ExecutionServices, "db">;
+  workflows: Omit<WorkflowServices, "db">;
   events: EventBus;
 }>;
 
@@ -51,6 +54,7 @@ export function createContext(
     loaders: createLoaders(db),
     actor: { name: viewer.name },
     executions: { ...services.executions, db },
+    workflows: { ...services.workflows, db },
     events: services.events,
     recheck,
   };

@@ -110,7 +110,8 @@ export const conditionsSchema = z.strictObject({
 
 export const retryPolicySchema = z.strictObject({
   maxAttempts: z.int().min(1).max(10),
-  backoffMs: z.int().min(0),
+  // Optional so `{ maxAttempts: 1 }` (no retries: there is nothing to wait between) is enough.
+  backoffMs: z.int().min(0).default(0),
   factor: z.number().min(1).optional(),
 });
 
@@ -150,13 +151,16 @@ export type WorkflowDefinition = z.output<typeof workflowDefinitionSchema>;
 /** What an author writes: aliases allowed, defaults optional. */
 export type WorkflowDefinitionInput = z.input<typeof workflowDefinitionSchema>;
 
-export type ParseResult = { ok: true; value: WorkflowDefinition } | { ok: false; issues: FieldIssue[] };
+export type ParseResult =
+  | { ok: true; value: WorkflowDefinition }
+  /** `shape` is set when only the graph checks failed, so checks of single steps can still report alongside. */
+  | { ok: false; issues: FieldIssue[]; shape?: WorkflowDefinition };
 
 export function parseWorkflowDefinition(input: unknown): ParseResult {
   const parsed = workflowDefinitionSchema.safeParse(input);
   if (!parsed.success) return { ok: false, issues: parsed.error.issues.flatMap(toFieldIssues) };
   const issues = checkGraph(parsed.data.steps);
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, value: parsed.data };
+  return issues.length > 0 ? { ok: false, issues, shape: parsed.data } : { ok: true, value: parsed.data };
 }
 
 function toFieldIssues(issue: z.core.$ZodIssue): FieldIssue[] {

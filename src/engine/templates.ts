@@ -170,6 +170,17 @@ function stringify(value: unknown): string {
   return String(value);
 }
 
+/**
+ * What a config string becomes once templates are resolved, as far as can be told before a run:
+ * "value" (exactly one template: any value, of any type), "text" (templates inside text: some
+ * string) or "literal" (no template: the string itself).
+ */
+export function templateKind(text: string): "value" | "text" | "literal" {
+  if (WHOLE_TEMPLATE.test(text)) return "value";
+  // A fresh regex: the shared global one keeps lastIndex between test() calls.
+  return new RegExp(TEMPLATE.source).test(text) ? "text" : "literal";
+}
+
 function visitStrings(value: unknown, visit: (text: string) => void): void {
   if (typeof value === "string") visit(value);
   else if (Array.isArray(value)) for (const item of value) visitStrings(item, visit);

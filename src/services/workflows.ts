@@ -7,7 +7,11 @@ import { Prisma } from "@prisma/client";
 import { z } from "zod";
 import type { TenantDb } from "../db/tenant-scope.ts";
 import { parseWorkflowDefinition } from "../engine/definition.ts";
+import { type ActionCatalog, validateSteps } from "../engine/validate-steps.ts";
 import { type FieldIssue, NotFoundError, ValidationError } from "../errors.ts";
+
+/** What saving a workflow needs: the tenant's database and the action types this app can run. */
+export type WorkflowServices = Readonly<{ db: TenantDb; actions: ActionCatalog }>;
 
 const nameSchema = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
 const descriptionSchema = z.string().max(5000, "must be at most 5000 characters").nullish();
@@ -31,9 +35,13 @@ function fieldIssues(field: string, result: z.ZodSafeParseResult<unknown>): Fiel
   return result.success ? [] : result.error.issues.map((i) => ({ path: [field], message: i.message }));
 }
 
-function definitionIssues(definition: unknown): FieldIssue[] {
+// Shape and graph first, then what only this app can tell (its action types and their inputs), so
+// a definition that would fail every run is refused when it is saved.
+function definitionIssues(definition: unknown, actions: ActionCatalog): FieldIssue[] {
   const parsed = parseWorkflowDefinition(definition);
-  return parsed.ok ? [] : parsed.issues.map((i) => ({ path: ["definition", ...i.path], message: i.message }));
+  const shape = parsed.ok ? parsed.value : parsed.shape;
+  const issues = [...(parsed.ok ? [] : parsed.issues), ...(shape ? validateSteps(shape, actions) : [])];
+  return issues.map((i) => ({ path: ["definition", ...i.path], message: i.message }));
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -43,12 +51,12 @@ function isUniqueViolation(err: unknown): boolean {
 const duplicateName = () =>
   new ValidationError([{ path: ["name"], message: "a workflow with this name already exists" }]);
 
-export async function createWorkflow(db: TenantDb, input: CreateWorkflowInput) {
+export async function createWorkflow({ db, actions }: WorkflowServices, input: CreateWorkflowInput) {
   const name = nameSchema.safeParse(input.name);
   const issues = [
     ...fieldIssues("name", name),
     ...fieldIssues("description", descriptionSchema.safeParse(input.description)),
-    ...definitionIssues(input.definition),
+    ...definitionIssues(input.definition, actions),
   ];
   if (issues.length > 0 || !name.success) throw new ValidationError(issues);
   try {
@@ -68,12 +76,12 @@ export async function createWorkflow(db: TenantDb, input: CreateWorkflowInput) {
   }
 }
 
-export async function updateWorkflow(db: TenantDb, input: UpdateWorkflowInput) {
+export async function updateWorkflow({ db, actions }: WorkflowServices, input: UpdateWorkflowInput) {
   const name = input.name == null ? undefined : nameSchema.safeParse(input.name);
   const issues = [
     ...(name ? fieldIssues("name", name) : []),
     ...fieldIssues("description", descriptionSchema.safeParse(input.description)),
-    ...(input.definition === undefined || input.definition === null ? [] : definitionIssues(input.definition)),
+    ...(input.definition === undefined || input.definition === null ? [] : definitionIssues(input.definition, actions)),
   ];
   if (issues.length > 0) throw new ValidationError(issues);
 

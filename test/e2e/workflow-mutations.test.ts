@@ -1,17 +1,27 @@
 // createWorkflow and updateWorkflow over HTTP: typed payload errors with field paths, versions kept
-// in WorkflowVersion, and nothing written when the input is rejected. Starts from the fixture
-// (alpha, beta, gamma; the "other" tenant has its own alpha).
+// in WorkflowVersion, and nothing written when the input is rejected; definitions are checked
+// against the app's actions (a custom "notify" type is registered here) when they are saved.
+// Starts from the fixture (alpha, beta, gamma; the "other" tenant has its own alpha).
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineAction } from "../../src/engine/actions/types.ts";
 import { encodeGlobalId } from "../../src/schema/global-id.ts";
 import { graphql } from "../generated/gql.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { createFixture, definitionV1, definitionV2, type Fixture } from "../support/fixture.ts";
 
+// A custom action type, as an application registers one: saving checks its config too.
+const notify = defineAction({
+  type: "notify",
+  input: z.strictObject({ channel: z.string().startsWith("#"), text: z.string(), urgent: z.boolean().optional() }),
+  run: async () => ({ status: "completed", output: { sent: true } }),
+});
+
 let app: TestApp;
 let f: Fixture;
 beforeAll(async () => {
-  app = await startTestApp();
+  app = await startTestApp({}, { actions: [notify] });
   f = await createFixture(app.app.db);
 });
 afterAll(() => app.stop());
@@ -195,6 +205,112 @@ describe("createWorkflow", () => {
   });
 });
 
+describe("createWorkflow: save-time checks of steps", () => {
+  const mail = (config: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    id: "mail",
+    type: "email",
+    dependsOn: ["b"],
+    config,
+    ...extra,
+  });
+
+  it("rejects a typo'd config key and the field it misses, at their paths, writing nothing", async () => {
+    const before = await app.app.db.workflowVersion.count();
+    const definition = { steps: [step("a"), step("b"), mail({ to: "ops@example.com", subjet: "Hi" })] };
+    const { createWorkflow } = await app.query(Create, { input: { name: `typo-${randomUUID()}`, definition } });
+    expect(createWorkflow).toEqual({
+      __typename: "ValidationError",
+      code: "VALIDATION_FAILED",
+      message: "Validation failed with 2 problems",
+      issues: [
+        { path: ["definition", "steps", "2", "config", "subject"], message: 'missing required key "subject"' },
+        {
+          path: ["definition", "steps", "2", "config", "subjet"],
+          message: 'unknown key "subjet" (did you mean "subject"?)',
+        },
+      ],
+    });
+    expect(await app.app.db.workflowVersion.count()).toBe(before);
+  });
+
+  it("accepts templates where values are expected, of any type", async () => {
+    const definition = {
+      steps: [
+        step("b"),
+        { id: "wait", type: "delay", config: { ms: "{{input.waitMs}}" } },
+        mail({ to: "{{input.recipients}}", subject: "Order {{input.orderId}}", text: "{{steps.b.output}}" }),
+        { id: "ping", type: "notify", config: { channel: "{{input.channel}}", text: "hi", urgent: "{{input.vip}}" } },
+      ],
+    };
+    const { createWorkflow } = await app.query(Create, { input: { name: `templated-${randomUUID()}`, definition } });
+    expect(createWorkflow).toMatchObject({ __typename: "CreateWorkflowSuccess", workflow: { definition } });
+  });
+
+  it("reports an unknown type, a bad custom config and a when that reads nothing, all at once", async () => {
+    const when = { logic: "AND", rules: [{ field: "order.total", operator: "is_empty" }] };
+    const definition = {
+      steps: [
+        step("b"),
+        { id: "typo", type: "notfiy", config: { channel: "#ops", text: "x" } },
+        { id: "ping", type: "notify", config: { channel: "ops" } },
+        step("vip", { dependsOn: ["b"], when }),
+      ],
+    };
+    const { createWorkflow } = await app.query(Create, { input: { name: `bad-${randomUUID()}`, definition } });
+    if (createWorkflow.__typename !== "ValidationError") throw new Error(JSON.stringify(createWorkflow));
+    expect(createWorkflow.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+      [
+        "definition.steps.1.type",
+        'unknown action type "notfiy" (did you mean "notify"?); ' +
+          "registered: http, delay, log, transform, fail, email, notify",
+      ],
+      ["definition.steps.2.config.channel", 'Invalid string: must start with "#"'],
+      ["definition.steps.2.config.text", 'missing required key "text"'],
+      [
+        "definition.steps.3.when.rules.0.field",
+        'must start with "input." (the run\'s input) or "steps.<id>.output" (a dependency\'s output)' +
+          ' (did you mean "input.order.total"?)',
+      ],
+    ]);
+  });
+
+  it("accepts a when on the output of an indirect dependency, and rejects one on a step not upstream", async () => {
+    const when = (field: string) => ({ logic: "AND", rules: [{ field, operator: "is_not_empty" }] });
+    const steps = [step("a"), step("b", { dependsOn: ["a"] }), step("c"), step("d", { dependsOn: ["b"] })];
+    const ok = { steps: [...steps.slice(0, 3), { ...steps[3], when: when("steps.a.output.logged") }] };
+    expect((await app.query(Create, { input: { name: `up-${randomUUID()}`, definition: ok } })).createWorkflow)
+      .toMatchObject({ __typename: "CreateWorkflowSuccess" });
+    const bad = { steps: [...steps.slice(0, 3), { ...steps[3], when: when("steps.c.output.logged") }] };
+    const { createWorkflow } = await app.query(Create, { input: { name: `side-${randomUUID()}`, definition: bad } });
+    expect(createWorkflow).toMatchObject({
+      __typename: "ValidationError",
+      issues: [
+        {
+          path: ["definition", "steps", "3", "when", "rules", "0", "field"],
+          message: '"c" is not a dependency of "d", so its output may not be there yet: add it to dependsOn',
+        },
+      ],
+    });
+  });
+
+  it("reports graph and step problems together", async () => {
+    const definition = { steps: [step("a", { dependsOn: ["ghost"] }), { id: "b", type: "delay", config: {} }] };
+    const { createWorkflow } = await app.query(Create, { input: { name: `both-${randomUUID()}`, definition } });
+    expect(createWorkflow).toMatchObject({
+      issues: [
+        { path: ["definition", "steps", "0", "dependsOn", "0"], message: 'unknown step id "ghost"' },
+        { path: ["definition", "steps", "1", "config", "ms"], message: 'missing required key "ms"' },
+      ],
+    });
+  });
+
+  it("accepts retry: { maxAttempts: 1 } without backoffMs, as the README documents", async () => {
+    const definition = { retry: { maxAttempts: 1 }, steps: [step("a", { retry: { maxAttempts: 2 } })] };
+    const { createWorkflow } = await app.query(Create, { input: { name: `no-retry-${randomUUID()}`, definition } });
+    expect(createWorkflow).toMatchObject({ __typename: "CreateWorkflowSuccess", workflow: { definition } });
+  });
+});
+
 describe("updateWorkflow", () => {
   it("keeps the version when the definition is the same (key order does not matter)", async () => {
     const definition = { steps: [step("a"), step("b", { dependsOn: ["a"] })] };
@@ -281,6 +397,22 @@ describe("updateWorkflow", () => {
       issues: [{ path: ["definition", "steps", "0", "dependsOn", "0"], message: 'step "a" depends on itself' }],
     });
     expect(await app.app.db.workflow.findUniqueOrThrow({ where: { id: uuid } })).toEqual(before);
+    expect((await storedVersions(id)).map((v) => v.version)).toEqual([1]);
+  });
+
+  it("checks a new definition against the actions too, and keeps the current version", async () => {
+    const id = await created("checked-update");
+    const { updateWorkflow } = await app.query(Update, {
+      input: { id, name: "checked-renamed", definition: { steps: [step("a"), { id: "b", type: "log", config: {} }] } },
+    });
+    expect(updateWorkflow).toEqual({
+      __typename: "ValidationError",
+      code: "VALIDATION_FAILED",
+      message: 'Validation failed at definition.steps.1.config.message: missing required key "message"',
+      issues: [{ path: ["definition", "steps", "1", "config", "message"], message: 'missing required key "message"' }],
+    });
+    const { workflow } = await app.query(WorkflowById, { id });
+    expect(workflow).toMatchObject({ name: "checked-update", version: 1, definition: oneStep });
     expect((await storedVersions(id)).map((v) => v.version)).toEqual([1]);
   });
 

@@ -9,7 +9,7 @@ const t = (day: number, hour = 0, minute = 0) => new Date(Date.UTC(2026, 10, day
 export const definitionV1 = {
   steps: [
     { id: "fetch", type: "http", config: { url: "https://example.test/{{input.id}}" } },
-    { id: "transform", type: "transform", config: { value: "{{steps.fetch.output.body}}" }, dependsOn: ["fetch"] },
+    { id: "transform", type: "transform", config: { output: "{{steps.fetch.output.body}}" }, dependsOn: ["fetch"] },
     { id: "notify", type: "log", config: { message: "done" }, dependsOn: ["fetch"], critical: false },
   ],
 };

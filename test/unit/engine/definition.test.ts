@@ -76,6 +76,12 @@ describe("parseWorkflowDefinition: shape", () => {
     ).toEqual([{ path: ["retry", "jitter"], message: 'unknown key "jitter"' }]);
   });
 
+  it("defaults retry.backoffMs to 0, so { maxAttempts: 1 } alone turns retries off", () => {
+    const value = accepted({ retry: { maxAttempts: 1 }, steps: [{ id: "a", type: "x", retry: { maxAttempts: 2 } }] });
+    expect(value.retry).toEqual({ maxAttempts: 1, backoffMs: 0 });
+    expect(value.steps[0]?.retry).toEqual({ maxAttempts: 2, backoffMs: 0 });
+  });
+
   it("checks step id, type and limits", () => {
     const paths = issuesOf({
       timeoutMs: 0,
@@ -170,6 +176,13 @@ describe("parseWorkflowDefinition: graph", () => {
     expect(issuesOf({ steps: [step("a"), step("b"), step("a")] })).toEqual([
       { path: ["steps", "2", "id"], message: 'duplicate step id "a"' },
     ]);
+  });
+
+  it("keeps the parsed shape when only graph checks fail, and none when the shape is wrong", () => {
+    const graphOnly = parseWorkflowDefinition({ steps: [step("a", ["a"])] });
+    expect(graphOnly).toMatchObject({ ok: false, shape: { steps: [{ id: "a", config: {}, critical: true }] } });
+    const badShape = parseWorkflowDefinition({ steps: [{ id: "a" }] });
+    expect(badShape.ok || badShape.shape).toBeUndefined();
   });
 
   it("reports an unknown dependency at its entry", () => {

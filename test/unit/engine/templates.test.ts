@@ -3,6 +3,7 @@ import {
   type ResolveResult,
   resolveTemplates,
   type TemplateScope,
+  templateKind,
   templateReferences,
 } from "../../../src/engine/templates.ts";
 
@@ -136,5 +137,21 @@ describe("templateReferences", () => {
     };
     expect(templateReferences(config)).toEqual(["fetch", "auth"]);
     expect(templateReferences({})).toEqual([]);
+  });
+});
+
+describe("templateKind", () => {
+  it("tells a whole template (any value) from templates in text (a string) and plain text", () => {
+    expect(templateKind("{{input.count}}")).toBe("value");
+    expect(templateKind("{{ steps.a.output }}")).toBe("value");
+    expect(templateKind("Order {{input.id}}")).toBe("text");
+    expect(templateKind(" {{input.id}}")).toBe("text");
+    expect(templateKind("{{input.a}}{{input.b}}")).toBe("text");
+    expect(templateKind("no templates")).toBe("literal");
+    expect(templateKind("unterminated {{input.x")).toBe("literal");
+  });
+
+  it("gives the same answer when asked twice (no regex state carried over)", () => {
+    expect([templateKind("a {{x}}"), templateKind("a {{x}}")]).toEqual(["text", "text"]);
   });
 });
