@@ -6,9 +6,14 @@ import { type EngineEvent, type ExecutionStatus, isFinishedExecution, type Json 
 import type { BatchState, ExecutionRecord, RunState, StepState } from "../run-state.ts";
 import { planCancel } from "../transitions/cancel.ts";
 import type { JobSql, SqlRunner } from "./sql.ts";
-import type { CancelResult, CreateResult, NewExecution, SystemStore, TenantStore, WorkflowHead } from "./store.ts";
+import type { CancelResult, CreateResult, NewExecution, RunCommit, SystemStore, TenantStore, WorkflowHead } from "./store.ts";
 
 export type PgStoreOptions = { sql: SqlRunner; jobs: JobSql };
+
+type PendingCommit = { owner: string; change: RunCommit; resolve: (ok: boolean) => void; reject: (error: unknown) => void };
+
+/** Commits per statement at most; more wait for the next turn (a statement's JSON stays small). */
+const MAX_GROUP = 64;
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 const date = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string));
@@ -20,12 +25,13 @@ const EVENT_COLUMNS = `id uuid, sequence int, type "ExecutionEventType", at time
 const insertEvents = (param: string) => `
   INSERT INTO "ExecutionEvent" (id, "tenantId", "executionId", sequence, type, at, "stepId", "batchId", "executionStatus", data)
   SELECT r.id, x."tenantId", x.id, r.sequence, r.type, r.at, r."stepId", r."batchId", r."executionStatus", r.data
-  FROM x, jsonb_to_recordset(${param}::jsonb) AS r(${EVENT_COLUMNS})`;
+  FROM x JOIN jsonb_to_recordset(${param}::jsonb) AS r(${EVENT_COLUMNS}, "executionId" uuid) ON r."executionId" = x.id`;
 
 const eventRows = (events: readonly EngineEvent[]) =>
   JSON.stringify(
     events.map((e) => ({
       id: e.id,
+      executionId: e.executionId,
       sequence: e.sequence,
       type: e.type,
       at: e.at,
@@ -62,48 +68,61 @@ const STEP_COLUMNS = `id uuid, "expectedAttempt" int, status "StepStatus", attem
 const BATCH_COLUMNS = `id uuid, status "StepStatus", "startedAt" timestamptz, "completedAt" timestamptz, "durationMs" int`;
 const LOG_COLUMNS = `"stepId" uuid, level "LogLevel", message text, data jsonb, at timestamptz`;
 
+const EXECUTION_COLUMNS = `id uuid, owner text, "expectedSequence" int, status "ExecutionStatus", "startedAt" timestamptz,
+  "completedAt" timestamptz, "durationMs" int, output jsonb, "errorMessage" text, "errorCode" text, "errorStepId" uuid,
+  "nextRetryAt" timestamptz, "lastEventSequence" int, release boolean, "reservedUntil" timestamptz, "wakeAt" timestamptz,
+  "retryAt" timestamptz, "stepCount" int`;
+
+/**
+ * The commits of several runs in one statement (group commit): each run keeps its own guard, so a
+ * refused run writes nothing and the others go through. Returns the runs that committed.
+ */
 function commitSql(jobs: JobSql) {
   return `/* engine:commit */
-  WITH x AS (
-    UPDATE "Execution" SET status = $5::"ExecutionStatus", "startedAt" = $6, "completedAt" = $7, "durationMs" = $8,
-      output = $9::jsonb, "errorMessage" = $10, "errorCode" = $11, "errorStepId" = $12::uuid, "nextRetryAt" = $13,
-      "lastEventSequence" = $14,
-      "leaseOwner" = CASE WHEN $15::boolean THEN NULL ELSE "leaseOwner" END,
-      "leaseExpiresAt" = CASE WHEN $15::boolean THEN $16::timestamptz ELSE "leaseExpiresAt" END
-    WHERE id = $1::uuid AND "tenantId" = $2::uuid AND "leaseOwner" = $3 AND status IN ('PENDING', 'RUNNING')
-      AND "lastEventSequence" = $4
-    RETURNING id, "tenantId"
+  WITH r AS (
+    SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(${EXECUTION_COLUMNS})
+  ), x AS (
+    UPDATE "Execution" e SET status = r.status, "startedAt" = r."startedAt", "completedAt" = r."completedAt",
+      "durationMs" = r."durationMs", output = r.output, "errorMessage" = r."errorMessage", "errorCode" = r."errorCode",
+      "errorStepId" = r."errorStepId", "nextRetryAt" = r."nextRetryAt", "lastEventSequence" = r."lastEventSequence",
+      "leaseOwner" = CASE WHEN r.release THEN NULL ELSE e."leaseOwner" END,
+      "leaseExpiresAt" = CASE WHEN r.release THEN r."reservedUntil" ELSE e."leaseExpiresAt" END
+    FROM r
+    WHERE e.id = r.id AND e."tenantId" = $1::uuid AND e."leaseOwner" = r.owner AND e.status IN ('PENDING', 'RUNNING')
+      AND e."lastEventSequence" = r."expectedSequence"
+    RETURNING e.id, e."tenantId"
   ), s AS (
-    UPDATE "Step" t SET status = r.status, attempt = r.attempt, "workerLosses" = r."workerLosses", input = r.input,
-      output = r.output, error = r.error, "errorCode" = r."errorCode", "branchTaken" = r."branchTaken",
-      "wakeAt" = r."wakeAt", "startedAt" = r."startedAt", "completedAt" = r."completedAt", "durationMs" = r."durationMs"
-    FROM x, jsonb_to_recordset($17::jsonb) AS r(${STEP_COLUMNS})
-    WHERE t.id = r.id AND t."executionId" = x.id AND t."tenantId" = x."tenantId" AND t.attempt = r."expectedAttempt"
-    RETURNING t.id
+    UPDATE "Step" t SET status = st.status, attempt = st.attempt, "workerLosses" = st."workerLosses", input = st.input,
+      output = st.output, error = st.error, "errorCode" = st."errorCode", "branchTaken" = st."branchTaken",
+      "wakeAt" = st."wakeAt", "startedAt" = st."startedAt", "completedAt" = st."completedAt", "durationMs" = st."durationMs"
+    FROM x, jsonb_to_recordset($3::jsonb) AS st(${STEP_COLUMNS}, "executionId" uuid)
+    WHERE t.id = st.id AND st."executionId" = x.id AND t."executionId" = x.id AND t."tenantId" = x."tenantId"
+      AND t.attempt = st."expectedAttempt"
+    RETURNING t."executionId"
   ), b AS (
-    UPDATE "Batch" t SET status = r.status, "startedAt" = r."startedAt", "completedAt" = r."completedAt",
-      "durationMs" = r."durationMs"
-    FROM x, jsonb_to_recordset($18::jsonb) AS r(${BATCH_COLUMNS})
-    WHERE t.id = r.id AND t."executionId" = x.id AND t."tenantId" = x."tenantId"
+    UPDATE "Batch" t SET status = bt.status, "startedAt" = bt."startedAt", "completedAt" = bt."completedAt",
+      "durationMs" = bt."durationMs"
+    FROM x, jsonb_to_recordset($4::jsonb) AS bt(${BATCH_COLUMNS}, "executionId" uuid)
+    WHERE t.id = bt.id AND bt."executionId" = x.id AND t."executionId" = x.id AND t."tenantId" = x."tenantId"
     RETURNING t.id
-  ), ev AS (${insertEvents("$19")}
+  ), ev AS (${insertEvents("$5")}
   ), lg AS (
     INSERT INTO "LogEntry" ("tenantId", "executionId", "stepId", level, message, data, at)
-    SELECT x."tenantId", x.id, r."stepId", r.level, r.message, r.data, r.at
-    FROM x, jsonb_to_recordset($20::jsonb) AS r(${LOG_COLUMNS})
+    SELECT x."tenantId", x.id, l."stepId", l.level, l.message, l.data, l.at
+    FROM x JOIN jsonb_to_recordset($6::jsonb) AS l(${LOG_COLUMNS}, "executionId" uuid) ON l."executionId" = x.id
   ), j AS (
-    SELECT 1 FROM x WHERE $21::timestamptz IS NOT NULL
-      AND (${jobs.run({ execution: "x.id", tenant: 'x."tenantId"', runAt: "$21::timestamptz" })}) IS NOT NULL
-  ), rj AS (
-    SELECT 1 FROM x WHERE $22::timestamptz IS NOT NULL
-      AND (${jobs.retry({ execution: "x.id", tenant: 'x."tenantId"', runAt: "$22::timestamptz" })}) IS NOT NULL
+    -- CASE, not AND: SQL does not promise the order AND evaluates in, and a job must not be queued by accident.
+    SELECT CASE WHEN r."wakeAt" IS NOT NULL THEN (${jobs.run({ execution: "x.id", tenant: 'x."tenantId"', runAt: 'r."wakeAt"' })}) IS NOT NULL END AS queued,
+      CASE WHEN r."retryAt" IS NOT NULL THEN (${jobs.retry({ execution: "x.id", tenant: 'x."tenantId"', runAt: 'r."retryAt"' })}) IS NOT NULL END AS retry
+    FROM x JOIN r ON r.id = x.id
   )
-  SELECT CASE
-    WHEN NOT EXISTS (SELECT 1 FROM x) THEN false
-    WHEN (SELECT count(*) FROM s) = $23 THEN true
-    -- A step moved under a lease we hold would be a bug: fail the whole statement, so nothing is written.
-    ELSE ('step compare-and-set refused in execution ' || (SELECT id FROM x))::boolean
-  END AS ok, (SELECT count(*) FROM j) + (SELECT count(*) FROM rj) AS jobs, (SELECT count(*) FROM b) AS batches`;
+  SELECT x.id, CASE
+      WHEN (SELECT count(*) FROM s WHERE s."executionId" = x.id) = r."stepCount" THEN true
+      -- A step moved under a lease we hold would be a bug: fail the whole statement, so nothing is written.
+      ELSE ('step compare-and-set refused in execution ' || x.id)::boolean
+    END AS ok,
+    (SELECT count(*) FROM j) AS jobs, (SELECT count(*) FROM b) AS batches
+  FROM x JOIN r ON r.id = x.id`;
 }
 
 function createSql(jobs: JobSql) {
@@ -242,125 +261,167 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
   const SWEEP = sweepSql(jobs);
   const tenants = new Map<string, TenantStore>();
 
-  const tenantStore = (tenantId: string): TenantStore => ({
-    tenantId,
-    async workflow(workflowId, withDefinition) {
-      const { rows } = await sql.query<WorkflowHead>(
-        `/* engine:workflow */ SELECT w.id, w.name, w."isActive", w.version, CASE WHEN $3 THEN v.definition END AS definition
-         FROM "Workflow" w LEFT JOIN "WorkflowVersion" v ON v."workflowId" = w.id AND v.version = w.version
-         WHERE w.id = $1::uuid AND w."tenantId" = $2::uuid`,
-        [workflowId, tenantId, withDefinition],
-        "engine_workflow",
+  const tenantStore = (tenantId: string): TenantStore => {
+    // Group commit: the commits of this tenant's runs requested in the same turn of the event loop
+    // go out as one statement (one round trip, one WAL flush); several groups may be in flight.
+    const pending: PendingCommit[] = [];
+    let scheduled = false;
+    const sendGroup = () => {
+      scheduled = false;
+      const group = pending.splice(0, MAX_GROUP);
+      if (pending.length > 0) {
+        scheduled = true;
+        setImmediate(sendGroup);
+      }
+      commitGroup(tenantId, group).then(
+        (committed) => {
+          for (const item of group) item.resolve(committed.has(item.change.execution.id));
+        },
+        (error: unknown) => {
+          for (const item of group) item.reject(error);
+        },
       );
-      return rows[0] ?? null;
-    },
-    async claim(executionId, owner, leaseMs) {
-      const { rows } = await sql.query(CLAIM, [executionId, tenantId, owner, leaseMs], "engine_claim");
-      return rows[0] ? toRunState(rows[0]) : null;
-    },
-    async renew(executionId, owner, leaseMs) {
-      const { rowCount } = await sql.query(
-        `/* engine:renew */ UPDATE "Execution" SET "leaseExpiresAt" = now() + $4 * interval '1 millisecond'
-         WHERE id = $1::uuid AND "tenantId" = $2::uuid AND "leaseOwner" = $3 AND status IN ('PENDING', 'RUNNING')`,
-        [executionId, tenantId, owner, leaseMs],
-        "engine_renew",
-      );
-      return rowCount === 1;
-    },
-    async release(executionId, owner) {
-      await sql.query(
-        `/* engine:release */ UPDATE "Execution" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL
-         WHERE id = $1::uuid AND "tenantId" = $2::uuid AND "leaseOwner" = $3`,
-        [executionId, tenantId, owner],
-        "engine_release",
-      );
-    },
-    async commit(owner, change) {
-      const e = change.execution;
-      const { rows } = await sql.query<{ ok: boolean }>(COMMIT, [
-        e.id,
-        tenantId,
-        owner,
-        change.expectedSequence,
-        e.status,
-        e.startedAt,
-        e.completedAt,
-        e.durationMs,
-        json(e.output),
-        e.errorMessage,
-        e.errorCode,
-        e.errorStepId,
-        e.nextRetryAt,
-        e.lastEventSequence,
-        change.release !== null,
-        change.release?.reservedUntil ?? null,
-        JSON.stringify(change.steps.map(({ state, expectedAttempt }) => ({ ...state, expectedAttempt }))),
-        JSON.stringify(change.batches),
-        eventRows(change.events),
-        JSON.stringify(change.logs),
-        change.wakeAt,
-        change.retryAt,
-        change.steps.length,
-      ], "engine_commit");
-      return rows[0]?.ok === true;
-    },
-    async create(execution: NewExecution): Promise<CreateResult> {
-      const { rows } = await sql.query(CREATE, [
-        execution.id,
-        tenantId,
-        execution.workflowId,
-        execution.workflowVersion,
-        execution.triggerSource,
-        execution.triggerEvent,
-        json(execution.input),
-        execution.idempotencyKey,
-        execution.attempt,
-        execution.retryOfId,
-        execution.reservedUntil,
-        JSON.stringify(execution.batches),
-        JSON.stringify(execution.steps),
-        eventRows([execution.event]),
-        execution.claimOriginal?.id ?? null,
-        execution.claimOriginal?.onlyIfScheduled ?? false,
-        execution.event.at,
-      ], "engine_create");
-      const row = rows[0] as Record<string, unknown>;
-      if (row["id"]) return { kind: "created", execution: toRecord(row) };
-      if (execution.claimOriginal && row["claimedOriginal"] === 0) return { kind: "not-claimed" };
-      return { kind: "duplicate" };
-    },
-    cancel(executionId, input): Promise<CancelResult> {
-      return sql.transaction(async (tx) => {
-        const locked = await tx.query<{ status: ExecutionStatus; startedAt: Date | null; lastEventSequence: number }>(
-          CANCEL_LOCK,
-          [executionId, tenantId],
+    };
+    return {
+      tenantId,
+      async workflow(workflowId, withDefinition) {
+        const { rows } = await sql.query<WorkflowHead>(
+          `/* engine:workflow */ SELECT w.id, w.name, w."isActive", w.version, CASE WHEN $3 THEN v.definition END AS definition
+           FROM "Workflow" w LEFT JOIN "WorkflowVersion" v ON v."workflowId" = w.id AND v.version = w.version
+           WHERE w.id = $1::uuid AND w."tenantId" = $2::uuid`,
+          [workflowId, tenantId, withDefinition],
+          "engine_workflow",
         );
-        const row = locked.rows[0];
-        if (!row) return { kind: "not-found" };
-        if (isFinishedExecution(row.status)) return { kind: "finished", status: row.status };
-        const steps = await tx.query<{ id: string; batchId: string; index: number }>(CANCEL_STEPS, [
-          executionId,
+        return rows[0] ?? null;
+      },
+      async claim(executionId, owner, leaseMs) {
+        const { rows } = await sql.query(CLAIM, [executionId, tenantId, owner, leaseMs], "engine_claim");
+        return rows[0] ? toRunState(rows[0]) : null;
+      },
+      async renew(executionId, owner, leaseMs) {
+        const { rowCount } = await sql.query(
+          `/* engine:renew */ UPDATE "Execution" SET "leaseExpiresAt" = now() + $4 * interval '1 millisecond'
+           WHERE id = $1::uuid AND "tenantId" = $2::uuid AND "leaseOwner" = $3 AND status IN ('PENDING', 'RUNNING')`,
+          [executionId, tenantId, owner, leaseMs],
+          "engine_renew",
+        );
+        return rowCount === 1;
+      },
+      async release(executionId, owner) {
+        await sql.query(
+          `/* engine:release */ UPDATE "Execution" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL
+           WHERE id = $1::uuid AND "tenantId" = $2::uuid AND "leaseOwner" = $3`,
+          [executionId, tenantId, owner],
+          "engine_release",
+        );
+      },
+      commit: (owner, change) =>
+        new Promise<boolean>((resolve, reject) => {
+          pending.push({ owner, change, resolve, reject });
+          if (!scheduled) {
+            scheduled = true;
+            setImmediate(sendGroup);
+          }
+        }),
+      async create(execution: NewExecution): Promise<CreateResult> {
+        const { rows } = await sql.query(CREATE, [
+          execution.id,
           tenantId,
-          input.now,
-          input.reason,
-        ]);
-        const plan = planCancel({ id: executionId, tenantId, ...row }, steps.rows, input);
-        await tx.query(CANCEL_BATCHES, [executionId, tenantId, input.now]);
-        const { rows } = await tx.query(CANCEL_EXECUTION, [
-          executionId,
-          tenantId,
-          input.reason,
-          input.by,
-          input.now,
-          plan.durationMs,
-          plan.errorMessage,
-          plan.lastEventSequence,
-          eventRows(plan.events),
-        ]);
-        return { kind: "cancelled", execution: toRecord(rows[0] as Record<string, unknown>), events: plan.events };
-      });
-    },
-  });
+          execution.workflowId,
+          execution.workflowVersion,
+          execution.triggerSource,
+          execution.triggerEvent,
+          json(execution.input),
+          execution.idempotencyKey,
+          execution.attempt,
+          execution.retryOfId,
+          execution.reservedUntil,
+          JSON.stringify(execution.batches),
+          JSON.stringify(execution.steps),
+          eventRows([execution.event]),
+          execution.claimOriginal?.id ?? null,
+          execution.claimOriginal?.onlyIfScheduled ?? false,
+          execution.event.at,
+        ], "engine_create");
+        const row = rows[0] as Record<string, unknown>;
+        if (row["id"]) return { kind: "created", execution: toRecord(row) };
+        if (execution.claimOriginal && row["claimedOriginal"] === 0) return { kind: "not-claimed" };
+        return { kind: "duplicate" };
+      },
+      cancel(executionId, input): Promise<CancelResult> {
+        return sql.transaction(async (tx) => {
+          const locked = await tx.query<{ status: ExecutionStatus; startedAt: Date | null; lastEventSequence: number }>(
+            CANCEL_LOCK,
+            [executionId, tenantId],
+          );
+          const row = locked.rows[0];
+          if (!row) return { kind: "not-found" };
+          if (isFinishedExecution(row.status)) return { kind: "finished", status: row.status };
+          const steps = await tx.query<{ id: string; batchId: string; index: number }>(CANCEL_STEPS, [
+            executionId,
+            tenantId,
+            input.now,
+            input.reason,
+          ]);
+          const plan = planCancel({ id: executionId, tenantId, ...row }, steps.rows, input);
+          await tx.query(CANCEL_BATCHES, [executionId, tenantId, input.now]);
+          const { rows } = await tx.query(CANCEL_EXECUTION, [
+            executionId,
+            tenantId,
+            input.reason,
+            input.by,
+            input.now,
+            plan.durationMs,
+            plan.errorMessage,
+            plan.lastEventSequence,
+            eventRows(plan.events),
+          ]);
+          return { kind: "cancelled", execution: toRecord(rows[0] as Record<string, unknown>), events: plan.events };
+        });
+      },
+    };
+  };
+
+  async function commitGroup(tenantId: string, group: readonly PendingCommit[]): Promise<Set<string>> {
+    const executions = group.map(({ owner, change }) => {
+      const e = change.execution;
+      return {
+        id: e.id,
+        owner,
+        expectedSequence: change.expectedSequence,
+        status: e.status,
+        startedAt: e.startedAt,
+        completedAt: e.completedAt,
+        durationMs: e.durationMs,
+        output: e.output,
+        errorMessage: e.errorMessage,
+        errorCode: e.errorCode,
+        errorStepId: e.errorStepId,
+        nextRetryAt: e.nextRetryAt,
+        lastEventSequence: e.lastEventSequence,
+        release: change.release !== null,
+        reservedUntil: change.release?.reservedUntil ?? null,
+        wakeAt: change.wakeAt,
+        retryAt: change.retryAt,
+        stepCount: change.steps.length,
+      };
+    });
+    const of = <T extends object>(pick: (c: RunCommit) => readonly T[]) =>
+      JSON.stringify(group.flatMap(({ change }) => pick(change).map((row) => ({ ...row, executionId: change.execution.id }))));
+    const { rows } = await sql.query<{ id: string; ok: boolean }>(
+      COMMIT,
+      [
+        tenantId,
+        JSON.stringify(executions),
+        of((c) => c.steps.map(({ state, expectedAttempt }) => ({ ...state, expectedAttempt }))),
+        of((c) => c.batches),
+        eventRows(group.flatMap(({ change }) => change.events)),
+        of((c) => c.logs),
+      ],
+      "engine_commit",
+    );
+    return new Set(rows.filter((r) => r.ok).map((r) => r.id));
+  }
 
   return {
     tenant(tenantId) {
