@@ -53,6 +53,16 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     // polling, so this bounds how late they start (graphile-worker's default is 2 s).
     pollInterval: 500,
     logger: quietLogger,
+    preset: {
+      worker: {
+        // Jobs are fetched a batch at a time and completions sent together: without it each run
+        // costs graphile-worker two more round trips (fetch one job, complete it). Jobs locked in
+        // a dead worker's local queue are found by the sweeper like any other run nobody holds.
+        localQueue: { size: options.concurrency * 2 },
+        completeJobBatchDelay: 0,
+        failJobBatchDelay: 0,
+      },
+    },
     taskList: {
       [RUN_EXECUTION]: async (payload) => {
         const job = runPayload.parse(payload);
