@@ -9,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { dashboardBenchmark } from "./dashboard.ts";
 import { engineBenchmark } from "./engine.ts";
+import { engineScaleBenchmark } from "./engine-scale.ts";
 import { DEFAULT_ADMIN_URL, type BenchEnv, leaks, postgresVersion, withTemplate } from "./harness.ts";
 import { type BenchResult, describeMachine, writeBenchmarksFile } from "./report.ts";
 import { subscriptionsBenchmark } from "./subscriptions.ts";
@@ -17,6 +18,7 @@ const BENCHMARKS: Record<string, (env: BenchEnv) => Promise<BenchResult>> = {
   dashboard: dashboardBenchmark,
   subscriptions: subscriptionsBenchmark,
   engine: engineBenchmark,
+  "engine-scale": engineScaleBenchmark,
 };
 const ORDER = Object.keys(BENCHMARKS);
 const BENCHMARKS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../BENCHMARKS.md");
