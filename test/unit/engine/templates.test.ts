@@ -155,3 +155,25 @@ describe("templateKind", () => {
     expect([templateKind("a {{x}}"), templateKind("a {{x}}")]).toEqual(["text", "text"]);
   });
 });
+
+describe("the size budget (maxBytes)", () => {
+  const big = { input: { blob: "x".repeat(1000) }, steps: { a: { output: { list: Array.from({ length: 100 }, (_, i) => i) } } }, execution: { id: "e" }, workflow: { name: "w", version: 1 } };
+
+  it("stops resolving as soon as interpolations pass it, naming the template", () => {
+    const result = resolveTemplates({ text: "{{input.blob}}".repeat(16) }, big, { maxBytes: 5000 });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error).toMatchObject({ code: "INPUT_TOO_LARGE", path: ["config", "text"], variable: "input.blob" });
+  });
+
+  it("counts whole-template values by their JSON size", () => {
+    // {"list":[0,…,99]} is 300 characters of JSON.
+    expect(resolveTemplates({ a: "{{steps.a.output}}", b: "{{steps.a.output}}" }, big, { maxBytes: 600 }).ok).toBe(true);
+    const over = resolveTemplates({ a: "{{steps.a.output}}", b: "{{steps.a.output}}", c: "{{steps.a.output}}" }, big, { maxBytes: 899 });
+    expect(over.ok).toBe(false);
+  });
+
+  it("has no limit unless one is given", () => {
+    expect(resolveTemplates({ text: "{{input.blob}}".repeat(16) }, big).ok).toBe(true);
+  });
+});
