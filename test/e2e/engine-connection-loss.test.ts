@@ -97,8 +97,9 @@ describe("database connections cut under a worker", () => {
 
     const count = (status: string) => [...statuses.values()].filter((s) => s === status).length;
     console.log(
-      `connection loss: ${terminated} sessions terminated in ${cutDone - cutAt} ms with ${recovery.inFlight} runs in flight; ` +
-        `${count("COMPLETED")}/${runs.length} completed, ${count("FAILED")} failed, after ${finishedAt - cutDone} ms; ` +
+      `connection loss: ${terminated} sessions terminated in ${cutDone - cutAt} ms ` +
+        `with ${recovery.inFlight} runs in flight; ${count("COMPLETED")}/${runs.length} completed, ` +
+        `${count("FAILED")} failed, after ${finishedAt - cutDone} ms; ` +
         `recovery ${Number.isFinite(recovery.recoveryMs) ? `${recovery.recoveryMs} ms` : "never"}; ` +
         `${failedRequests} API requests failed after the cut; ` +
         `worker ${worker.alive() ? "alive" : "exited"}, ${errorLines.length} error lines` +
@@ -107,7 +108,8 @@ describe("database connections cut under a worker", () => {
 
     if (!worker.alive()) {
       const { exitCode, signalCode } = worker.process.child;
-      console.log(`worker exited (${exitCode ?? signalCode}); its last output:\n${worker.process.output().split("\n").slice(-25).join("\n")}`);
+      const tail = worker.process.output().split("\n").slice(-25).join("\n");
+      console.log(`worker exited (${exitCode ?? signalCode}); its last output:\n${tail}`);
     }
     expect({
       ...violations,

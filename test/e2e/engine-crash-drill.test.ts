@@ -108,25 +108,27 @@ describe("crash drill", () => {
     await starting;
 
     const lastRestart = Math.max(...kills.map((k) => k.restartedAt));
-    // Long enough for today's engine to fail the runs it lost (lease 15 s + sweep 10 s), short
-    // enough for the test's budget.
+    // Long enough to see what a slow recovery does to the runs (the engine before the rewrite,
+    // lease 15 s + sweep 10 s, fails them within 25 s), within the test's budget.
     const statuses = await waitForRunsToFinish(db, ids, Math.min(Date.now() + 30_000, drillStart + 64_000));
     const timelines = await eventTimelines(db, ids);
     const recoveries = kills.map((kill) => ({ ...kill, ...recoveryAfter(timelines, kill) }));
     const violations = await durabilityViolations(app, runs);
 
     const count = (status: string) => [...statuses.values()].filter((s) => s === status).length;
+    const [completed, failed] = [count("COMPLETED"), count("FAILED")];
+    const ms = (value: number) => (Number.isFinite(value) ? `${value} ms` : "never");
     console.log(
       [
         `crash drill: ${RUNS} runs, ${kills.length} kills in ${Math.round((lastRestart - drillStart) / 1000)} s; ` +
-          `${count("COMPLETED")} completed, ${count("FAILED")} failed, ${RUNS - count("COMPLETED") - count("FAILED")} other; ` +
+          `${completed} completed, ${failed} failed, ${RUNS - completed - failed} other; ` +
           `${workerLostRetries(timelines)} WORKER_LOST retries`,
         ...recoveries.map(
           (r, i) =>
             `  kill ${i + 1}: worker ${r.worker} at +${((r.deadAt - drillStart) / 1000).toFixed(1)} s, ` +
-            `${r.inFlight} runs in flight${r.running ? "" : " (fewer than 3 running)"}, ${r.interrupted} resumed with WORKER_LOST, ` +
-            `replacement ready in ${r.bootMs} ms, recovery ${Number.isFinite(r.recoveryMs) ? `${r.recoveryMs} ms` : "never"}` +
-            (r.slowest ? ` (slowest run ${r.slowest})` : ""),
+            `${r.inFlight} runs in flight${r.running ? "" : " (fewer than 3 running)"}, ` +
+            `${r.interrupted} resumed with WORKER_LOST, replacement ready in ${r.bootMs} ms, ` +
+            `recovery ${ms(r.recoveryMs)}${r.slowest ? ` (slowest run ${r.slowest})` : ""}`,
         ),
       ].join("\n"),
     );
@@ -135,7 +137,11 @@ describe("crash drill", () => {
       .filter((r) => r.recoveryMs > RECOVERY_LIMIT_MS)
       .map((r) => ({ worker: r.worker, recoveryMs: r.recoveryMs, slowest: r.slowest }));
     const deadWorkers = [...workers.values()].filter((w) => !w.alive()).map((w) => w.name);
-    expect({ ...violations, slowRecoveries, deadWorkers }).toEqual({ ...NO_VIOLATIONS, slowRecoveries: [], deadWorkers: [] });
+    expect({ ...violations, slowRecoveries, deadWorkers }).toEqual({
+      ...NO_VIOLATIONS,
+      slowRecoveries: [],
+      deadWorkers: [],
+    });
     // The one visible trace of a crash, and the proof that the kills hit steps mid-run.
     expect(workerLostRetries(timelines)).toBeGreaterThan(0);
   });

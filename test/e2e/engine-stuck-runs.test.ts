@@ -78,7 +78,7 @@ describe("runs a dead worker left behind", () => {
     expect(await durabilityViolations(app, [id])).toEqual(NO_VIOLATIONS);
   });
 
-  it("a RUNNING run whose lease expired an hour ago, its job locked by the dead worker", { timeout: 60_000 }, async () => {
+  it("a RUNNING run whose lease expired an hour ago, its job still locked", { timeout: 60_000 }, async () => {
     const longMs = 2_000;
     const workflowId = await createWorkflow(app, {
       steps: [

@@ -32,7 +32,8 @@ export async function terminateConnections(database: Pick<TestDatabase, "url">):
   const name = decodeURIComponent(new URL(database.url).pathname.slice(1));
   const { rows } = await admin((c) =>
     c.query<{ terminated: boolean }>(
-      "SELECT pg_terminate_backend(pid, 5000) AS terminated FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+      `SELECT pg_terminate_backend(pid, 5000) AS terminated
+       FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
       [name],
     ),
   );

@@ -6,7 +6,12 @@ import type { TestApp } from "./app.ts";
 import { detail } from "./engine.ts";
 
 const TERMINAL_STATUSES = ["COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"];
-const TERMINAL_EVENTS = new Set(["EXECUTION_COMPLETED", "EXECUTION_FAILED", "EXECUTION_CANCELLED", "EXECUTION_TIMED_OUT"]);
+const TERMINAL_EVENTS = new Set([
+  "EXECUTION_COMPLETED",
+  "EXECUTION_FAILED",
+  "EXECUTION_CANCELLED",
+  "EXECUTION_TIMED_OUT",
+]);
 
 /** The row id (uuid) behind an Execution's global ID. */
 export const rowId = (globalId: string) => decodeIdOf("Execution", globalId);
@@ -15,7 +20,8 @@ export type TimelineEvent = { sequence: number; type: string; at: number; errorC
 
 /** Every event of the runs, by run, in sequence order; `errorCode` is data.error.code. */
 export async function eventTimelines(db: Db, ids: readonly string[]): Promise<Map<string, TimelineEvent[]>> {
-  const rows = await db.$queryRaw<{ executionId: string; sequence: number; type: string; at: Date; errorCode: string | null }[]>`
+  type Row = { executionId: string; sequence: number; type: string; at: Date; errorCode: string | null };
+  const rows = await db.$queryRaw<Row[]>`
     SELECT "executionId"::text AS "executionId", sequence, type::text AS type, at, data->'error'->>'code' AS "errorCode"
     FROM "ExecutionEvent" WHERE "executionId" = ANY(${ids}::uuid[])
     ORDER BY "executionId", sequence`;
@@ -87,7 +93,11 @@ export async function runStatuses(db: Db, ids: readonly string[]): Promise<Map<s
  * statuses either way, so that the caller asserts on what the runs became, not on a timeout. A
  * failed poll (a connection cut under the test) is retried.
  */
-export async function waitForRunsToFinish(db: Db, ids: readonly string[], deadline: number): Promise<Map<string, string>> {
+export async function waitForRunsToFinish(
+  db: Db,
+  ids: readonly string[],
+  deadline: number,
+): Promise<Map<string, string>> {
   let statuses = new Map<string, string>();
   for (;;) {
     statuses = await runStatuses(db, ids).catch(() => statuses);
@@ -98,7 +108,12 @@ export async function waitForRunsToFinish(db: Db, ids: readonly string[], deadli
 }
 
 /** Polls until at least `count` of the runs are RUNNING; false if `timeoutMs` passes first. */
-export async function waitForRunning(db: Db, ids: readonly string[], count: number, timeoutMs: number): Promise<boolean> {
+export async function waitForRunning(
+  db: Db,
+  ids: readonly string[],
+  count: number,
+  timeoutMs: number,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const statuses = await runStatuses(db, ids).catch(() => new Map<string, string>());
@@ -128,7 +143,8 @@ export async function durabilityViolations(app: TestApp, globalIds: readonly str
     const run = await detail(app, id);
     if (!run) throw new Error(`run ${id} not found`);
     if (run.status !== "COMPLETED") {
-      violations.notCompleted.push({ id: rowId(id), status: run.status, error: run.error ? `${run.error.code}: ${run.error.message}` : null });
+      const error = run.error ? `${run.error.code}: ${run.error.message}` : null;
+      violations.notCompleted.push({ id: rowId(id), status: run.status, error });
     }
     for (const { node: step } of run.steps.edges) {
       if (step.errorCode === "WORKER_LOST" && step.status !== "COMPLETED") {
