@@ -1,8 +1,9 @@
 // Runs a dead worker leaves behind where graphile-worker alone would not look for 4 hours (the age
 // at which it unlocks a locked job): each must be picked up by a new worker and completed within
-// 10 s of its start plus the run's own duration. The dead worker is simulated in SQL, which makes
-// the moment of its death exact: its job locked (graphile_worker._private_jobs.locked_by/locked_at,
-// the attempt counted) and, for a run it had started, its lease expired long ago.
+// 10 s of its start plus the run's own duration. What a dead worker leaves is set in SQL, which
+// makes it exact: its job locked (graphile_worker._private_jobs.locked_by/locked_at, the attempt
+// counted) and, for a run it had started (taken mid-step by a real worker, SIGKILLed), its lease
+// expired long ago or already cleared.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import {
@@ -21,6 +22,7 @@ const RECOVERY_LIMIT_MS = 10_000;
 // Timers and scheduling on a busy machine, on top of the limit and the run's duration.
 const SLACK_MS = 1_500;
 const HOUR_MS = 3_600_000;
+const LONG_MS = 2_000;
 
 describe("runs a dead worker left behind", () => {
   let app: TestApp;
@@ -78,39 +80,38 @@ describe("runs a dead worker left behind", () => {
     expect(await durabilityViolations(app, [id])).toEqual(NO_VIOLATIONS);
   });
 
-  it("a RUNNING run whose lease expired an hour ago, its job still locked", { timeout: 60_000 }, async () => {
-    const longMs = 2_000;
+  /**
+   * A real worker takes a run to the middle of its `long` step and is killed there, so the run's
+   * state is the engine's own; only the lease and the job's lock are then set as the test needs.
+   */
+  async function killMidStep() {
     const workflowId = await createWorkflow(app, {
       steps: [
         { id: "first", type: "transform", config: { output: "done once" } },
         // No `retry`: a worker loss must not use up the step's only attempt.
-        { id: "long", type: "delay", dependsOn: ["first"], config: { ms: longMs } },
+        { id: "long", type: "delay", dependsOn: ["first"], config: { ms: LONG_MS } },
         { id: "last", type: "transform", dependsOn: ["long"], config: { output: "after" } },
       ],
     });
-    // A real worker takes the run to the middle of `long` and is killed there, so the run's state
-    // is the engine's own; only the age of its death is made up.
     const doomed = await fleet.start("doomed");
     const id = await startRunId(app, workflowId);
     await waitForRun(app, id, (r) => stepsByKey(r).long?.status === "RUNNING");
     await doomed.kill();
-    const db = app.database.db;
-    await db.$executeRaw`
-      UPDATE "Execution" SET "leaseOwner" = gen_random_uuid()::text, "leaseExpiresAt" = now() - interval '1 hour'
-      WHERE id = ${rowId(id)}::uuid`;
-    expect(await lockRunJobsAsDeadWorker(db, rowId(id), HOUR_MS)).toBeGreaterThanOrEqual(1);
-    expect((await runJobsOf(db, rowId(id))).every((j) => !j.isAvailable)).toBe(true);
-    expect(await leaseOf(app, id)).toMatchObject({ status: "RUNNING", leaseOwner: expect.any(String) });
+    return id;
+  }
 
+  /** Starts a worker; the run must be resumed, re-run `long` once and complete in time. */
+  async function expectResumed(id: string, label: string) {
+    const db = app.database.db;
     const worker = await fleet.start("W");
-    const deadline = worker.readyAt + RECOVERY_LIMIT_MS + longMs + SLACK_MS;
+    const deadline = worker.readyAt + RECOVERY_LIMIT_MS + LONG_MS + SLACK_MS;
     await waitForRunsToFinish(db, [rowId(id)], deadline);
     const run = await detail(app, id);
     const timelines = await eventTimelines(db, [rowId(id)]);
     const resumed = (timelines.get(rowId(id)) ?? []).find((e) => e.at > worker.readyAt);
     const finished = run?.completedAt ? Date.parse(run.completedAt) : null;
     console.log(
-      `expired lease: worker ready ${worker.readyAt - worker.spawnedAt} ms after spawn; run ` +
+      `${label}: worker ready ${worker.readyAt - worker.spawnedAt} ms after spawn; run ` +
         (resumed ? `resumed ${resumed.at - worker.readyAt} ms after ready (${resumed.type})` : "never resumed") +
         (finished ? `, ${run?.status} ${finished - worker.readyAt} ms after ready` : `, still ${run?.status}`) +
         ` (limit ${deadline - worker.readyAt} ms)`,
@@ -119,10 +120,36 @@ describe("runs a dead worker left behind", () => {
     expect({ status: run?.status, error: run?.error?.message ?? null }).toEqual({ status: "COMPLETED", error: null });
     expect((finished ?? Number.POSITIVE_INFINITY) - worker.readyAt).toBeLessThanOrEqual(deadline - worker.readyAt);
     expect(await durabilityViolations(app, [id])).toEqual(NO_VIOLATIONS);
-    const steps = stepsByKey(run as NonNullable<typeof run>);
-    expect(steps.first?.attempt).toBe(1);
+    expect(stepsByKey(run as NonNullable<typeof run>).first?.attempt).toBe(1);
     // The interrupted attempt is re-run, and says so: a STEP_RETRYING event with WORKER_LOST.
     expect(workerLostRetries(timelines)).toBe(1);
+  }
+
+  it("a RUNNING run whose lease expired an hour ago, its job still locked", { timeout: 60_000 }, async () => {
+    const id = await killMidStep();
+    const db = app.database.db;
+    await db.$executeRaw`
+      UPDATE "Execution" SET "leaseOwner" = gen_random_uuid()::text, "leaseExpiresAt" = now() - interval '1 hour'
+      WHERE id = ${rowId(id)}::uuid`;
+    expect(await lockRunJobsAsDeadWorker(db, rowId(id), HOUR_MS)).toBeGreaterThanOrEqual(1);
+    expect((await runJobsOf(db, rowId(id))).every((j) => !j.isAvailable)).toBe(true);
+    expect(await leaseOf(app, id)).toMatchObject({ status: "RUNNING", leaseOwner: expect.any(String) });
+    await expectResumed(id, "expired lease");
+  });
+
+  // Not in the brief's list, but the same hole one step later: the sweeper clears an expired
+  // lease and queues a new job in one transaction; a worker that locks that job and dies before
+  // claiming the lease leaves a RUNNING run with no lease at all, which the sweeper (looking for
+  // expired leases) never sees again.
+  it("a RUNNING run with no lease, its job locked by a worker that died", { timeout: 60_000 }, async () => {
+    const id = await killMidStep();
+    const db = app.database.db;
+    await db.$executeRaw`
+      UPDATE "Execution" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = ${rowId(id)}::uuid`;
+    expect(await lockRunJobsAsDeadWorker(db, rowId(id))).toBeGreaterThanOrEqual(1);
+    expect((await runJobsOf(db, rowId(id))).every((j) => !j.isAvailable)).toBe(true);
+    expect(await leaseOf(app, id)).toEqual({ status: "RUNNING", leaseOwner: null });
+    await expectResumed(id, "no lease");
   });
 });
 
