@@ -23,6 +23,23 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Ends every session on `database` but the admin connection that asks (as an operator's
+ * pg_terminate_backend would, or a failover): the app's pools, a worker's LISTEN connection and
+ * the test's own `db` alike. Waits (up to 5 s each) until they are gone; returns how many ended.
+ */
+export async function terminateConnections(database: Pick<TestDatabase, "url">): Promise<number> {
+  const name = decodeURIComponent(new URL(database.url).pathname.slice(1));
+  const { rows } = await admin((c) =>
+    c.query<{ terminated: boolean }>(
+      `SELECT pg_terminate_backend(pid, 5000) AS terminated
+       FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+      [name],
+    ),
+  );
+  return rows.filter((r) => r.terminated).length;
+}
+
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `stepstream_test_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
   await admin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${inject("templateDatabase")}"`));
