@@ -76,12 +76,12 @@ function output(step: StepDefinition, ctx: StepContext & { profile: WorkflowProf
     case "email":
       return {
         messageId: `<${rng.hex(16)}@mail.acme.example>`,
-        accepted: Array.isArray(config.bcc) ? config.bcc.length + 1 : 1,
+        accepted: Array.isArray(config.to) ? config.to.length : 1,
       };
     case "delay":
       return { waitedMs: config.ms };
     case "transform":
-      return config.template;
+      return config.output;
     case "log":
       return { message: config.message };
     default:

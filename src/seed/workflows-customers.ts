@@ -33,7 +33,11 @@ const onboardingSteps = (enrich: boolean): StepDefinitionInput[] => [
     name: "Send welcome email",
     type: "email",
     dependsOn: ["create-profile"],
-    config: { to: "{{input.email}}", subject: "Welcome aboard, {{input.firstName}}!", template: "welcome" },
+    config: {
+      to: "{{input.email}}",
+      subject: "Welcome aboard, {{input.firstName}}!",
+      text: "Hi {{input.firstName}}, your {{input.plan}} workspace is being set up.",
+    },
   },
   {
     id: "provision-workspace",
@@ -91,7 +95,7 @@ const onboardingSteps = (enrich: boolean): StepDefinitionInput[] => [
     name: "Log onboarding",
     type: "log",
     dependsOn: ["send-welcome-email", "verify-workspace", "notify-sales"],
-    config: { level: "info", message: "Onboarded {{input.email}} on the {{input.plan}} plan" },
+    config: { level: "INFO", message: "Onboarded {{input.email}} on the {{input.plan}} plan" },
   },
 ];
 
@@ -177,10 +181,11 @@ export const invoiceReminders: WorkflowProfile = {
               rules: [{ field: "steps.fetch-overdue.output.body.count", operator: ">", value: 0 }],
             },
             config: {
-              to: "billing-notices@acme.example",
-              bcc: "{{steps.fetch-overdue.output.body.contacts}}",
+              // The email action has no bcc: the overdue contacts are the recipients, sent from billing.
+              to: "{{steps.fetch-overdue.output.body.contacts}}",
+              from: "Acme Billing <billing-notices@acme.example>",
               subject: "Reminder: your invoice is overdue",
-              template: "invoice-overdue",
+              text: "An invoice of yours is more than {{input.olderThanDays}} days overdue.",
             },
           },
           {
@@ -192,7 +197,7 @@ export const invoiceReminders: WorkflowProfile = {
               logic: "AND",
               rules: [{ field: "steps.fetch-overdue.output.body.count", operator: "==", value: 0 }],
             },
-            config: { level: "info", message: "No invoices overdue by more than {{input.olderThanDays}} days" },
+            config: { level: "INFO", message: "No invoices overdue by more than {{input.olderThanDays}} days" },
           },
           {
             id: "escalate-to-collections",

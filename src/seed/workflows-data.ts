@@ -36,7 +36,7 @@ export const metricsRollup: WorkflowProfile = {
             type: "transform",
             dependsOn: ["fetch-orders", "fetch-signups", "fetch-billing"],
             config: {
-              template: {
+              output: {
                 windowEnd: "{{input.windowEnd}}",
                 orders: "{{steps.fetch-orders.output.body.count}}",
                 signups: "{{steps.fetch-signups.output.body.count}}",
@@ -64,7 +64,7 @@ export const metricsRollup: WorkflowProfile = {
             config: {
               to: "leadership@acme.example",
               subject: "KPIs up to {{input.windowEnd}}: {{steps.aggregate.output.orders}} orders",
-              template: "kpi-digest",
+              text: "Sign-ups: {{steps.aggregate.output.signups}}. Revenue: {{steps.aggregate.output.revenue}}.",
             },
           },
           {
@@ -83,7 +83,7 @@ export const metricsRollup: WorkflowProfile = {
             id: "log-rollup",
             type: "log",
             dependsOn: ["publish-dashboard", "email-digest"],
-            config: { level: "info", message: "KPI board updated for {{input.windowEnd}}" },
+            config: { level: "INFO", message: "KPI board updated for {{input.windowEnd}}" },
           },
         ],
       },
@@ -132,7 +132,7 @@ export const warehouseSync: WorkflowProfile = {
             type: "transform",
             dependsOn: ["extract-customers", "extract-orders"],
             config: {
-              template: {
+              output: {
                 syncId: "{{input.syncId}}",
                 customers: "{{steps.extract-customers.output.body.count}}",
                 orders: "{{steps.extract-orders.output.body.count}}",
@@ -178,7 +178,7 @@ export const warehouseSync: WorkflowProfile = {
             id: "log-sync",
             type: "log",
             dependsOn: ["refresh-views", "notify-analytics"],
-            config: { level: "info", message: "Warehouse sync {{input.syncId}} finished" },
+            config: { level: "INFO", message: "Warehouse sync {{input.syncId}} finished" },
           },
         ],
       },
@@ -226,7 +226,7 @@ export const legacyCsvImport: WorkflowProfile = {
             id: "parse-csv",
             type: "transform",
             dependsOn: ["download-file"],
-            config: { template: { rows: "{{steps.download-file.output.body.rows}}", delimiter: ";" } },
+            config: { output: { rows: "{{steps.download-file.output.body.rows}}", delimiter: ";" } },
           },
           {
             id: "upsert-contacts",
@@ -242,7 +242,7 @@ export const legacyCsvImport: WorkflowProfile = {
             id: "log-import",
             type: "log",
             dependsOn: ["upsert-contacts"],
-            config: { level: "info", message: "Imported {{steps.parse-csv.output.rows}} rows" },
+            config: { level: "INFO", message: "Imported {{steps.parse-csv.output.rows}} rows" },
           },
         ],
       },

@@ -59,7 +59,11 @@ export const incidentEscalation: WorkflowProfile = {
             type: "email",
             dependsOn: ["open-incident"],
             when: { logic: "AND", rules: [{ field: "input.severity", operator: "equals", value: "critical" }] },
-            config: { to: "execs@acme.example", subject: "[SEV1] {{input.title}}", template: "incident-sev1" },
+            config: {
+              to: "execs@acme.example",
+              subject: "[SEV1] {{input.title}}",
+              text: "{{input.title}} on {{input.service}}: the on-call engineer has been paged.",
+            },
           },
           { id: "wait-for-ack", type: "delay", dependsOn: ["page-oncall"], config: { ms: 15_000 } },
           {
@@ -73,7 +77,7 @@ export const incidentEscalation: WorkflowProfile = {
             type: "log",
             dependsOn: ["check-ack", "post-to-slack", "email-executives"],
             config: {
-              level: "warn",
+              level: "WARN",
               message: "Incident {{steps.open-incident.output.body.incidentId}} on {{input.service}} acknowledged",
             },
           },
@@ -135,7 +139,7 @@ export const smokeTest: WorkflowProfile = {
             id: "report",
             type: "log",
             dependsOn: ["assert-healthy"],
-            config: { level: "info", message: "All endpoints on {{input.host}} healthy" },
+            config: { level: "INFO", message: "All endpoints on {{input.host}} healthy" },
           },
         ],
       },

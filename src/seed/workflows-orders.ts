@@ -8,7 +8,7 @@ const validateOrder: StepDefinitionInput = {
   name: "Validate order",
   type: "transform",
   config: {
-    template: {
+    output: {
       orderId: "{{input.orderId}}",
       customerId: "{{input.customerId}}",
       total: "{{input.total}}",
@@ -89,8 +89,7 @@ const sendConfirmation: StepDefinitionInput = {
   config: {
     to: "{{input.customerEmail}}",
     subject: "Your order {{input.orderId}} is on its way",
-    template: "order-shipped",
-    data: { trackingNumber: "{{steps.create-shipment.output.body.trackingNumber}}" },
+    text: "Track your parcel with number {{steps.create-shipment.output.body.trackingNumber}}.",
   },
 };
 const notifyWarehouse: StepDefinitionInput = {
@@ -111,7 +110,7 @@ const logFulfilled = (dependsOn: string[]): StepDefinitionInput => ({
   type: "log",
   dependsOn,
   config: {
-    level: "info",
+    level: "INFO",
     message:
       "Order {{input.orderId}} fulfilled: charge {{steps.charge-payment.output.body.chargeId}}, tracking {{steps.create-shipment.output.body.trackingNumber}}",
   },
