@@ -33,7 +33,7 @@ export type SeedSummary = {
 };
 
 export const DEV_TENANT = { slug: "dev", name: "Development" } as const;
-export const PROGRESS_EVERY = 500;
+const PROGRESS_EVERY = 500;
 const DEFAULT_EXECUTIONS = 5000;
 const DEFAULT_RANDOM_SEED = 20_261_122;
 const TABLES = [
@@ -81,7 +81,8 @@ export async function seed(database: { db: Db; url: string }, options: SeedOptio
   try {
     const { overflow } = await playInOrder(plan.history, {
       concurrency: CONCURRENCY,
-      // Large enough to keep CONCURRENCY runs busy, small enough to leave retries room near the end.
+      // Enough to keep CONCURRENCY runs busy, and at most 1/40 of the history, so that the retries
+      // of its last runs still find a place in it.
       window: Math.min(64, Math.max(4, Math.floor(plan.history.length / 40))),
       play: (planned, onRetry) => player.history(planned, onRetry),
     });
