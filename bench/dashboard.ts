@@ -32,7 +32,7 @@ type ExecutionsPage = { executions: { edges: { node: { steps: { edges: unknown[]
 export async function dashboardBenchmark(env: BenchEnv): Promise<BenchResult> {
   return withBenchApp(env, { RUN_WORKER: "false" }, async (bench) => {
     const seedStarted = process.hrtime.bigint();
-    const seeded = await seed(bench.app.db, { executions: SEEDED_EXECUTIONS });
+    const seeded = await seed({ db: bench.app.db, url: bench.databaseUrl }, { executions: SEEDED_EXECUTIONS });
     const seedMs = elapsedMs(seedStarted);
     console.log(`  seeded ${fmtInt(seeded.counts.executions)} executions, ${fmtInt(seeded.counts.steps)} steps in ${fmtInt(seedMs)} ms`);
 

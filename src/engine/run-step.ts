@@ -24,6 +24,8 @@ export type StepDeps = {
   maxWorkerLosses: number;
   /** A resolved config (the action's input) or an output larger than this fails the step. */
   maxPayloadBytes: number;
+  /** Waits out an in-process retry backoff (default: a timer); the seed's simulated clock replaces it. */
+  wait?: (ms: number, signal: AbortSignal) => Promise<void>;
 };
 
 export type StepRun = {
@@ -172,7 +174,7 @@ async function drive(deps: StepDeps, run: StepRun): Promise<StepResult> {
     buffer.event("STEP_RETRYING", { attempt: step.attempt, error, retryAt: next.retryAt.toISOString() }, refs(step));
     await buffer.flush();
     if (!next.inProcess) return { kind: "sleeping", wakeAt: next.retryAt };
-    await sleep(next.retryAt.getTime() - deps.services.now(), run.signal);
+    await (deps.wait ?? sleep)(next.retryAt.getTime() - deps.services.now(), run.signal);
     if (run.signal.aborted) return { kind: "aborted" };
     step.wakeAt = null;
   }

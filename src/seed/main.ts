@@ -1,16 +1,17 @@
 // `npm run seed [-- --executions N]`: writes demo data for the dev tenant (slug "dev", created if
 // missing) into DATABASE_URL, or into the embedded PostgreSQL when it is unset.
 //
-// Re-running does not duplicate anything: in one transaction the seed deletes every workflow of
-// the dev tenant — the foreign keys cascade to their versions, executions, batches, steps, events
-// and log entries — and re-creates 8 workflows with ~5,000 executions over the last 30 days.
-// Anything else in the dev tenant that hangs off those workflows is lost; other tenants are not
-// touched. The data is deterministic (fixed random seed) apart from ids and the "now" it ends at.
+// Re-running does not duplicate anything: the seed first deletes every workflow of the dev tenant —
+// the foreign keys cascade to their versions, executions, batches, steps, events and log entries —
+// then re-creates 9 workflows and runs ~5,000 executions of them through the engine, over the last
+// 30 days of simulated time. A few are left queued or asleep for the worker (`npm start`) to
+// finish. Anything else in the dev tenant that hangs off those workflows is lost; other tenants are
+// not touched. The data is deterministic (fixed random seed) apart from ids and the "now" it ends at.
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config.ts";
 import { createDb } from "../db/client.ts";
 import { openDatabase } from "../db/database.ts";
-import { seed } from "./seed.ts";
+import { DEV_TENANT, seed } from "./seed.ts";
 
 const { values } = parseArgs({ options: { executions: { type: "string" } } });
 const executions = values.executions === undefined ? undefined : Number(values.executions);
@@ -23,13 +24,23 @@ const started = performance.now();
 const database = await openDatabase(loadConfig(process.env));
 const db = createDb({ url: database.url });
 try {
-  const summary = await seed(db, { executions });
+  const summary = await seed(
+    { db, url: database.url },
+    {
+      executions,
+      onProgress: ({ done, total, elapsedMs }) =>
+        console.log(`  ${done}/${total} executions (${Math.round((done / elapsedMs) * 1000)}/s)`),
+    },
+  );
   const total = Math.round(performance.now() - started);
-  console.log(`Seeded tenant "dev" (${summary.tenantId}), replacing ${summary.replacedWorkflows} workflow(s):`);
-  console.table(summary.counts);
+  const { counts, statuses, timings } = summary;
+  const open = (statuses.PENDING ?? 0) + (statuses.RUNNING ?? 0);
+  console.table(counts);
   console.log(
-    `Generated in ${summary.timings.generateMs} ms, written in ${summary.timings.writeMs} ms, ` +
-      `vacuumed in ${summary.timings.vacuumMs} ms; ${total} ms in all.`,
+    `Seeded tenant "${DEV_TENANT.slug}" (${summary.tenantId}), replacing ${summary.replacedWorkflows} workflow(s): ` +
+      `${counts.executions} executions (${Object.entries(statuses).map(([s, n]) => `${n} ${s}`).join(", ")}); ` +
+      `reset in ${timings.resetMs} ms, run in ${timings.runMs} ms, vacuumed in ${timings.vacuumMs} ms, ` +
+      `${total} ms in all. The ${open} queued or running finish once a worker runs (npm start).`,
   );
 } finally {
   await db.$disconnect();

@@ -7,19 +7,21 @@ import type { Random } from "./random.ts";
 export type Json = Record<string, unknown>;
 export type StepDefinitionInput = WorkflowDefinitionInput["steps"][number];
 
-/** What a step's output and error generators see. */
+/** What a step's output generator sees. */
 export type StepContext = {
   rng: Random;
   input: Json;
-  /** Outputs of the steps that ran in earlier batches, by step id. */
-  steps: Record<string, { output: unknown }>;
   /** The step's config with templates resolved: what the step was called with. */
   config: Json;
   /** The run is heading for failure: upstream services may answer badly. */
   degraded: boolean;
 };
 
-export type StepError = { code: string; message: string };
+/**
+ * A failure as the real action reports it: HTTP_<status>, HTTP_NETWORK_ERROR, EMAIL_SEND_FAILED.
+ * `detail` is what the service said (an HTTP body, an SMTP reply); the message is built around it.
+ */
+export type StepError = { code: string; detail?: string };
 
 export type WorkflowProfile = {
   name: string;
@@ -39,7 +41,10 @@ export type WorkflowProfile = {
   failureFactor?: number;
   /** The trigger payload of a run created at `createdAt`. */
   input(rng: Random, createdAt: Date): Json;
-  /** Output of a successful step, by step id; steps without one get a default for their type. */
+  /**
+   * Output of a successful step, by step id; steps without one get a default for their type.
+   * An http step's is `{ status, body }` (the response headers are added).
+   */
   outputs?: Readonly<Record<string, (ctx: StepContext) => unknown>>;
   /** Errors specific to a step, by step id; others fail with an error typical of their type. */
   errors?: Readonly<Record<string, readonly StepError[]>>;

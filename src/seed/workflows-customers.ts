@@ -1,5 +1,7 @@
-// Account workflows: onboarding a sign-up (two versions: profile enrichment was added 10 days ago)
-// and the invoice reminder job, whose `when` branches pick between reminding and logging.
+// Account workflows: onboarding a sign-up (two versions: profile enrichment was added 10 days ago),
+// the invoice reminder job, whose `when` branches pick between reminding and logging, and the trial
+// follow-up, which calls nothing outside Stepstream: the seed leaves runs of it queued and asleep
+// for the worker to finish.
 import { person, shortId } from "./fake.ts";
 import type { StepDefinitionInput, WorkflowProfile } from "./workflow-profile.ts";
 
@@ -143,9 +145,9 @@ export const userOnboarding: WorkflowProfile = {
   },
   errors: {
     "provision-workspace": [
-      { code: "HTTP_429", message: "POST https://provisioner.internal/v1/workspaces responded 429: quota exceeded" },
+      { code: "HTTP_429", detail: '{"error":"workspace quota exceeded"}' },
     ],
-    "verify-workspace": [{ code: "WORKSPACE_NOT_READY", message: "Workspace still in state 'creating'" }],
+    "verify-workspace": [{ code: "HTTP_409", detail: '{"state":"creating"}' }],
   },
   latencyMs: { "provision-workspace": 1200, "enrich-profile": 900 },
 };
@@ -169,6 +171,8 @@ export const invoiceReminders: WorkflowProfile = {
             config: {
               method: "GET",
               url: "https://billing.internal/v1/invoices?status=overdue&olderThanDays={{input.olderThanDays}}",
+              // The overdue report is a slow query; it is given as long as the whole run.
+              timeoutMs: 120_000,
             },
           },
           {
@@ -247,7 +251,68 @@ export const invoiceReminders: WorkflowProfile = {
   },
   errors: {
     "send-reminders": [
-      { code: "EMAIL_RATE_LIMITED", message: "Provider rate limit: 100 messages per minute exceeded" },
+      { code: "EMAIL_SEND_FAILED", detail: "450 4.7.1 Rate limit: 100 messages per minute exceeded" },
     ],
+  },
+};
+
+export const trialFollowUp: WorkflowProfile = {
+  name: "trial-follow-up",
+  description: "Ten minutes after a trial starts, emails the new user a getting-started guide.",
+  weight: 6,
+  triggers: { EVENT: 9, MANUAL: 1 },
+  triggerEvent: "trial.started",
+  idempotencyPrefix: "trial",
+  versions: [
+    {
+      daysAgo: 12,
+      definition: {
+        timeoutMs: 900_000,
+        // A guide that arrives an hour late is worse than none: the run is not retried.
+        retry: { maxAttempts: 1, backoffMs: 0 },
+        steps: [
+          {
+            id: "compose-guide",
+            name: "Compose the guide",
+            type: "transform",
+            config: {
+              output: {
+                to: "{{input.email}}",
+                subject: "Getting started with your {{input.plan}} trial",
+                firstName: "{{input.firstName}}",
+              },
+            },
+          },
+          {
+            id: "wait-ten-minutes",
+            name: "Wait ten minutes",
+            type: "delay",
+            dependsOn: ["compose-guide"],
+            config: { ms: 600_000 },
+          },
+          {
+            id: "send-guide",
+            name: "Email the guide",
+            type: "email",
+            dependsOn: ["wait-ten-minutes"],
+            retry: { maxAttempts: 3, backoffMs: 30_000 },
+            config: {
+              to: "{{steps.compose-guide.output.to}}",
+              subject: "{{steps.compose-guide.output.subject}}",
+              text: "Hi {{steps.compose-guide.output.firstName}}, try a workflow, a run and a retry first.",
+            },
+          },
+          {
+            id: "log-sent",
+            type: "log",
+            dependsOn: ["send-guide"],
+            config: { level: "INFO", message: "Sent the getting-started guide to {{input.email}}" },
+          },
+        ],
+      },
+    },
+  ],
+  input(rng) {
+    return { ...person(rng), plan: rng.weighted({ team: 3, enterprise: 1 }) };
   },
 };

@@ -28,7 +28,8 @@ export const metricsRollup: WorkflowProfile = {
           {
             id: "fetch-billing",
             type: "http",
-            config: get("https://billing.internal/v1/metrics?end={{input.windowEnd}}"),
+            // Billing computes revenue on request, which can take minutes at month end.
+            config: { ...get("https://billing.internal/v1/metrics?end={{input.windowEnd}}"), timeoutMs: 180_000 },
           },
           {
             id: "aggregate",
@@ -147,6 +148,7 @@ export const warehouseSync: WorkflowProfile = {
             config: {
               method: "POST",
               url: "https://warehouse.example.com/api/v1/bulk-load",
+              timeoutMs: 120_000,
               body: {
                 table: "fact_orders",
                 syncId: "{{input.syncId}}",
@@ -192,13 +194,10 @@ export const warehouseSync: WorkflowProfile = {
   },
   errors: {
     "load-warehouse": [
-      {
-        code: "HTTP_413",
-        message: "POST https://warehouse.example.com/api/v1/bulk-load responded 413 Payload Too Large",
-      },
-      { code: "HTTP_409", message: "Bulk load rejected: a load for this syncId is already running" },
+      { code: "HTTP_413" },
+      { code: "HTTP_409", detail: '{"error":"a load for this syncId is already running"}' },
     ],
-    "extract-orders": [{ code: "NETWORK_ERROR", message: "read ECONNRESET while streaming export" }],
+    "extract-orders": [{ code: "HTTP_NETWORK_ERROR", detail: "fetch failed: other side closed (read ECONNRESET)" }],
   },
   latencyMs: {
     "extract-customers": 2500,
@@ -221,7 +220,7 @@ export const legacyCsvImport: WorkflowProfile = {
       definition: {
         timeoutMs: 120_000,
         steps: [
-          { id: "download-file", type: "http", config: get("{{input.fileUrl}}") },
+          { id: "download-file", type: "http", config: { ...get("{{input.fileUrl}}"), timeoutMs: 120_000 } },
           {
             id: "parse-csv",
             type: "transform",
@@ -250,6 +249,5 @@ export const legacyCsvImport: WorkflowProfile = {
   ],
   input: (rng) => ({ fileUrl: `https://sftp.partner.example/drop/contacts-${rng.int(1000, 9999)}.csv` }),
   outputs: { "download-file": ({ rng }) => ({ status: 200, body: { rows: rng.int(100, 4000) } }) },
-  errors: { "parse-csv": [{ code: "TEMPLATE_ERROR", message: "Row 412: expected 9 columns, found 8" }] },
   latencyMs: { "download-file": 1800, "upsert-contacts": 2400 },
 };

@@ -127,10 +127,11 @@ export const smokeTest: WorkflowProfile = {
             dependsOn: ["ping-api", "ping-graphql", "ping-payments"],
             when: {
               logic: "OR",
+              // An unreachable or failing endpoint fails its ping step; a degraded one answers 200.
               rules: [
-                { field: "steps.ping-api.output.status", operator: "not_equals", value: 200 },
-                { field: "steps.ping-graphql.output.status", operator: "not_equals", value: 200 },
-                { field: "steps.ping-payments.output.status", operator: "not_equals", value: 200 },
+                { field: "steps.ping-api.output.body.status", operator: "not_equals", value: "ok" },
+                { field: "steps.ping-graphql.output.body.status", operator: "not_equals", value: "ok" },
+                { field: "steps.ping-payments.output.body.status", operator: "not_equals", value: "ok" },
               ],
             },
             config: { code: "SMOKE_TEST_FAILED", message: "An endpoint on {{input.host}} is unhealthy" },
@@ -138,7 +139,8 @@ export const smokeTest: WorkflowProfile = {
           {
             id: "report",
             type: "log",
-            dependsOn: ["assert-healthy"],
+            // Not only assert-healthy: a step whose dependencies were all skipped is skipped too.
+            dependsOn: ["ping-api", "ping-graphql", "ping-payments", "assert-healthy"],
             config: { level: "INFO", message: "All endpoints on {{input.host}} healthy" },
           },
         ],
@@ -148,9 +150,14 @@ export const smokeTest: WorkflowProfile = {
   input: (rng) => ({ host: rng.weighted({ "api.acme.example": 3, "staging.acme.example": 1 }) }),
   outputs: {
     // A run heading for failure usually gets there through a bad health check, tripping assert-healthy.
-    "ping-api": ({ rng, degraded }) => ({ status: degraded && rng.chance(0.5) ? 503 : 200 }),
-    "ping-graphql": ({ rng, degraded }) => ({ status: degraded && rng.chance(0.3) ? 502 : 200 }),
-    "ping-payments": () => ({ status: 200 }),
+    "ping-api": ({ rng, degraded }) => health(degraded && rng.chance(0.5)),
+    "ping-graphql": ({ rng, degraded }) => health(degraded && rng.chance(0.3)),
+    "ping-payments": () => health(false),
   },
   latencyMs: { "ping-api": 60, "ping-graphql": 90, "ping-payments": 45 },
 };
+
+/** What a health endpoint answers: 200 either way, saying whether it is degraded. */
+function health(degraded: boolean) {
+  return { status: 200, body: { status: degraded ? "degraded" : "ok" } };
+}

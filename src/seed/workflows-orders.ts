@@ -214,12 +214,12 @@ export const orderFulfillment: WorkflowProfile = {
   },
   errors: {
     "charge-payment": [
-      { code: "HTTP_402", message: "POST https://payments.internal/v1/charges responded 402: card_declined" },
-      { code: "HTTP_402", message: "POST https://payments.internal/v1/charges responded 402: insufficient_funds" },
-      { code: "HTTP_503", message: "POST https://payments.internal/v1/charges responded 503 Service Unavailable" },
+      { code: "HTTP_402", detail: '{"error":"card_declined"}' },
+      { code: "HTTP_402", detail: '{"error":"insufficient_funds"}' },
+      { code: "HTTP_503" },
     ],
     "reserve-inventory": [
-      { code: "HTTP_409", message: "POST https://inventory.internal/v1/reservations responded 409: out_of_stock" },
+      { code: "HTTP_409", detail: '{"error":"out_of_stock"}' },
     ],
   },
   latencyMs: { "charge-payment": 650, "create-shipment": 900, "fraud-check": 240 },

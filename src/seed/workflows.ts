@@ -1,6 +1,6 @@
 // Every seeded workflow, in the order they are created.
 import type { WorkflowProfile } from "./workflow-profile.ts";
-import { invoiceReminders, userOnboarding } from "./workflows-customers.ts";
+import { invoiceReminders, trialFollowUp, userOnboarding } from "./workflows-customers.ts";
 import { legacyCsvImport, metricsRollup, warehouseSync } from "./workflows-data.ts";
 import { incidentEscalation, smokeTest } from "./workflows-incidents.ts";
 import { orderFulfillment } from "./workflows-orders.ts";
@@ -14,4 +14,5 @@ export const WORKFLOWS: readonly WorkflowProfile[] = [
   incidentEscalation,
   smokeTest,
   legacyCsvImport,
+  trialFollowUp,
 ];

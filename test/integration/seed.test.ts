@@ -1,6 +1,7 @@
-// The demo data written by `npm run seed` must obey the same invariants the engine keeps, or the
-// dashboard built on it would show states the real system never produces. Each check is one SQL
-// query that counts violations, scoped to the tenant the test seeds.
+// The demo data written by `npm run seed` comes from the engine's own transitions; these checks hold
+// it to the invariants the engine keeps (and to what the worker needs to finish the runs the seed
+// leaves open), so the dashboard built on it never shows a state the real system cannot produce.
+// Each check is one SQL query that counts violations, scoped to the tenant the test seeds.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.ts";
 import { DEV_TENANT, type SeedSummary, seed } from "../../src/seed/seed.ts";
@@ -18,7 +19,7 @@ let tenantId: string;
 beforeAll(async () => {
   t = await createTestDatabase();
   db = t.db;
-  summary = await seed(db, { executions: EXECUTIONS, tenant: TENANT, now: NOW });
+  summary = await seed({ db, url: t.url }, { executions: EXECUTIONS, tenant: TENANT, now: NOW });
   tenantId = summary.tenantId;
 });
 
@@ -38,9 +39,9 @@ async function distinct(sql: string): Promise<string[]> {
 }
 
 describe("seed", () => {
-  it("writes the requested number of executions over 8 workflows, one of them inactive", async () => {
+  it("writes the requested number of executions over 9 workflows, one of them inactive", async () => {
     expect(summary.counts.executions).toBe(EXECUTIONS);
-    // Every generated row reached its table (so the checks below do not pass on empty tables).
+    // Every kind of row was written (so the checks below do not pass on empty tables).
     const tables = {
       workflows: "Workflow",
       workflowVersions: "WorkflowVersion",
@@ -56,7 +57,7 @@ describe("seed", () => {
       expect(n, table).toBeGreaterThan(0);
     }
     expect(await count(`SELECT count(*)::int AS n FROM "Execution" WHERE "tenantId" = $1::uuid`)).toBe(EXECUTIONS);
-    expect(await count(`SELECT count(*)::int AS n FROM "Workflow" WHERE "tenantId" = $1::uuid`)).toBe(8);
+    expect(await count(`SELECT count(*)::int AS n FROM "Workflow" WHERE "tenantId" = $1::uuid`)).toBe(9);
     expect(
       await count(`SELECT count(*)::int AS n FROM "Workflow" WHERE "tenantId" = $1::uuid AND NOT "isActive"`),
     ).toBe(1);
@@ -123,6 +124,23 @@ describe("seed", () => {
     ).toBe(0);
   });
 
+  it("leaves every step and batch of a finished execution terminal", async () => {
+    for (const table of ["Step", "Batch"]) {
+      expect(
+        await count(`SELECT count(*)::int AS n FROM "${table}" r JOIN "Execution" e ON e.id = r."executionId"
+          WHERE e."tenantId" = $1::uuid AND e.status NOT IN ('PENDING', 'RUNNING')
+            AND r.status IN ('PENDING', 'RUNNING')`),
+        table,
+      ).toBe(0);
+    }
+    // Every finished run ended for a reason the runner gives, and none waits for a retry the seed
+    // did not play (the history queues no jobs, so such a retry would never come).
+    expect(
+      await count(`SELECT count(*)::int AS n FROM "Execution" WHERE "tenantId" = $1::uuid
+        AND (("completedAt" IS NULL) <> (status IN ('PENDING', 'RUNNING')) OR "nextRetryAt" IS NOT NULL)`),
+    ).toBe(0);
+  });
+
   it("finishes every step of a COMPLETED execution, failing only non-critical ones", async () => {
     expect(
       await count(`SELECT count(*)::int AS n FROM "Step" s JOIN "Execution" e ON e.id = s."executionId"
@@ -135,56 +153,98 @@ describe("seed", () => {
     ).toBe(0);
   });
 
-  it("records a failed critical step for every FAILED execution and cancels the later batches", async () => {
+  it("fails a FAILED execution's batch with its event and cancels the later batches", async () => {
     expect(
       await count(`SELECT count(*)::int AS n FROM "Execution" e LEFT JOIN "Step" s ON s.id = e."errorStepId"
         WHERE e."tenantId" = $1::uuid AND e.status = 'FAILED'
           AND (s.id IS NULL OR s.status <> 'FAILED' OR NOT s.critical OR s.error IS NULL OR s."errorCode" IS NULL
-               OR e."errorMessage" IS NULL OR e."errorCode" IS NULL)`),
+               OR e."errorMessage" IS NULL OR e."errorCode" IS DISTINCT FROM 'STEP_FAILED')`),
     ).toBe(0);
     expect(
       await count(`SELECT count(*)::int AS n FROM "Execution" e
         JOIN "Step" f ON f.id = e."errorStepId" JOIN "Batch" fb ON fb.id = f."batchId"
-        JOIN "Step" s ON s."executionId" = e.id JOIN "Batch" sb ON sb.id = s."batchId"
-        WHERE e."tenantId" = $1::uuid AND e.status = 'FAILED' AND sb.index > fb.index
-          AND (s.status <> 'CANCELLED' OR s.attempt <> 0 OR s."startedAt" IS NOT NULL)`),
+        WHERE e."tenantId" = $1::uuid AND e.status = 'FAILED'
+          AND (fb.status <> 'FAILED' OR NOT EXISTS (SELECT 1 FROM "ExecutionEvent" ev
+            WHERE ev."batchId" = fb.id AND ev.type = 'BATCH_COMPLETED' AND ev.data ->> 'status' = 'FAILED'))`),
+    ).toBe(0);
+    expect(
+      await count(`SELECT count(*)::int AS n FROM "Execution" e
+        JOIN "Step" f ON f.id = e."errorStepId" JOIN "Batch" fb ON fb.id = f."batchId"
+        JOIN "Batch" sb ON sb."executionId" = e.id AND sb.index > fb.index
+        LEFT JOIN "Step" s ON s."batchId" = sb.id
+        WHERE e."tenantId" = $1::uuid AND e.status = 'FAILED'
+          AND (sb.status <> 'CANCELLED' OR s.status <> 'CANCELLED' OR s.attempt <> 0 OR s."startedAt" IS NOT NULL)`),
     ).toBe(0);
   });
 
-  it("keeps RUNNING, PENDING, CANCELLED and TIMED_OUT executions in their states", async () => {
-    // RUNNING: one RUNNING batch with a RUNNING step, nothing after it started, no end time.
+  it("leaves open runs the worker can finish: queued with a job, or asleep with a wake-up job", async () => {
+    // Nothing open without either a live lease or a queued run job.
+    expect(
+      await count(`SELECT count(*)::int AS n FROM "Execution" e WHERE e."tenantId" = $1::uuid
+        AND e.status IN ('PENDING', 'RUNNING')
+        AND NOT (e."leaseOwner" IS NOT NULL AND e."leaseExpiresAt" > now())
+        AND NOT EXISTS (SELECT 1 FROM graphile_worker.jobs j WHERE j.key = 'run:' || e.id::text)`),
+    ).toBe(0);
+    // RUNNING: asleep in one RUNNING step of one RUNNING batch, woken by its job in the next 10 minutes.
     expect(
       await count(`SELECT count(*)::int AS n FROM "Execution" e WHERE e."tenantId" = $1::uuid AND e.status = 'RUNNING'
-        AND (e."completedAt" IS NOT NULL
+        AND (e."completedAt" IS NOT NULL OR e."leaseOwner" IS NOT NULL
           OR (SELECT count(*) FROM "Batch" b WHERE b."executionId" = e.id AND b.status = 'RUNNING') <> 1
-          OR NOT EXISTS (SELECT 1 FROM "Step" s WHERE s."executionId" = e.id AND s.status = 'RUNNING')
-          OR EXISTS (SELECT 1 FROM "Batch" b JOIN "Batch" r ON r."executionId" = b."executionId" AND r.status = 'RUNNING'
-                     WHERE b."executionId" = e.id AND b.index > r.index AND b.status <> 'PENDING'))`),
+          OR (SELECT count(*) FROM "Step" s JOIN graphile_worker.jobs j ON j.key = 'run:' || e.id::text
+              WHERE s."executionId" = e.id AND s.status = 'RUNNING' AND s."wakeAt" = j.run_at
+                AND s."wakeAt" BETWEEN $2 AND $2 + interval '10 minutes') <> 1)`,
+        NOW,
+      ),
+    ).toBe(0);
+    // The worker reaches no http step in them (no host it could call is up here).
+    expect(
+      await count(`SELECT count(*)::int AS n FROM "Step" s JOIN "Execution" e ON e.id = s."executionId"
+        WHERE e."tenantId" = $1::uuid AND e.status IN ('PENDING', 'RUNNING') AND s.status = 'PENDING' AND s.type = 'http'`),
     ).toBe(0);
     expect(
       await count(`SELECT count(*)::int AS n FROM "Execution" e WHERE e."tenantId" = $1::uuid AND e.status = 'PENDING'
-        AND (e."startedAt" IS NOT NULL
+        AND (e."startedAt" IS NOT NULL OR e."lastEventSequence" <> 1
           OR EXISTS (SELECT 1 FROM "Batch" b WHERE b."executionId" = e.id AND (b.status <> 'PENDING' OR b."startedAt" IS NOT NULL)))`),
     ).toBe(0);
+  });
+
+  it("records who cancelled and why, and what timed out", async () => {
     expect(
       await count(`SELECT count(*)::int AS n FROM "Execution" WHERE "tenantId" = $1::uuid AND status = 'CANCELLED'
-        AND ("cancelReason" IS NULL OR "cancelledBy" IS NULL OR "completedAt" IS NULL)`),
+        AND ("cancelReason" IS NULL OR "cancelledBy" IS NULL OR "completedAt" IS NULL OR "errorCode" <> 'CANCELLED')`),
     ).toBe(0);
     expect(
       await count(`SELECT count(*)::int AS n FROM "Execution" WHERE "tenantId" = $1::uuid AND status = 'TIMED_OUT'
         AND ("errorCode" IS DISTINCT FROM 'TIMEOUT' OR "completedAt" IS NULL)`),
     ).toBe(0);
-    // Steps that started ran at least once; the others never did.
+    // A timed-out run ended at its definition's deadline (timeoutMs after it started), or just after
+    // it when it was asleep then (its wake-up job runs a little late).
     expect(
-      await count(`SELECT count(*)::int AS n FROM "Step" WHERE "tenantId" = $1::uuid
+      await count(`SELECT count(*)::int AS n FROM "Execution" e
+        JOIN "WorkflowVersion" v ON v."workflowId" = e."workflowId" AND v.version = e."workflowVersion"
+        WHERE e."tenantId" = $1::uuid AND e.status = 'TIMED_OUT'
+          AND e."durationMs" NOT BETWEEN (v.definition ->> 'timeoutMs')::int AND (v.definition ->> 'timeoutMs')::int + 5000`),
+    ).toBe(0);
+    // Steps that started ran at least once; the others never did (a skipped step is stamped, not run).
+    expect(
+      await count(`SELECT count(*)::int AS n FROM "Step" WHERE "tenantId" = $1::uuid AND status <> 'SKIPPED'
         AND (("startedAt" IS NULL) <> (attempt = 0))`),
     ).toBe(0);
   });
 
+  it("calls every action with a config the real action accepts", async () => {
+    expect(
+      await count(`SELECT count(*)::int AS n FROM "Step" WHERE "tenantId" = $1::uuid
+        AND "errorCode" IN ('INVALID_INPUT', 'TEMPLATE_MISSING_VARIABLE', 'UNKNOWN_ACTION', 'ENGINE_ERROR', 'ACTION_ERROR')`),
+    ).toBe(0);
+  });
+
   it("makes durations match their times and batches run one after another", async () => {
+    // The engine gives a cancelled step or batch no duration: it did not finish.
     for (const table of ["Execution", "Batch", "Step"]) {
       expect(
         await count(`SELECT count(*)::int AS n FROM "${table}" WHERE "tenantId" = $1::uuid
+          AND ${table === "Execution" ? "true" : "status <> 'CANCELLED'"}
           AND "durationMs" IS DISTINCT FROM (round(extract(epoch FROM ("completedAt" - "startedAt")) * 1000))::int`),
         table,
       ).toBe(0);
@@ -205,9 +265,14 @@ describe("seed", () => {
         NOW,
       ),
     ).toBe(0);
+    // Steps of a batch overlap instead of running one after the other.
+    expect(
+      await count(`SELECT count(*)::int AS n FROM "Step" a JOIN "Step" b ON b."batchId" = a."batchId" AND b.index > a.index
+        WHERE a."tenantId" = $1::uuid AND a.status = 'COMPLETED' AND b.status = 'COMPLETED' AND a."startedAt" = b."startedAt"`),
+    ).toBeGreaterThan(0);
   });
 
-  it("numbers events 1..lastEventSequence without gaps, in time order, ending in the execution's status", async () => {
+  it("numbers every execution's events 1..lastEventSequence without gaps, in time order, ending in its status", async () => {
     expect(
       await count(`SELECT count(*)::int AS n FROM "Execution" e
         LEFT JOIN (SELECT "executionId", count(*) AS c, min(sequence) AS lo, max(sequence) AS hi
@@ -239,12 +304,18 @@ describe("seed", () => {
     ).toBe(0);
   });
 
-  it("links retries to an earlier FAILED execution of the same workflow", async () => {
+  it("links each automatic retry to the earlier run of the same workflow that scheduled it", async () => {
     expect(
       await count(`SELECT count(*)::int AS n FROM "Execution" r LEFT JOIN "Execution" o ON o.id = r."retryOfId"
         WHERE r."tenantId" = $1::uuid AND r."triggerSource" = 'RETRY'
-          AND (o.id IS NULL OR o.status <> 'FAILED' OR o."workflowId" <> r."workflowId"
-               OR r.attempt <> o.attempt + 1 OR r."createdAt" < o."completedAt")`),
+          AND (o.id IS NULL OR o.status NOT IN ('FAILED', 'TIMED_OUT') OR o."workflowId" <> r."workflowId"
+               OR r.attempt <> o.attempt + 1 OR r."createdAt" < o."completedAt" OR r.input IS DISTINCT FROM o.input)`),
+    ).toBe(0);
+    // Only a retryable failure is retried automatically.
+    expect(
+      await count(`SELECT count(*)::int AS n FROM "Execution" r JOIN "Execution" o ON o.id = r."retryOfId"
+        JOIN "Step" f ON f.id = o."errorStepId"
+        WHERE r."tenantId" = $1::uuid AND f."errorCode" IN ('HTTP_402', 'HTTP_409', 'HTTP_413', 'SMOKE_TEST_FAILED')`),
     ).toBe(0);
   });
 
@@ -260,13 +331,15 @@ describe("seed", () => {
     ).toBe(0);
   });
 
-  it("replaces its own data when run again and leaves other tenants alone", async () => {
-    const other = await seed(db, { executions: 20, now: NOW });
+  it("replaces its own data when run again, the same way, and leaves other tenants alone", async () => {
+    const other = await seed({ db, url: t.url }, { executions: 20, now: NOW });
     expect(other.tenantId).not.toBe(tenantId);
-    const again = await seed(db, { executions: EXECUTIONS, tenant: TENANT, now: NOW });
+    const again = await seed({ db, url: t.url }, { executions: EXECUTIONS, tenant: TENANT, now: NOW });
     expect(again.tenantId).toBe(tenantId);
-    expect(again.replacedWorkflows).toBe(8);
+    expect(again.replacedWorkflows).toBe(9);
+    // The same seed and `now` play out the same, however the concurrent runs interleaved.
     expect(again.counts).toEqual(summary.counts);
+    expect(again.statuses).toEqual(summary.statuses);
     expect(await count(`SELECT count(*)::int AS n FROM "Execution" WHERE "tenantId" = $1::uuid`)).toBe(EXECUTIONS);
     const dev = await db.tenant.findUniqueOrThrow({ where: { slug: DEV_TENANT.slug }, select: { id: true } });
     expect(await db.execution.count({ where: { tenantId: dev.id } })).toBe(20);
