@@ -10,6 +10,7 @@ import { UnauthenticatedError } from "./errors.ts";
 import { type ContextServices, createContext } from "./context.ts";
 import { createDb, type Db } from "./db/client.ts";
 import { openDatabase } from "./db/database.ts";
+import { createDatabaseHealth } from "./db/pool.ts";
 import { createTenantScopes } from "./db/tenant-scope.ts";
 import { builtInActions, createActionRegistry } from "./engine/actions/registry.ts";
 import type { ActionHandler } from "./engine/actions/types.ts";
@@ -47,9 +48,12 @@ export async function createApp(config: Config, { log = console, onQuery, action
   const database = await openDatabase(config);
   if (database.migrated.length > 0) log.info(`Applied migrations: ${database.migrated.join(", ")}`);
   await migrateQueue(database.url);
+  // One health for every pool of this process: an outage is logged once, its end once.
+  const health = createDatabaseHealth({ url: database.url, log });
   const db = createDb({
     url: database.url,
     poolSize: config.databasePoolSize,
+    health,
     onQuery:
       config.logSql || onQuery
         ? (sql, ms) => {
