@@ -91,7 +91,8 @@ export async function createApp(config: Config, { log = console, onQuery, action
         sweepIntervalMs: config.worker.sweepIntervalMs,
         deps: runnerDeps,
         executions,
-        onError: (message, error) => log.error(message, error),
+        health,
+        onError: (message, error) => (error === undefined ? log.error(message) : log.error(message, error)),
       });
     }
     const services: ContextServices = { scoped, executions, events: bus };
