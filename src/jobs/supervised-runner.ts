@@ -31,13 +31,14 @@ export type SupervisedRunnerOptions = {
   pollInterval: number;
   taskList: TaskList;
   onError: (message: string, error?: unknown) => void;
-  /** Least time between a runner stopping and the next start (default 1 s). */
+  /** Least time between a runner stopping and the next start (default 1 s; doubled after each failed start). */
   restartDelayMs?: number;
 };
 
 export type SupervisedRunner = { stop(): Promise<void> };
 
 const SETTLE_MS = 100;
+const MAX_RESTART_DELAY_MS = 60_000;
 
 type Generation = {
   /** graphile-worker's worker pools: what their jobs are locked by. */
@@ -117,8 +118,11 @@ export async function startSupervisedRunner(options: SupervisedRunnerOptions): P
 
   /** A new runner once the database answers; rejects when stopping. */
   const restart = async (): Promise<Generation> => {
+    // Failed starts while the database answers: each doubles the delay, so that a start that keeps
+    // failing (say, on a newer worker's breaking migration) is reported about once a minute.
+    let failures = 0;
     for (;;) {
-      await sleep(restartDelayMs, undefined, { signal: stopping.signal });
+      await sleep(Math.min(restartDelayMs * 2 ** failures, MAX_RESTART_DELAY_MS), undefined, { signal: stopping.signal });
       await pool.whenReachable(stopping.signal);
       try {
         if (orphans.size > 0) {
@@ -129,7 +133,9 @@ export async function startSupervisedRunner(options: SupervisedRunnerOptions): P
         if (!stopping.signal.aborted) return next;
         await next.stop();
       } catch (error) {
-        if (pool.health.reachable && !stopping.signal.aborted) onError("Worker failed to restart; trying again", error);
+        if (stopping.signal.aborted || !pool.health.reachable) continue;
+        failures += 1;
+        onError("Worker failed to restart; trying again", error);
       }
     }
   };
