@@ -1,6 +1,7 @@
 // seed(db): replaces the demo data of one tenant (the dev tenant by default) with freshly generated
 // workflows and executions. See main.ts for what `npm run seed` does with it.
 import type { Db } from "../db/client.ts";
+import { ensureTenant } from "../db/tenants.ts";
 import { generateRows } from "./generate.ts";
 import type { SeedRows } from "./rows.ts";
 import { WORKFLOWS } from "./workflows.ts";
@@ -34,7 +35,7 @@ const TRANSACTION_TIMEOUT_MS = 5 * 60_000;
 
 export async function seed(db: Db, options: SeedOptions = {}): Promise<SeedSummary> {
   const { slug, name } = options.tenant ?? DEV_TENANT;
-  const tenant = await db.tenant.upsert({ where: { slug }, create: { slug, name }, update: {}, select: { id: true } });
+  const tenant = await ensureTenant(db, { slug, name });
 
   const started = performance.now();
   const rows = generateRows(WORKFLOWS, {
