@@ -18,6 +18,7 @@ import { createCancellationRegistry, type RunnerDeps } from "./engine/runner.ts"
 import { enqueueRetry, enqueueRun, migrateQueue } from "./jobs/queue.ts";
 import { startWorker, type Worker } from "./jobs/worker.ts";
 import { createEventBus, type EventBus } from "./realtime/event-bus.ts";
+import { createRedisOutages } from "./realtime/redis-outages.ts";
 import { attachGraphQLWs } from "./realtime/websocket.ts";
 import { schema } from "./schema/index.ts";
 import { createMutationLimiter, rateLimitPlugin } from "./server/rate-limit.ts";
@@ -68,7 +69,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
   try {
     const auth = await createAuthenticator(db, { ...config.auth, env: config.env });
     const scoped = createTenantScopes(db);
-    events = createEventBus({ redisUrl: config.redisUrl, onError: (message, error) => log.error(message, error) });
+    events = createEventBus({ redisUrl: config.redisUrl, onError: (message, error) => log.error(message, error), log });
     const bus = events;
     const publish: ExecutionServices["publish"] = (committed) => bus.publish(committed);
     const cancellations = createCancellationRegistry();
@@ -107,8 +108,8 @@ export async function createApp(config: Config, { log = console, onQuery, action
     type ServerContext = { req?: http.IncomingMessage; connectionAuth?: Principal };
     if (config.redisUrl && config.rateLimit.mutations > 0) {
       redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
-      // ioredis reconnects by itself; without a listener an 'error' event would only be printed.
-      redis.on("error", (error) => log.error("Rate-limit Redis connection failed", error));
+      // ioredis reconnects by itself; without an 'error' listener it would print every attempt.
+      createRedisOutages("rate limits", log).watch(redis);
     }
     const limiter = createMutationLimiter(config.rateLimit, redis);
     const yoga = createGraphQLServer<ServerContext>({
