@@ -27,7 +27,7 @@ export type DatabaseHealth = {
    * connection alone is not one) and with true when it ends. Returns an unsubscribe function.
    */
   onChange(listener: (reachable: boolean) => void): () => void;
-  /** Resolves once the database answers (at once if it does), probing it meanwhile; rejects with the signal's reason. */
+  /** Resolves once the database answers (at once if it does), probing it meanwhile; rejects on abort. */
   whenReachable(signal?: AbortSignal): Promise<void>;
   /** For pools: a connection was lost (`confirmed` false) or could not be opened (true). */
   failed(error: unknown, pool: string, confirmed: boolean): void;
@@ -46,7 +46,8 @@ export type DatabaseHealthOptions = {
 
 const PROBE_BACKOFF_MS = [250, 500, 1000, 2000];
 
-export function createDatabaseHealth({ url, log = console, connectTimeoutMs = 10_000 }: DatabaseHealthOptions): DatabaseHealth {
+export function createDatabaseHealth(options: DatabaseHealthOptions): DatabaseHealth {
+  const { url, log = console, connectTimeoutMs = 10_000 } = options;
   let downSince: number | null = null;
   let firstNoticedBy = "";
   let reported = false;
@@ -117,7 +118,11 @@ export function createDatabaseHealth({ url, log = console, connectTimeoutMs = 10
     try {
       for (let attempt = 0; downSince !== null && (attempt === 0 || waiters > 0); attempt += 1) {
         if (attempt > 0) await sleep(PROBE_BACKOFF_MS[Math.min(attempt - 1, PROBE_BACKOFF_MS.length - 1)] as number);
-        const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: "stepstream-probe" });
+        const client = new pg.Client({
+          connectionString: url,
+          connectionTimeoutMillis: connectTimeoutMs,
+          application_name: "stepstream-probe",
+        });
         client.on("error", () => {});
         try {
           await client.connect();
@@ -150,7 +155,7 @@ export type PgPoolOptions = {
    * (a queue worker then pauses instead of polling a database that is not there).
    */
   whileUnreachable?: "fail" | "wait";
-  /** How long opening a connection may take before it fails (default 10 s); waiting in "wait" mode does not count. */
+  /** How long opening a connection may take before it fails (default 10 s); waiting in "wait" mode is not counted. */
   connectTimeoutMs?: number;
 };
 
@@ -177,7 +182,9 @@ export function createPgPool(options: PgPoolOptions): PgPool {
     override connect(): Promise<pg.Client>;
     override connect(callback: (err: Error) => void): void;
     override connect(callback?: (err: Error) => void): Promise<pg.Client> | void {
-      if (!callback) return new Promise((resolve, reject) => this.connect((error) => (error ? reject(error) : resolve(this))));
+      if (!callback) {
+        return new Promise((resolve, reject) => this.connect((error) => (error ? reject(error) : resolve(this))));
+      }
       const open = () =>
         super.connect((error: Error) => {
           if (error) health.failed(error, name, true);
@@ -220,7 +227,7 @@ function deferred(): { promise: Promise<void>; resolve(): void } {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
-/** One line. pg's errors carry the whole Client; Node's connect errors may be AggregateErrors without a message. */
+/** One line: pg's errors carry the whole Client; Node's connect errors may be message-less AggregateErrors. */
 function reasonOf(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return reasonOf(error.errors[0]);
   if (!(error instanceof Error)) return String(error);

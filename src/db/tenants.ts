@@ -8,7 +8,10 @@ export const DEV_TENANT_SLUG = "dev";
  * race fails on the unique slug (P2002); INSERT ... ON CONFLICT DO NOTHING (skipDuplicates) then a
  * read cannot.
  */
-export async function ensureTenant(db: Db, tenant: { slug: string; name: string }): Promise<{ id: string; slug: string }> {
+export async function ensureTenant(
+  db: Db,
+  tenant: { slug: string; name: string },
+): Promise<{ id: string; slug: string }> {
   await db.tenant.createMany({ data: [tenant], skipDuplicates: true });
   return db.tenant.findUniqueOrThrow({ where: { slug: tenant.slug }, select: { id: true, slug: true } });
 }

@@ -85,9 +85,9 @@ export async function startSupervisedRunner(options: SupervisedRunnerOptions): P
       },
     };
     const shutDown = new Promise<void>((resolve) => {
-      for (const event of ["pool:gracefulShutdown:complete", "pool:forcefulShutdown:complete", "pool:forcefulShutdown:error"] as const) {
-        events.once(event, () => resolve());
-      }
+      events.once("pool:gracefulShutdown:complete", () => resolve());
+      events.once("pool:forcefulShutdown:complete", () => resolve());
+      events.once("pool:forcefulShutdown:error", () => resolve());
     });
     const runner = await run({
       pgPool: pool,
@@ -122,7 +122,8 @@ export async function startSupervisedRunner(options: SupervisedRunnerOptions): P
     // failing (say, on a newer worker's breaking migration) is reported about once a minute.
     let failures = 0;
     for (;;) {
-      await sleep(Math.min(restartDelayMs * 2 ** failures, MAX_RESTART_DELAY_MS), undefined, { signal: stopping.signal });
+      const delay = Math.min(restartDelayMs * 2 ** failures, MAX_RESTART_DELAY_MS);
+      await sleep(delay, undefined, { signal: stopping.signal });
       await pool.whenReachable(stopping.signal);
       try {
         if (orphans.size > 0) {

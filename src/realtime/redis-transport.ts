@@ -9,7 +9,8 @@ export type RedisTransport = { target: Transport; close(): Promise<void> };
 
 type OnError = (message: string, error: unknown) => void;
 
-export function createRedisTransport(url: string, { onError, log }: { onError: OnError; log: OutageLog }): RedisTransport {
+export function createRedisTransport(url: string, options: { onError: OnError; log: OutageLog }): RedisTransport {
+  const { onError, log } = options;
   let closing = false;
   const outages = createRedisOutages("events", {
     error: (message) => {

@@ -19,7 +19,8 @@ describe("a server whose Redis goes away for 5 s", () => {
 
   beforeAll(async () => {
     proxy = await startTcpProxy(redis.hostname, Number(redis.port || 6379));
-    app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` }, { log: { info: record, warn() {}, error: record } });
+    const log = { info: record, warn() {}, error: record };
+    app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` }, { log });
   });
   afterAll(async () => {
     await app?.stop();

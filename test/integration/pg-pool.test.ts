@@ -1,7 +1,7 @@
 // createPgPool through a proxy that cuts the database off: an outage is one line and its end one
 // line, "fail" pools fail at once, "wait" pools hold connections until the database is back.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDatabaseHealth, createPgPool, type PgPool } from "../../src/db/pool.ts";
+import { createDatabaseHealth, createPgPool, type PgPool, type PgPoolOptions } from "../../src/db/pool.ts";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
 
 describe("createPgPool", () => {
@@ -10,7 +10,7 @@ describe("createPgPool", () => {
   const lines: string[] = [];
   const log = { error: (line: string) => lines.push(line), info: (line: string) => lines.push(line) };
   const pools: PgPool[] = [];
-  const pool = (options: { whileUnreachable?: "fail" | "wait"; health?: ReturnType<typeof createDatabaseHealth> } = {}) => {
+  const pool = (options: Pick<PgPoolOptions, "whileUnreachable" | "health"> = {}) => {
     const created = createPgPool({ url, max: 4, name: "test", log, ...options });
     pools.push(created);
     return created;

@@ -62,7 +62,10 @@ describe("startSupervisedRunner", () => {
       expect(seen.size).toBe(JOBS);
       expect(errors).toEqual([]);
       expect(trace).not.toHaveBeenCalled();
-      expect(lines).toEqual([expect.stringMatching(/^database unreachable: /), expect.stringMatching(/^database reachable again after /)]);
+      expect(lines).toEqual([
+        expect.stringMatching(/^database unreachable: /),
+        expect.stringMatching(/^database reachable again after /),
+      ]);
     } finally {
       await runner.stop();
       trace.mockRestore();
