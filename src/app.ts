@@ -3,7 +3,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
-import pg from "pg";
 import { createAuthenticator } from "./auth/authenticate.ts";
 import type { Principal } from "./auth/principal.ts";
 import { type Config, ConfigError } from "./config.ts";
@@ -11,6 +10,7 @@ import { UnauthenticatedError } from "./errors.ts";
 import { type ContextServices, createContext } from "./context.ts";
 import { createDb, type Db } from "./db/client.ts";
 import { openDatabase } from "./db/database.ts";
+import { createDatabaseHealth, createPgPool } from "./db/pool.ts";
 import { createTenantScopes } from "./db/tenant-scope.ts";
 import { builtInActions, createActionRegistry } from "./engine/actions/registry.ts";
 import type { ActionHandler } from "./engine/actions/types.ts";
@@ -23,6 +23,7 @@ import { createSqlRunner } from "./engine/store/sql.ts";
 import { jobSql, migrateQueue } from "./jobs/queue.ts";
 import { startWorker, type Worker } from "./jobs/worker.ts";
 import { createEventBus, type EventBus } from "./realtime/event-bus.ts";
+import { createRedisOutages } from "./realtime/redis-outages.ts";
 import { attachGraphQLWs } from "./realtime/websocket.ts";
 import { schema } from "./schema/index.ts";
 import { createMutationLimiter, rateLimitPlugin } from "./server/rate-limit.ts";
@@ -60,22 +61,23 @@ export async function createApp(config: Config, { log = console, onQuery, action
           if (config.logSql) log.info(`[sql ${ms}ms] ${sql}`);
         }
       : undefined;
-  const db = createDb({ url: database.url, poolSize: config.databasePoolSize, onQuery: watchSql });
+  // One health for every pool of this process: an outage is logged once, its end once.
+  const health = createDatabaseHealth({ url: database.url, log });
+  const db = createDb({ url: database.url, poolSize: config.databasePoolSize, health, onQuery: watchSql });
   // The engine's hot path runs on pg directly (Prisma costs ~1 ms of CPU per statement here).
-  const enginePool = new pg.Pool({ connectionString: database.url, max: config.databasePoolSize });
-  enginePool.on("error", (error) => log.error("Engine database connection failed", error));
+  const enginePool = createPgPool({ url: database.url, max: config.databasePoolSize, name: "engine", health });
   let worker: Worker | null = null;
   let events: EventBus | null = null;
   let redis: Redis | null = null;
   try {
     const auth = await createAuthenticator(db, { ...config.auth, env: config.env });
     const scoped = createTenantScopes(db);
-    events = createEventBus({ redisUrl: config.redisUrl, onError: (message, error) => log.error(message, error) });
+    events = createEventBus({ redisUrl: config.redisUrl, onError: (message, error) => log.error(message, error), log });
     const bus = events;
     const publish = (committed: EngineEvent[]) => bus.publish(committed);
     const cancellations = createCancellationRegistry();
     const store = createPgStore({ sql: createSqlRunner(enginePool, watchSql), jobs: jobSql });
-    const onError = (message: string, error: unknown) => log.error(message, error);
+    const onError = (message: string, error?: unknown) => (error === undefined ? log.error(message) : log.error(message, error));
     const engine = createLifecycle({ store, publish, cancellations, leaseMs: config.worker.leaseMs, now: Date.now });
     const executions: Omit<ExecutionServices, "db"> = { engine };
     // One registry: what a saved definition may use is what the worker can run.
@@ -91,7 +93,8 @@ export async function createApp(config: Config, { log = console, onQuery, action
         cancellations,
         maxWorkerLosses: config.worker.maxWorkerLosses,
         maxPayloadBytes: config.worker.maxPayloadBytes,
-        onError,
+        // A run interrupted by an outage is its consequence: the pools report the outage once.
+        onError: (message, error) => health.reachable && onError(message, error),
       });
       worker = await startWorker({
         connectionString: database.url,
@@ -102,6 +105,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
         store,
         db,
         executions,
+        health,
         onError,
       });
     }
@@ -119,8 +123,8 @@ export async function createApp(config: Config, { log = console, onQuery, action
     type ServerContext = { req?: http.IncomingMessage; connectionAuth?: Principal };
     if (config.redisUrl && config.rateLimit.mutations > 0) {
       redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
-      // ioredis reconnects by itself; without a listener an 'error' event would only be printed.
-      redis.on("error", (error) => log.error("Rate-limit Redis connection failed", error));
+      // ioredis reconnects by itself; without an 'error' listener it would print every attempt.
+      createRedisOutages("rate limits", log).watch(redis);
     }
     const limiter = createMutationLimiter(config.rateLimit, redis);
     const yoga = createGraphQLServer<ServerContext>({

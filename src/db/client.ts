@@ -2,6 +2,7 @@
 // tests one per database) and closes it in stop().
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@prisma/client";
+import { createPgPool, type DatabaseHealth } from "./pool.ts";
 
 export type Db = PrismaClient;
 
@@ -10,10 +11,14 @@ export type DbOptions = {
   poolSize?: number;
   /** Called once per SQL statement; used by tests that count statements and by LOG_SQL. */
   onQuery?: (sql: string, durationMs: number) => void;
+  /** Shared with the process's other pools (db/pool.ts), so that an outage is reported once. */
+  health?: DatabaseHealth;
 };
 
-export function createDb({ url, poolSize = 10, onQuery }: DbOptions): Db {
-  const adapter = new PrismaPg({ connectionString: url, max: poolSize });
+export function createDb({ url, poolSize = 10, onQuery, health }: DbOptions): Db {
+  // The adapter ends the pool on $disconnect.
+  const pool = createPgPool({ url, max: poolSize, name: "app", health });
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   if (!onQuery) return new PrismaClient({ adapter });
   const db = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
   db.$on("query", (e) => onQuery(e.query, e.duration));

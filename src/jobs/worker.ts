@@ -1,15 +1,16 @@
 // The worker: graphile-worker runs `run-execution` jobs through the engine's runner; a sweeper
 // queues again every run that is not finished and that nobody holds (its worker died before or
-// while running it), which graphile-worker alone would leave locked for 4 hours.
-import { run, type Runner as QueueRunner } from "graphile-worker";
-import pg from "pg";
+// while running it), which graphile-worker alone would leave locked for 4 hours. Both pause while
+// the database is unreachable and carry on when it is back (supervised-runner.ts).
 import { z } from "zod";
 import type { Db } from "../db/client.ts";
+import { createPgPool, type DatabaseHealth } from "../db/pool.ts";
 import { createTenantScopes } from "../db/tenant-scope.ts";
 import type { Runner } from "../engine/runner.ts";
 import type { SystemStore } from "../engine/store/store.ts";
 import { automaticRetry, type ExecutionServices } from "../services/executions.ts";
-import { quietLogger, RETRY_EXECUTION, RUN_EXECUTION } from "./queue.ts";
+import { RETRY_EXECUTION, RUN_EXECUTION } from "./queue.ts";
+import { startSupervisedRunner } from "./supervised-runner.ts";
 
 // tenantId is optional only for jobs queued before payloads named their tenant (an upgrade with
 // work in flight); those take the execution's own tenant.
@@ -27,7 +28,9 @@ export type WorkerOptions = {
   db: Db;
   /** The services automatic retries use; the worker scopes them to each job's tenant. */
   executions: Omit<ExecutionServices, "db">;
-  onError: (message: string, error: unknown) => void;
+  /** The process's database health, shared with the other pools: an outage is reported once. */
+  health: DatabaseHealth;
+  onError: (message: string, error?: unknown) => void;
 };
 
 export type Worker = { stop(): Promise<void> };
@@ -35,34 +38,28 @@ export type Worker = { stop(): Promise<void> };
 const SWEEP_LIMIT = 500;
 
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
-  // Our own pool, so that a connection the server drops (restart, failover, test teardown)
-  // is reported instead of crashing the process as an unhandled 'error' event, and so that stop()
-  // can wait for every connection to close.
-  const pgPool = new pg.Pool({ connectionString: options.connectionString, max: options.concurrency + 2 });
-  const onConnectionError = (error: Error) => options.onError("Worker database connection failed", error);
-  pgPool.on("error", onConnectionError);
-  pgPool.on("connect", (client) => client.on("error", onConnectionError));
+  // Our own pool, so that stop() can wait for every connection to close. Two more connections
+  // than jobs: one LISTENs for new jobs, one probes the database and releases orphaned jobs.
+  const pgPool = createPgPool({
+    url: options.connectionString,
+    max: options.concurrency + 2,
+    name: "worker",
+    health: options.health,
+    whileUnreachable: "wait",
+  });
   const scopes = createTenantScopes(options.db);
   const tenantOf = async ({ executionId, tenantId }: z.infer<typeof runPayload>) =>
     tenantId ?? (await options.store.tenantOf(executionId));
-  const runner: QueueRunner = await run({
-    pgPool,
+  const runner = await startSupervisedRunner({
+    pool: pgPool,
     concurrency: options.concurrency,
-    noHandleSignals: true,
+    // Jobs are fetched a batch at a time: without it each run costs graphile-worker another round
+    // trip. Jobs locked in a dead worker's local queue are found by the sweeper like any other run.
+    localQueueSize: options.concurrency * 2,
     // New jobs arrive by LISTEN/NOTIFY; jobs scheduled for later (wake-ups, retries) are found by
     // polling, so this bounds how late they start (graphile-worker's default is 2 s).
     pollInterval: 500,
-    logger: quietLogger,
-    preset: {
-      worker: {
-        // Jobs are fetched a batch at a time and completions sent together: without it each run
-        // costs graphile-worker two more round trips (fetch one job, complete it). Jobs locked in
-        // a dead worker's local queue are found by the sweeper like any other run nobody holds.
-        localQueue: { size: options.concurrency * 2 },
-        completeJobBatchDelay: 0,
-        failJobBatchDelay: 0,
-      },
-    },
+    onError: options.onError,
     taskList: {
       [RUN_EXECUTION]: async (payload) => {
         const job = runPayload.parse(payload);
@@ -76,16 +73,21 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       },
     },
   });
-  const sweep = () =>
-    options.store
-      .sweep({ reservationMs: options.reservationMs, limit: SWEEP_LIMIT })
-      .catch((error) => options.onError("Sweep for runs nobody holds failed", error));
-  const sweeper = setInterval(sweep, options.sweepIntervalMs);
+  const sweeper = setInterval(() => {
+    // An outage is reported once by the pools; its failed sweeps would only repeat it.
+    if (!options.health.reachable) return;
+    options.store.sweep({ reservationMs: options.reservationMs, limit: SWEEP_LIMIT }).catch((error) => {
+      if (options.health.reachable) options.onError("Sweep for runs nobody holds failed", error);
+    });
+  }, options.sweepIntervalMs);
   return {
     async stop() {
       clearInterval(sweeper);
+      // While the database is away the runner's workers wait for it: ending the pool first makes
+      // them give up (graphile-worker then prints a trace per waiting worker).
+      const ending = options.health.reachable ? null : pgPool.end();
       await runner.stop();
-      await pgPool.end();
+      await (ending ?? pgPool.end());
     },
   };
 }

@@ -5,6 +5,7 @@
 // default pubsub) throwing an uncaught error that ends the process.
 import { setMaxListeners } from "node:events";
 import type { EngineEvent } from "../engine/events.ts";
+import type { OutageLog } from "./redis-outages.ts";
 import { createRedisTransport } from "./redis-transport.ts";
 
 /** Topic of every event of one execution. */
@@ -60,6 +61,8 @@ export type EventBusOptions = {
   transport?: Transport;
   /** Where transport errors go (Redis connection problems); default console.error. */
   onError?: (message: string, error: unknown) => void;
+  /** Where a Redis outage and its end are reported, one line each; default console. */
+  log?: OutageLog;
 };
 
 export function createEventBus(options: EventBusOptions = {}): EventBus {
@@ -67,7 +70,9 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError("maxBufferPerSubscriber must be a positive integer");
   const onError = options.onError ?? ((message, error) => console.error(message, error));
   const redis =
-    !options.transport && options.redisUrl ? createRedisTransport(options.redisUrl, { onError }) : undefined;
+    !options.transport && options.redisUrl
+      ? createRedisTransport(options.redisUrl, { onError, log: options.log ?? console })
+      : undefined;
   const transport: Transport = options.transport ?? redis?.target ?? unlimitedEventTarget();
   const active = new Set<Subscription>();
   let closed = false;

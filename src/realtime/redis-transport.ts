@@ -3,28 +3,35 @@
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { Redis } from "ioredis";
 import type { Transport } from "./event-bus.ts";
+import { createRedisOutages, type OutageLog } from "./redis-outages.ts";
 
 export type RedisTransport = { target: Transport; close(): Promise<void> };
 
 type OnError = (message: string, error: unknown) => void;
 
-export function createRedisTransport(url: string, { onError }: { onError: OnError }): RedisTransport {
+export function createRedisTransport(url: string, options: { onError: OnError; log: OutageLog }): RedisTransport {
+  const { onError, log } = options;
   let closing = false;
+  const outages = createRedisOutages("events", {
+    error: (message) => {
+      if (!closing) log.error(message);
+    },
+    info: (message) => {
+      if (!closing) log.info(message);
+    },
+  });
+  // Failures while Redis is away are the outage, reported once.
   const report: OnError = (message, error) => {
-    if (!closing) onError(message, error);
+    if (!closing && outages.reachable) onError(message, error);
   };
   // A publish fails (and is reported) after ioredis's retries: the event is in the database and
   // subscribers catch up from there, and an outage does not pile up publishes in memory. Subscribe
   // commands instead wait for the reconnect, so subscriptions survive an outage.
   const publishClient = new Redis(url);
   const subscribeClient = new Redis(url, { maxRetriesPerRequest: null });
-  for (const [name, client] of [
-    ["publish", publishClient],
-    ["subscribe", subscribeClient],
-  ] as const) {
-    // ioredis reconnects by itself; without a listener an 'error' event would only be printed.
-    client.on("error", (error) => report(`Redis ${name} connection error`, error));
-  }
+  // ioredis reconnects by itself; without an 'error' listener it would print every attempt.
+  outages.watch(publishClient);
+  outages.watch(subscribeClient);
   // The event target calls these without awaiting them; a rejection (Redis down, or closed while
   // a command was queued) would be unhandled, and an unhandled rejection ends the process.
   catchRejections(publishClient, ["publish"], report);

@@ -2,6 +2,7 @@
 // workflows and executions, every execution run by the engine itself. See main.ts for what
 // `npm run seed` does with it.
 import type { Db } from "../db/client.ts";
+import { ensureTenant } from "../db/tenants.ts";
 import type { ExecutionStatus } from "../engine/events.ts";
 import { migrateQueue } from "../jobs/queue.ts";
 import { type PlannedWorkflow, planRuns, planWorkflows } from "./plan.ts";
@@ -52,7 +53,8 @@ export async function seed(database: { db: Db; url: string }, options: SeedOptio
   const { db, url } = database;
   const { slug, name } = options.tenant ?? DEV_TENANT;
   const started = performance.now();
-  const tenant = await db.tenant.upsert({ where: { slug }, create: { slug, name }, update: {}, select: { id: true } });
+  // Not an upsert: processes starting at once must not race on the slug (see db/tenants.ts).
+  const tenant = await ensureTenant(db, { slug, name });
   const tenantId = tenant.id;
   const now = (options.now ?? new Date()).getTime();
   const total = options.executions ?? DEFAULT_EXECUTIONS;

@@ -40,6 +40,18 @@ export async function terminateConnections(database: Pick<TestDatabase, "url">):
   return rows.filter((r) => r.terminated).length;
 }
 
+/** A database with nothing in it, not even the migrations (for tests of a first start). */
+export async function createEmptyDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `stepstream_empty_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
+  return {
+    url: databaseUrl(inject("adminDatabaseUrl"), name),
+    async drop() {
+      await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    },
+  };
+}
+
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `stepstream_test_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
   await admin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${inject("templateDatabase")}"`));

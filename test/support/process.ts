@@ -9,8 +9,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 export type ServerProcess = {
   child: ChildProcess;
   output(): string;
-  /** Resolves with the first match of `pattern` in the output; rejects if the process exits first. */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /**
+   * Resolves with the first match of `pattern` in the output (from offset `from`, e.g. an earlier
+   * `output().length`); rejects if the process exits first.
+   */
+  waitFor(pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpMatchArray>;
   exited: Promise<number | null>;
 };
 
@@ -49,10 +52,10 @@ export function startServerProcess(
     child,
     output: () => output,
     exited,
-    waitFor(pattern, timeoutMs = 90_000) {
+    waitFor(pattern, timeoutMs = 90_000, from = 0) {
       return new Promise((resolve, reject) => {
         const check = () => {
-          const match = output.match(pattern);
+          const match = output.slice(from).match(pattern);
           if (match) {
             cleanup();
             resolve(match);
@@ -68,7 +71,7 @@ export function startServerProcess(
         };
         listeners.add(check);
         void exited.then((code) => {
-          if (!output.match(pattern)) {
+          if (!output.slice(from).match(pattern)) {
             cleanup();
             reject(new Error(`Process exited (${code}) before ${pattern}; output:\n${output}`));
           }
