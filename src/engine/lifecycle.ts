@@ -28,6 +28,8 @@ export type CreateSpec = {
   triggerSource: TriggerSource;
   attempt?: number;
   retryOf?: { id: string; onlyIfScheduled: boolean };
+  /** Refuse (stale-version) unless the workflow is active and workflowVersion is its current version. */
+  requireCurrentVersion?: boolean;
   /** Steps whose results a retry reuses, by key (their batches are complete). */
   reuse?: ReadonlyMap<string, { output: Json | null; status: "COMPLETED" | "SKIPPED"; branchTaken: string | null }>;
 };
@@ -35,33 +37,40 @@ export type CreateSpec = {
 export type StartableWorkflow = { id: string; name: string; isActive: boolean; version: number; definition: ParseResult };
 
 export type Lifecycle = {
-  /** The workflow's current version and its parsed definition (parsed once per version); null when not found. */
-  workflow(tenantId: string, workflowId: string): Promise<StartableWorkflow | null>;
+  /**
+   * The workflow's current version and its parsed definition, from a cache unless `fresh`; null when
+   * not found. A cached answer may be stale: create with `requireCurrentVersion` to find out.
+   */
+  workflow(tenantId: string, workflowId: string, options?: { fresh?: boolean }): Promise<StartableWorkflow | null>;
   create(tenantId: string, spec: CreateSpec): Promise<CreateResult>;
   /** Throws NotFoundError for an unknown (or another tenant's) execution, InvalidStateError for a finished one. */
   cancel(tenantId: string, input: { id: string; reason: string; by: string }): Promise<ExecutionRecord>;
 };
 
-// A version's definition never changes, so its parse is kept; bounded, oldest out first.
-const DEFINITION_CACHE_SIZE = 1_000;
+// Workflows read for starting runs, with their parsed definitions; bounded, oldest out first. An
+// entry may be stale (a new version, deactivated, deleted): the create statement checks the
+// version and isActive itself, and a refused start reads the workflow again.
+const WORKFLOW_CACHE_SIZE = 1_000;
 
 export function createLifecycle(deps: LifecycleDeps): Lifecycle {
-  const definitions = new Map<string, ParseResult>();
+  const workflows = new Map<string, Promise<StartableWorkflow | null>>();
   return {
-    async workflow(tenantId, workflowId) {
-      const store = deps.store.tenant(tenantId);
-      const head = await store.workflow(workflowId, false);
-      if (!head) return null;
-      const key = `${head.id}:${head.version}`;
-      let definition = definitions.get(key);
-      if (!definition) {
-        const full = await store.workflow(workflowId, true);
-        if (!full || full.version !== head.version) return this.workflow(tenantId, workflowId);
-        definition = parseWorkflowDefinition(full.definition);
-        if (definitions.size >= DEFINITION_CACHE_SIZE) definitions.delete(definitions.keys().next().value as string);
-        definitions.set(key, definition);
-      }
-      return { ...head, definition };
+    workflow(tenantId, workflowId, { fresh = false } = {}) {
+      const key = `${tenantId}:${workflowId}`;
+      const cached = fresh ? undefined : workflows.get(key);
+      if (cached) return cached;
+      // The promise is what is kept, so concurrent starts of one workflow share one read.
+      const read = deps.store
+        .tenant(tenantId)
+        .workflow(workflowId, true)
+        .then((row) => (row ? { ...row, definition: parseWorkflowDefinition(row.definition) } : null));
+      if (workflows.size >= WORKFLOW_CACHE_SIZE) workflows.delete(workflows.keys().next().value as string);
+      workflows.set(key, read);
+      read.then(
+        (found) => found || workflows.delete(key),
+        () => workflows.delete(key),
+      );
+      return read;
     },
 
     async create(tenantId, spec) {
@@ -108,6 +117,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
         event,
         reservedUntil: new Date(at.getTime() + deps.leaseMs),
         claimOriginal: spec.retryOf ?? null,
+        requireCurrentVersion: spec.requireCurrentVersion ?? false,
       });
       if (result.kind === "created") deps.publish([event]);
       return result;

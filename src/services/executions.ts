@@ -24,38 +24,55 @@ type StartInput = {
   triggerSource?: TriggerSource;
 };
 
+// A workflow changed between reading it and starting its run (a cached read, or a concurrent
+// update): read it again, at most this often, then report the conflict.
+const START_ATTEMPTS = 3;
+
 /** Starts a run; the same idempotencyKey on the same workflow returns the existing run. */
 export async function startExecution(s: ExecutionServices, input: StartInput) {
   const key = input.idempotencyKey?.trim() || null;
   if (key && key.length > 200) {
     throw new ValidationError([{ path: ["idempotencyKey"], message: "must be at most 200 characters" }]);
   }
-  const workflow = await s.engine.workflow(s.db.$tenantId, input.workflowId);
-  if (!workflow) throw new NotFoundError("Workflow", input.workflowId);
   const existing = () =>
-    s.db.execution.findUnique({ where: { workflowId_idempotencyKey: { workflowId: workflow.id, idempotencyKey: key as string } } });
+    s.db.execution.findUnique({ where: { workflowId_idempotencyKey: { workflowId: input.workflowId, idempotencyKey: key as string } } });
   if (key) {
     const found = await existing();
     if (found) return found;
   }
-  if (!workflow.isActive) throw new InvalidStateError(`Workflow "${workflow.name}" is inactive`);
-  const parsed = workflow.definition;
-  if (!parsed.ok) throw new InvalidStateError(`Workflow "${workflow.name}" has an invalid definition`);
-
-  const result = await s.engine.create(s.db.$tenantId, {
-    workflowId: workflow.id,
-    workflowVersion: workflow.version,
-    steps: parsed.value.steps,
-    input: input.input,
-    idempotencyKey: key,
-    triggerEvent: input.triggerEvent ?? null,
-    triggerSource: input.triggerSource ?? "API",
-  });
-  if (result.kind === "created") return result.execution;
-  // Two concurrent starts with one key: the loser returns the winner's run.
-  const winner = await existing();
-  if (!winner) throw new Error("an execution with this idempotency key was reported but not found");
-  return winner;
+  for (let attempt = 1; ; attempt++) {
+    // The first read may come from the engine's cache; anything it would refuse is read again first.
+    const fresh = attempt > 1;
+    const workflow = await s.engine.workflow(s.db.$tenantId, input.workflowId, { fresh });
+    if (!workflow) {
+      if (fresh) throw new NotFoundError("Workflow", input.workflowId);
+      continue;
+    }
+    if (!workflow.isActive || !workflow.definition.ok) {
+      if (!fresh) continue;
+      if (!workflow.isActive) throw new InvalidStateError(`Workflow "${workflow.name}" is inactive`);
+      throw new InvalidStateError(`Workflow "${workflow.name}" has an invalid definition`);
+    }
+    const result = await s.engine.create(s.db.$tenantId, {
+      workflowId: workflow.id,
+      workflowVersion: workflow.version,
+      steps: workflow.definition.value.steps,
+      input: input.input,
+      idempotencyKey: key,
+      triggerEvent: input.triggerEvent ?? null,
+      triggerSource: input.triggerSource ?? "API",
+      requireCurrentVersion: true,
+    });
+    if (result.kind === "created") return result.execution;
+    if (result.kind === "stale-version") {
+      if (attempt < START_ATTEMPTS) continue;
+      throw new InvalidStateError(`Workflow "${workflow.name}" kept changing while the run was being started; try again`);
+    }
+    // Two concurrent starts with one key: the loser returns the winner's run.
+    const winner = await existing();
+    if (!winner) throw new Error("an execution with this idempotency key was reported but not found");
+    return winner;
+  }
 }
 
 /** Cancels a queued or running execution: cooperative, running actions are aborted. */

@@ -1,5 +1,6 @@
 // The engine end to end: runs started through the API, executed by the in-process worker.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { graphql } from "../generated/gql.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { createWorkflow, expectGapless, startRun, startRunId, stepsByKey, waitForRun } from "../support/engine.ts";
 
@@ -158,7 +159,32 @@ describe("a run", () => {
   });
 });
 
+const UpdateWorkflow = graphql(`
+  mutation EngineUpdateWorkflow($input: UpdateWorkflowInput!) {
+    updateWorkflow(input: $input) { __typename ... on Error { code message } }
+  }
+`);
+
 describe("startExecution", () => {
+  // The engine keeps the workflows it starts in a cache; the start itself checks that the cached
+  // version is still current and the workflow still active.
+  it("runs the version current at the start and refuses a workflow deactivated since the last start", async () => {
+    const workflowId = await createWorkflow(app, { steps: [{ id: "v", type: "transform", config: { output: "one" } }] });
+    const first = await waitForRun(app, await startRunId(app, workflowId));
+    expect(stepsByKey(first).v?.output).toBe("one");
+    const updated = await app.query(UpdateWorkflow, {
+      input: { id: workflowId, definition: { steps: [{ id: "v", type: "transform", config: { output: "two" } }] } },
+    });
+    expect(updated.updateWorkflow.__typename).toBe("UpdateWorkflowSuccess");
+    const second = await waitForRun(app, await startRunId(app, workflowId));
+    expect(stepsByKey(second).v?.output).toBe("two");
+
+    await app.query(UpdateWorkflow, { input: { id: workflowId, isActive: false } });
+    expect(await startRun(app, workflowId)).toMatchObject({ __typename: "InvalidStateError", code: "INVALID_STATE" });
+    await app.query(UpdateWorkflow, { input: { id: workflowId, isActive: true } });
+    expect((await startRun(app, workflowId)).__typename).toBe("StartExecutionSuccess");
+  });
+
   it("returns the existing run for a repeated idempotencyKey", async () => {
     const workflowId = await createWorkflow(app, { steps: [{ id: "a", type: "log", config: { message: "x" } }] });
     const [first, second] = await Promise.all([

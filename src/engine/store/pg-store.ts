@@ -135,7 +135,9 @@ function createSql(jobs: JobSql) {
     INSERT INTO "Execution" (id, "tenantId", "workflowId", "workflowVersion", status, "triggerSource", "triggerEvent", input,
       "idempotencyKey", attempt, "retryOfId", "lastEventSequence", "leaseExpiresAt", "createdAt")
     SELECT $1::uuid, $2::uuid, $3::uuid, $4, 'PENDING', $5::"TriggerSource", $6, $7::jsonb, $8, $9, $10::uuid, 1, $11, $17
-    WHERE $15::uuid IS NULL OR EXISTS (SELECT 1 FROM c)
+    WHERE ($15::uuid IS NULL OR EXISTS (SELECT 1 FROM c))
+      AND (NOT $18::boolean OR EXISTS (
+        SELECT 1 FROM "Workflow" w WHERE w.id = $3::uuid AND w."tenantId" = $2::uuid AND w."isActive" AND w.version = $4))
     ON CONFLICT ("workflowId", "idempotencyKey") DO NOTHING
     RETURNING *
   ), b AS (
@@ -151,7 +153,9 @@ function createSql(jobs: JobSql) {
     SELECT 1 FROM x WHERE (${jobs.run({ execution: "x.id", tenant: 'x."tenantId"', runAt: "now()" })}) IS NOT NULL
   )
   SELECT x.*, x.status::text AS status, x."triggerSource"::text AS "triggerSource",
-    (SELECT count(*) FROM c)::int AS "claimedOriginal", (SELECT count(*) FROM j)::int AS "queuedJobs"
+    (SELECT count(*) FROM c)::int AS "claimedOriginal", (SELECT count(*) FROM j)::int AS "queuedJobs",
+    EXISTS (SELECT 1 FROM "Workflow" w WHERE w.id = $3::uuid AND w."tenantId" = $2::uuid AND w."isActive" AND w.version = $4)
+      AS "currentVersion"
   FROM (SELECT 1) AS one LEFT JOIN x ON true`;
 }
 
@@ -251,7 +255,7 @@ function toRunState(row: Record<string, unknown>): RunState {
 
 /** The columns of "Execution", as RETURNING * gives them (enums cast to text by the query). */
 function toRecord(row: Record<string, unknown>): ExecutionRecord {
-  const { claimedOriginal: _c, queuedJobs: _q, ...rest } = row;
+  const { claimedOriginal: _c, queuedJobs: _q, currentVersion: _v, ...rest } = row;
   return rest as unknown as ExecutionRecord;
 }
 
@@ -342,10 +346,12 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
           execution.claimOriginal?.id ?? null,
           execution.claimOriginal?.onlyIfScheduled ?? false,
           execution.event.at,
+          execution.requireCurrentVersion,
         ], "engine_create");
         const row = rows[0] as Record<string, unknown>;
         if (row["id"]) return { kind: "created", execution: toRecord(row) };
         if (execution.claimOriginal && row["claimedOriginal"] === 0) return { kind: "not-claimed" };
+      if (execution.requireCurrentVersion && row["currentVersion"] === false) return { kind: "stale-version" };
         return { kind: "duplicate" };
       },
       cancel(executionId, input): Promise<CancelResult> {

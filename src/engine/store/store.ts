@@ -70,12 +70,16 @@ export type NewExecution = {
    * `onlyIfScheduled` nothing is created unless a retry was still scheduled.
    */
   claimOriginal: { id: string; onlyIfScheduled: boolean } | null;
+  /** Create only while the workflow is active and `workflowVersion` is still its current version. */
+  requireCurrentVersion: boolean;
 };
 
 export type CreateResult =
   | { kind: "created"; execution: ExecutionRecord }
   /** The workflow already has a run with this idempotency key (possibly just committed by another call). */
   | { kind: "duplicate" }
+  /** requireCurrentVersion refused: the workflow changed (new version, deactivated, deleted) meanwhile. */
+  | { kind: "stale-version" }
   /** claimOriginal refused: the retry was no longer scheduled. */
   | { kind: "not-claimed" };
 
