@@ -35,3 +35,15 @@ export function rowId(globalId: string): string {
   if (!/^[0-9a-f-]{36}$/.test(id)) throw new Error(`not a global ID: ${globalId}`);
   return id;
 }
+
+/** The steps of a workflow's runs that COMPLETED, and when its last run ended. */
+export async function completedSteps(bench: BenchApp, workflowId: string): Promise<{ last: Date | null; steps: number }> {
+  const { rows } = await bench.pg.query<{ last: Date | null; steps: number }>(
+    `SELECT max(e."completedAt") AS last,
+            (SELECT count(*)::int FROM "Step" s JOIN "Execution" x ON x.id = s."executionId"
+             WHERE x."workflowId" = $1 AND s.status = 'COMPLETED') AS steps
+     FROM "Execution" e WHERE e."workflowId" = $1`,
+    [workflowId],
+  );
+  return { last: rows[0]?.last ?? null, steps: rows[0]?.steps ?? 0 };
+}

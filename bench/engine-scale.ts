@@ -3,7 +3,7 @@
 // throughput grows and what stops it (CPU of the workers and of PostgreSQL, lock waits, connections).
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createBenchWorkflow, startBenchRun } from "./api.ts";
+import { completedSteps, createBenchWorkflow, startBenchRun } from "./api.ts";
 import { NOOP_WORKFLOW } from "./engine.ts";
 import { type BenchApp, type BenchEnv, waitFor, withBenchApp } from "./harness.ts";
 import { type BenchResult, fmt, fmtInt, table } from "./report.ts";
@@ -103,15 +103,8 @@ async function runWith(bench: BenchApp, env: BenchEnv, workers: number): Promise
     const api = process.cpuUsage(api0);
     const pgMs = postgresCpuMs() - pg0;
     const workerMs = children.reduce((sum, c, i) => sum + (processCpuMs(c.pid as number) - (cpu0[i] ?? 0)), 0);
-    const { rows } = await bench.pg.query<{ last: Date; steps: number }>(
-      `SELECT max(e."completedAt") AS last,
-              (SELECT count(*)::int FROM "Step" s JOIN "Execution" x ON x.id = s."executionId"
-               WHERE x."workflowId" = $1 AND s.status = 'COMPLETED') AS steps
-       FROM "Execution" e WHERE e."workflowId" = $1`,
-      [workflow.id],
-    );
-    const steps = rows[0]?.steps ?? 0;
-    const wallMs = (rows[0]?.last?.getTime() ?? Date.now()) - t0;
+    const { last, steps } = await completedSteps(bench, workflow.id);
+    const wallMs = (last?.getTime() ?? Date.now()) - t0;
     return {
       workers,
       stepsPerSecond: (steps / wallMs) * 1000,

@@ -1,7 +1,7 @@
 // (c) Engine throughput: 200 runs of a 10-step no-op workflow (transform steps in 3 batches)
 // started at once through the startExecution mutation; steps completed per second from the first
 // start to the last completion, SQL statements per step by kind, and where the time went.
-import { createBenchWorkflow } from "./api.ts";
+import { completedSteps, createBenchWorkflow } from "./api.ts";
 import { runChild } from "./child.ts";
 import type { StartRunsDone, StartRunsRequest } from "./clients/start-runs.ts";
 import { type BenchApp, type BenchEnv, freeConnections, waitFor, withBenchApp } from "./harness.ts";
@@ -97,20 +97,13 @@ async function runVariant(env: BenchEnv, variant: Variant): Promise<VariantResul
     );
     const hrWallMs = elapsedMs(t0);
     const { sql, cpu, profile } = await endMeasurement();
-    const { rows } = await bench.pg.query<{ last: Date; steps: number }>(
-      `SELECT max(e."completedAt") AS last,
-              (SELECT count(*)::int FROM "Step" s JOIN "Execution" x ON x.id = s."executionId"
-               WHERE x."workflowId" = $1 AND s.status = 'COMPLETED') AS steps
-       FROM "Execution" e WHERE e."workflowId" = $1`,
-      [workflow.id],
-    );
+    const { last, steps } = await completedSteps(bench, workflow.id);
     const runs = await bench.pg.query<{ ms: number }>(
       `SELECT extract(epoch FROM "completedAt" - "createdAt") * 1000 AS ms FROM "Execution" WHERE "workflowId" = $1`,
       [workflow.id],
     );
-    const steps = rows[0]?.steps ?? 0;
     // completedAt is written by the engine (this process's clock), so it pins the end without polling lag.
-    const wallMs = rows[0]?.last ? rows[0].last.getTime() - t0Wall : hrWallMs;
+    const wallMs = last ? last.getTime() - t0Wall : hrWallMs;
     return {
       ...variant,
       stepsPerSecond: (steps / wallMs) * 1000,
