@@ -47,7 +47,7 @@ const TABLES = [
   ["logs", "LogEntry"],
 ] as const;
 // Runs played at once; the machine's PostgreSQL, not this process, is what they wait for.
-const CONCURRENCY = 16;
+const CONCURRENCY = 32;
 
 export async function seed(database: { db: Db; url: string }, options: SeedOptions = {}): Promise<SeedSummary> {
   const { db, url } = database;
