@@ -168,7 +168,12 @@ async function drive(deps: StepDeps, run: StepRun): Promise<StepResult> {
       ? { code: "STEP_TIMEOUT", message: `the step exceeded its timeoutMs of ${definition.timeoutMs} ms`, retryable: true }
       : result.error;
     const next = afterFailure(error, step.attempt, definition.retry, deps.services.now());
-    if (next.kind === "fail") return fail(deps, run, error);
+    if (next.kind === "fail") {
+      const failed = fail(deps, run, error);
+      // Its result is durable at once, like a success: a crash must not run its side effects again.
+      if (!pure) await buffer.flush();
+      return failed;
+    }
     Object.assign(step, { status: "PENDING", error: error.message, errorCode: error.code, wakeAt: next.retryAt });
     buffer.touchStep(step);
     buffer.event("STEP_RETRYING", { attempt: step.attempt, error, retryAt: next.retryAt.toISOString() }, refs(step));

@@ -1,8 +1,8 @@
 // Runs an execution forward from whatever state it was persisted in: batch after batch, the steps
 // of a batch concurrently. The run is claimed (lease + load) in one statement and then kept in
-// memory while the lease is held; changes are committed at a batch's end, before an action with
-// side effects, and when the run sleeps or finishes. A job calls run(); it returns when the run
-// finished, went to sleep (a wake-up job is queued), or another live worker holds it.
+// memory while the lease is held; changes are committed before an action with side effects
+// starts and after it ends, and when the run sleeps or finishes. A job calls run(); it returns
+// when the run finished, went to sleep (a wake-up job is queued), or another live worker holds it.
 import { randomUUID } from "node:crypto";
 import type { CancellationRegistry } from "./cancellations.ts";
 import { evaluateConditions } from "./conditions.ts";
@@ -127,8 +127,10 @@ async function advance(
       Object.assign(batch, { status, completedAt, durationMs: batch.startedAt ? completedAt.getTime() - batch.startedAt.getTime() : 0 });
       buffer.touchBatch(batch);
       buffer.event("BATCH_COMPLETED", { index: batch.index, status }, { batchId: batch.id });
-      // The last batch commits together with the run's end.
-      if (buffer.state.batches.some((b) => !isTerminalStep(b.status))) await buffer.flush();
+      // No commit here: a step with side effects already committed its result, pure steps are safe
+      // to run again, and a run resumed after a crash completes a batch whose steps all ended. The
+      // batch's end goes out with the next commit (the next action with side effects, a sleep or
+      // the run's end), so a run of pure steps commits once.
     }
   } finally {
     if (timer) clearTimeout(timer);
