@@ -12,19 +12,14 @@ export type StepStatus = "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "SKIPP
 export type BatchStatus = StepStatus;
 export type TriggerSource = "MANUAL" | "API" | "EVENT" | "SCHEDULE" | "RETRY";
 
-export const OPEN_EXECUTION_STATUSES = ["PENDING", "RUNNING"] as const satisfies readonly ExecutionStatus[];
 export const FINISHED_EXECUTION_STATUSES = ["COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"] as const satisfies readonly ExecutionStatus[];
 /** What retryExecution accepts. */
 export const RETRYABLE_EXECUTION_STATUSES = ["FAILED", "CANCELLED", "TIMED_OUT"] as const satisfies readonly ExecutionStatus[];
-export const OPEN_STEP_STATUSES = ["PENDING", "RUNNING"] as const satisfies readonly StepStatus[];
 
 export function isFinishedExecution(status: ExecutionStatus): status is (typeof FINISHED_EXECUTION_STATUSES)[number] {
   return (FINISHED_EXECUTION_STATUSES as readonly string[]).includes(status);
 }
 
-export function isOpenExecution(status: ExecutionStatus): status is (typeof OPEN_EXECUTION_STATUSES)[number] {
-  return status === "PENDING" || status === "RUNNING";
-}
 
 /** A step or batch that will not change again. */
 export function isTerminalStep(status: StepStatus): boolean {

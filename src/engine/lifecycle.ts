@@ -62,7 +62,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
       // The promise is what is kept, so concurrent starts of one workflow share one read.
       const read = deps.store
         .tenant(tenantId)
-        .workflow(workflowId, true)
+        .workflow(workflowId)
         .then((row) => (row ? { ...row, definition: parseWorkflowDefinition(row.definition) } : null));
       if (workflows.size >= WORKFLOW_CACHE_SIZE) workflows.delete(workflows.keys().next().value as string);
       workflows.set(key, read);

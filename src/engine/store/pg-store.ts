@@ -288,12 +288,12 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
     };
     return {
       tenantId,
-      async workflow(workflowId, withDefinition) {
+      async workflow(workflowId) {
         const { rows } = await sql.query<WorkflowHead>(
-          `/* engine:workflow */ SELECT w.id, w.name, w."isActive", w.version, CASE WHEN $3 THEN v.definition END AS definition
+          `/* engine:workflow */ SELECT w.id, w.name, w."isActive", w.version, v.definition
            FROM "Workflow" w LEFT JOIN "WorkflowVersion" v ON v."workflowId" = w.id AND v.version = w.version
            WHERE w.id = $1::uuid AND w."tenantId" = $2::uuid`,
-          [workflowId, tenantId, withDefinition],
+          [workflowId, tenantId],
           "engine_workflow",
         );
         return rows[0] ?? null;

@@ -88,13 +88,13 @@ export type CancelResult =
   | { kind: "finished"; status: string }
   | { kind: "not-found" };
 
-/** What starting a run needs to know of its workflow; `definition` only when asked for. */
-export type WorkflowHead = { id: string; name: string; isActive: boolean; version: number; definition?: unknown };
+/** What starting a run needs to know of its workflow: its current version and that version's definition. */
+export type WorkflowHead = { id: string; name: string; isActive: boolean; version: number; definition: unknown };
 
 export type TenantStore = {
   readonly tenantId: string;
-  /** The workflow's current version (with its definition unless `withDefinition` is false); null when not found. */
-  workflow(workflowId: string, withDefinition: boolean): Promise<WorkflowHead | null>;
+  /** The workflow's current version with its definition; null when not found. */
+  workflow(workflowId: string): Promise<WorkflowHead | null>;
   /** Takes the lease (free, own, or expired) and loads the run; null when it ended or a live worker holds it. */
   claim(executionId: string, owner: string, leaseMs: number): Promise<RunState | null>;
   /** Renews the lease; false once another worker took it or the run ended (e.g. cancelled). */
