@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { dashboardBenchmark } from "./dashboard.ts";
 import { engineBenchmark } from "./engine.ts";
 import { engineScaleBenchmark } from "./engine-scale.ts";
+import { httpProcessesBenchmark } from "./http-processes.ts";
 import { DEFAULT_ADMIN_URL, type BenchEnv, leaks, postgresVersion, withTemplate } from "./harness.ts";
 import { type BenchResult, describeMachine, writeBenchmarksFile } from "./report.ts";
 import { subscriptionsBenchmark } from "./subscriptions.ts";
@@ -19,6 +20,7 @@ const BENCHMARKS: Record<string, (env: BenchEnv) => Promise<BenchResult>> = {
   subscriptions: subscriptionsBenchmark,
   engine: engineBenchmark,
   "engine-scale": engineScaleBenchmark,
+  "http-processes": httpProcessesBenchmark,
 };
 const ORDER = Object.keys(BENCHMARKS);
 const BENCHMARKS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../BENCHMARKS.md");

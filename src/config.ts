@@ -9,6 +9,7 @@ const envSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: port.default(4000),
+  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
@@ -68,6 +69,8 @@ export type Config = Readonly<{
   env: "development" | "test" | "production";
   host: string;
   port: number;
+  /** API processes sharing the port (node:cluster); above 1 needs DATABASE_URL and REDIS_URL. */
+  webConcurrency: number;
   /** Unset: an embedded PostgreSQL is started (see db/embedded.ts). */
   databaseUrl: string | undefined;
   databasePoolSize: number;
@@ -151,11 +154,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (jwtKeys > 1) problems.push("JWT_SECRET, JWT_JWKS_URL, JWT_JWKS_FILE: set only one");
   if (jwtKeys === 1 && !e.JWT_ISSUER) problems.push("JWT_ISSUER: required when JWTs are accepted");
   if (jwtKeys === 1 && !e.JWT_AUDIENCE) problems.push("JWT_AUDIENCE: required when JWTs are accepted");
+  if (e.WEB_CONCURRENCY > 1 && !e.DATABASE_URL) {
+    problems.push("WEB_CONCURRENCY: more than one API process needs DATABASE_URL (the embedded database is private to one process)");
+  }
+  if (e.WEB_CONCURRENCY > 1 && !e.REDIS_URL) {
+    problems.push("WEB_CONCURRENCY: more than one API process needs REDIS_URL (events must reach every process)");
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     env: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
+    webConcurrency: e.WEB_CONCURRENCY,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     embeddedPostgres: Object.freeze({ port: e.EMBEDDED_PG_PORT, dataDir: e.EMBEDDED_PG_DATA_DIR }),

@@ -1,37 +1,101 @@
 // The only module that touches process: environment in, signals to stop.
 // `tsx src/main.ts` serves GraphQL (with the worker inside, unless RUN_WORKER=false);
 // `tsx src/main.ts --worker` (npm run worker) runs only the engine's worker, for scaling out.
+// With WEB_CONCURRENCY > 1 this process becomes a supervisor: it forks that many API-only
+// processes sharing the port (node:cluster), restarts one that dies, and runs the worker itself.
+import cluster from "node:cluster";
 import { createApp } from "./app.ts";
-import { ConfigError, loadConfig } from "./config.ts";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { EmbeddedPostgresError } from "./db/embedded.ts";
 
-try {
-  const workerOnly = process.argv.includes("--worker");
-  const env = workerOnly ? { ...process.env, RUN_WORKER: "true" } : process.env;
-  const config = loadConfig(env);
-  if (workerOnly && !config.databaseUrl) {
-    throw new ConfigError(["DATABASE_URL: a separate worker needs the server's database (the embedded one is private to one process)"]);
-  }
-  const started = Date.now();
+type Listening = { type: "stepstream:listening"; url: string };
+
+function describe(config: Config): string {
+  const database = config.databaseUrl ? "DATABASE_URL" : `embedded PostgreSQL in ${config.embeddedPostgres.dataDir}`;
+  return `${database}${config.worker.enabled ? ", with worker" : ""}`;
+}
+
+function onSignals(stop: (signal: string) => Promise<void>): void {
+  let stopping = false;
+  const once = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.info(`${signal}: stopping`);
+    void stop(signal).then(() => process.exit(0));
+  };
+  process.on("SIGINT", () => once("SIGINT"));
+  process.on("SIGTERM", () => once("SIGTERM"));
+}
+
+async function serve(config: Config, workerOnly: boolean, started: number): Promise<void> {
   const app = await createApp(config);
   if (workerOnly) {
     console.info(`Stepstream worker ready in ${Date.now() - started} ms (concurrency ${config.worker.concurrency})`);
   } else {
     const { url } = await app.start();
-    console.info(
-      `Stepstream ready at ${url} in ${Date.now() - started} ms (${config.databaseUrl ? "DATABASE_URL" : `embedded PostgreSQL in ${config.embeddedPostgres.dataDir}`}${config.worker.enabled ? ", with worker" : ""})`,
-    );
+    if (cluster.isWorker) process.send?.({ type: "stepstream:listening", url } satisfies Listening);
+    else console.info(`Stepstream ready at ${url} in ${Date.now() - started} ms (${describe(config)})`);
   }
+  onSignals(() => app.stop());
+}
+
+/** The WEB_CONCURRENCY supervisor: N API processes on one port, and the worker (if enabled) here. */
+async function supervise(config: Config, started: number): Promise<void> {
+  const app = config.worker.enabled ? await createApp(config) : null;
   let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
+  let listening = 0;
+  const children = new Set<ReturnType<typeof cluster.fork>>();
+  const stopAll = async (exitCode: number) => {
     stopping = true;
-    console.info(`${signal}: stopping`);
-    await app.stop();
-    process.exit(0);
+    const exited = [...children].map((child) => new Promise((resolve) => child.once("exit", resolve)));
+    for (const child of children) child.process.kill("SIGTERM");
+    // A child that does not stop in time is killed: nothing outlives its supervisor.
+    const force = setTimeout(() => children.forEach((child) => child.process.kill("SIGKILL")), 15_000);
+    await Promise.all(exited);
+    clearTimeout(force);
+    await app?.stop();
+    if (exitCode !== 0) process.exit(exitCode);
   };
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGTERM", () => void stop("SIGTERM"));
+  const fork = () => {
+    const child = cluster.fork({ RUN_WORKER: "false" });
+    let ready = false;
+    children.add(child);
+    child.on("message", (message: Listening) => {
+      if (message?.type !== "stepstream:listening" || ready) return;
+      ready = true;
+      listening += 1;
+      if (listening === config.webConcurrency) {
+        const mode = `${config.webConcurrency} API processes, ${describe({ ...config, worker: { ...config.worker, enabled: false } })}`;
+        console.info(`Stepstream ready at ${message.url} in ${Date.now() - started} ms (${mode}${app ? ", worker in the supervisor" : ""})`);
+      }
+    });
+    child.once("exit", (code, signal) => {
+      children.delete(child);
+      if (stopping) return;
+      if (!ready) {
+        // It printed its own reason (a taken port, a bad setting): stop everything, leave nothing.
+        console.error(`An API process failed to start (exit ${code ?? signal}); stopping`);
+        void stopAll(1);
+        return;
+      }
+      console.warn(`API process ${child.process.pid} exited (${code ?? signal}); starting another`);
+      setTimeout(() => stopping || fork(), 1_000).unref();
+    });
+  };
+  for (let i = 0; i < config.webConcurrency; i += 1) fork();
+  onSignals(() => stopAll(0));
+}
+
+try {
+  const started = Date.now();
+  const workerOnly = process.argv.includes("--worker");
+  const env = workerOnly ? { ...process.env, RUN_WORKER: "true", WEB_CONCURRENCY: "1" } : process.env;
+  const config = loadConfig(env);
+  if (workerOnly && !config.databaseUrl) {
+    throw new ConfigError(["DATABASE_URL: a separate worker needs the server's database (the embedded one is private to one process)"]);
+  }
+  if (config.webConcurrency > 1 && cluster.isPrimary) await supervise(config, started);
+  else await serve(config, workerOnly, started);
 } catch (err) {
   // Problems the operator can fix are printed as they are; anything else with its stack.
   console.error(err instanceof ConfigError || err instanceof EmbeddedPostgresError ? err.message : err);
