@@ -69,7 +69,7 @@ export type Config = Readonly<{
   env: "development" | "test" | "production";
   host: string;
   port: number;
-  /** API processes sharing the port (node:cluster); above 1 needs DATABASE_URL and REDIS_URL. */
+  /** API processes sharing the port (node:cluster); above 1 needs REDIS_URL. */
   webConcurrency: number;
   /** Unset: an embedded PostgreSQL is started (see db/embedded.ts). */
   databaseUrl: string | undefined;
@@ -154,9 +154,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (jwtKeys > 1) problems.push("JWT_SECRET, JWT_JWKS_URL, JWT_JWKS_FILE: set only one");
   if (jwtKeys === 1 && !e.JWT_ISSUER) problems.push("JWT_ISSUER: required when JWTs are accepted");
   if (jwtKeys === 1 && !e.JWT_AUDIENCE) problems.push("JWT_AUDIENCE: required when JWTs are accepted");
-  if (e.WEB_CONCURRENCY > 1 && !e.DATABASE_URL) {
-    problems.push("WEB_CONCURRENCY: more than one API process needs DATABASE_URL (the embedded database is private to one process)");
-  }
   if (e.WEB_CONCURRENCY > 1 && !e.REDIS_URL) {
     problems.push("WEB_CONCURRENCY: more than one API process needs REDIS_URL (events must reach every process)");
   }

@@ -4,7 +4,7 @@
 // With WEB_CONCURRENCY > 1 this process becomes a supervisor: it forks that many API-only
 // processes sharing the port (node:cluster), restarts one that dies, and runs the worker itself.
 import cluster from "node:cluster";
-import { createApp } from "./app.ts";
+import { type App, createApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { EmbeddedPostgresError } from "./db/embedded.ts";
 
@@ -27,12 +27,23 @@ function onSignals(stop: (signal: string) => Promise<void>): void {
   process.on("SIGTERM", () => once("SIGTERM"));
 }
 
+/** A start that failed after createApp: stop what it started (the embedded database too), say why in one line. */
+async function failedStart(app: App, config: Config, err: unknown): Promise<never> {
+  await app.stop().catch(() => {});
+  if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
+    throw new StartError(`Port ${config.port} on ${config.host} is already in use. Stop whatever holds it, or set PORT to a free port.`);
+  }
+  throw err;
+}
+
+class StartError extends Error {}
+
 async function serve(config: Config, workerOnly: boolean, started: number): Promise<void> {
   const app = await createApp(config);
   if (workerOnly) {
     console.info(`Stepstream worker ready in ${Date.now() - started} ms (concurrency ${config.worker.concurrency})`);
   } else {
-    const { url } = await app.start();
+    const { url } = await app.start().catch((err: unknown) => failedStart(app, config, err));
     if (cluster.isWorker) process.send?.({ type: "stepstream:listening", url } satisfies Listening);
     else console.info(`Stepstream ready at ${url} in ${Date.now() - started} ms (${describe(config)})`);
   }
@@ -91,13 +102,11 @@ try {
   const workerOnly = process.argv.includes("--worker");
   const env = workerOnly ? { ...process.env, RUN_WORKER: "true", WEB_CONCURRENCY: "1" } : process.env;
   const config = loadConfig(env);
-  if (workerOnly && !config.databaseUrl) {
-    throw new ConfigError(["DATABASE_URL: a separate worker needs the server's database (the embedded one is private to one process)"]);
-  }
   if (config.webConcurrency > 1 && cluster.isPrimary) await supervise(config, started);
   else await serve(config, workerOnly, started);
 } catch (err) {
   // Problems the operator can fix are printed as they are; anything else with its stack.
-  console.error(err instanceof ConfigError || err instanceof EmbeddedPostgresError ? err.message : err);
+  const known = err instanceof ConfigError || err instanceof EmbeddedPostgresError || err instanceof StartError;
+  console.error(known ? err.message : err);
   process.exit(1);
 }

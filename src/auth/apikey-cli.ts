@@ -4,8 +4,7 @@
 //   revoke <id>
 //   list [--tenant <slug>]
 //   tenant <slug> [--name <name>]   creates a tenant without a key (for JWT-only tenants)
-// With the embedded database, run it while the server is stopped (the database is private to one
-// process); with DATABASE_URL, at any time.
+// With the embedded database it connects to the running server's PostgreSQL, or starts it.
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.ts";
 import { createDb } from "../db/client.ts";

@@ -5,6 +5,7 @@ import type http from "node:http";
 import { type ExecutionArgs, GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import type { YogaServerInstance } from "graphql-yoga";
+import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { runAt } from "./timers.ts";
 
@@ -74,7 +75,17 @@ export function attachGraphQLWs<TServerContext extends Record<string, unknown>, 
   options: GraphQLWsOptions,
 ): GraphQLWs {
   const maxSubscriptions = options.maxSubscriptionsPerSocket ?? 100;
-  const wss = new WebSocketServer({ server, path: options.path, maxPayload: options.maxPayloadBytes ?? 256 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 256 * 1024 });
+  // Upgrades are taken from the HTTP server here: given `server`, ws re-emits the HTTP server's own
+  // errors (a taken port) as its own, which graphql-ws then logs with a stack trace.
+  const onUpgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(request.url ?? "/", "http://localhost").pathname !== options.path) {
+      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request));
+  };
+  server.on("upgrade", onUpgrade);
   // The enveloped execute/subscribe of each operation, found again by its execution args (the
   // recipe's alternative, rootValue, would hand them to every root resolver as its parent).
   const enveloped = new WeakMap<ExecutionArgs, Enveloped>();
@@ -152,6 +163,7 @@ export function attachGraphQLWs<TServerContext extends Record<string, unknown>, 
         for (const socket of sockets) socket.close(1001, "Server shutting down");
         await Promise.all(sockets.map((socket) => closedWithin(socket, options.closeGraceMs ?? 1_000)));
         await disposable.dispose();
+        server.off("upgrade", onUpgrade);
       })();
       return closing;
     },
