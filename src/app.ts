@@ -51,7 +51,7 @@ export type AppOptions = {
 };
 
 export async function createApp(config: Config, { log = console, onQuery, actions = [] }: AppOptions = {}): Promise<App> {
-  const database = await openDatabase(config);
+  const database = await openDatabase(config, (line) => log.info(line));
   if (database.migrated.length > 0) log.info(`Applied migrations: ${database.migrated.join(", ")}`);
   await migrateQueue(database.url);
   const watchSql =

@@ -34,7 +34,8 @@ const [command, ...rest] = positionals;
 let exitCode = 0;
 try {
   if (!command || !["create", "revoke", "list", "tenant"].includes(command)) throw new UsageError(USAGE);
-  const database = await openDatabase(loadConfig(process.env));
+  // Progress goes to stderr: stdout is the key or the list, for scripts.
+  const database = await openDatabase(loadConfig(process.env), console.error);
   const db = createDb({ url: database.url, poolSize: 2 });
   try {
     if (command === "create") {

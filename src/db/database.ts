@@ -12,14 +12,18 @@ export type Database = {
   stop(): Promise<void>;
 };
 
-export async function openDatabase(config: Pick<Config, "databaseUrl" | "embeddedPostgres">): Promise<Database> {
+/** `onProgress` hears about the slow steps of a first start (initdb, migrations) before they begin. */
+export async function openDatabase(
+  config: Pick<Config, "databaseUrl" | "embeddedPostgres">,
+  onProgress?: (line: string) => void,
+): Promise<Database> {
   if (config.databaseUrl) {
-    const { applied } = await migrateDatabase(config.databaseUrl);
+    const { applied } = await migrateDatabase(config.databaseUrl, onProgress);
     return { url: config.databaseUrl, embedded: false, migrated: applied, stop: async () => {} };
   }
-  const embedded = await startEmbeddedPostgres(config.embeddedPostgres);
+  const embedded = await startEmbeddedPostgres({ ...config.embeddedPostgres, onProgress });
   try {
-    const { applied } = await migrateDatabase(embedded.url);
+    const { applied } = await migrateDatabase(embedded.url, onProgress);
     return { url: embedded.url, embedded: true, migrated: applied, stop: embedded.stop };
   } catch (err) {
     await embedded.stop();

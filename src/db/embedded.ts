@@ -126,6 +126,8 @@ export async function startEmbeddedPostgres(options: {
   port: number;
   /** Where the server's own log lines go (at start); silent by default. */
   onLog?: (line: string) => void;
+  /** Told before the slow first-start step (initdb). */
+  onProgress?: (line: string) => void;
 }): Promise<EmbeddedPostgres> {
   const dataDir = path.resolve(options.dataDir);
   const initialised = await assertDataDirUsable(dataDir);
@@ -140,7 +142,10 @@ export async function startEmbeddedPostgres(options: {
     throw err;
   }
   await letPostgresUserReach([...(await binaryDir()), path.dirname(dataDir)]);
-  if (!initialised) await initialise(dataDir, options.port, options.onLog);
+  if (!initialised) {
+    options.onProgress?.(`First start: creating the embedded PostgreSQL in ${dataDir} (~5 s)…`);
+    await initialise(dataDir, options.port, options.onLog);
+  }
   const server = await spawnPostgres(dataDir, options.port, options.onLog);
   try {
     const embedded = await connectTo(server);

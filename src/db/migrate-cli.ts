@@ -2,7 +2,7 @@
 import { loadConfig } from "../config.ts";
 import { openDatabase } from "./database.ts";
 
-const database = await openDatabase(loadConfig(process.env));
+const database = await openDatabase(loadConfig(process.env), console.log);
 console.log(
   database.migrated.length > 0
     ? `Applied ${database.migrated.length} migration(s): ${database.migrated.join(", ")}`

@@ -52,7 +52,7 @@ async function runPrismaMigrateDeploy(url: string): Promise<void> {
 }
 
 /** Brings the database at `url` up to date with prisma/migrations; safe to call concurrently. */
-export async function migrateDatabase(url: string): Promise<MigrateResult> {
+export async function migrateDatabase(url: string, onProgress?: (line: string) => void): Promise<MigrateResult> {
   const local = await localMigrations();
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -62,7 +62,10 @@ export async function migrateDatabase(url: string): Promise<MigrateResult> {
     try {
       // Another process may have applied them while this one waited for the lock.
       const pending = await pendingMigrations(client, local);
-      if (pending.length > 0) await runPrismaMigrateDeploy(url);
+      if (pending.length > 0) {
+        onProgress?.(`Applying ${pending.length} migration(s) with Prisma Migrate (~12 s)…`);
+        await runPrismaMigrateDeploy(url);
+      }
       return { applied: pending };
     } finally {
       await client.query("SELECT pg_advisory_unlock($1)", [MIGRATE_LOCK]);

@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { loadConfig } from "../config.ts";
 import { createDb } from "../db/client.ts";
 import { openDatabase } from "../db/database.ts";
-import { DEV_TENANT, seed } from "./seed.ts";
+import { DEFAULT_EXECUTIONS, DEV_TENANT, seed } from "./seed.ts";
 
 const { values } = parseArgs({ options: { executions: { type: "string" } } });
 const executions = values.executions === undefined ? undefined : Number(values.executions);
@@ -21,8 +21,9 @@ if (executions !== undefined && !(Number.isInteger(executions) && executions >= 
 }
 
 const started = performance.now();
-const database = await openDatabase(loadConfig(process.env));
+const database = await openDatabase(loadConfig(process.env), console.log);
 const db = createDb({ url: database.url });
+console.log(`Seeding tenant "${DEV_TENANT.slug}": resetting it, then ${executions ?? DEFAULT_EXECUTIONS} executions (~20 s for 5,000)…`);
 try {
   const summary = await seed(
     { db, url: database.url },

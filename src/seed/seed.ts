@@ -35,7 +35,7 @@ export type SeedSummary = {
 
 export const DEV_TENANT = { slug: "dev", name: "Development" } as const;
 const PROGRESS_EVERY = 500;
-const DEFAULT_EXECUTIONS = 5000;
+export const DEFAULT_EXECUTIONS = 5000;
 const DEFAULT_RANDOM_SEED = 20_261_122;
 const TABLES = [
   ["workflows", "Workflow"],

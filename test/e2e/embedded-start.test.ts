@@ -44,6 +44,9 @@ describe("the embedded database", () => {
     expect(first.body).toEqual({ data: { workflows: { totalCount: 0 } } });
     expect(first.code).toBe(0);
     expect(first.output).toContain("Applied migrations");
+    // The slow steps of a first start say what they do before they begin.
+    expect(first.output).toContain("First start: creating the embedded PostgreSQL");
+    expect(first.output).toMatch(/Applying \d+ migration\(s\) with Prisma Migrate/);
     expect(existsSync(path.join(dataDir, "PG_VERSION"))).toBe(true);
     // postgres removes its pid file when it shuts down cleanly.
     expect(existsSync(path.join(dataDir, "postmaster.pid"))).toBe(false);
