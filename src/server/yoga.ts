@@ -1,12 +1,56 @@
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import type { GraphQLSchema } from "graphql";
-import { createYoga, type Plugin, type YogaInitialContext, type YogaServerInstance } from "graphql-yoga";
+import {
+  createGraphQLError,
+  createYoga,
+  type GraphiQLOptions,
+  type Plugin,
+  type YogaInitialContext,
+  type YogaServerInstance,
+} from "graphql-yoga";
 import type { Context } from "../context.ts";
 import { type JsonInputLimits, withSafeJsonInput } from "./json-input.ts";
 import { disableIntrospectionPlugin, type OperationLimits, operationLimitsPlugin } from "./limits.ts";
 import { createMaskError, type ErrorLogger } from "./mask-error.ts";
 
 export const GRAPHQL_PATH = "/graphql";
+/** The header a cross-site form or <img> cannot send; GraphiQL and the clients send it. */
+export const CSRF_HEADER = "x-graphql-yoga-csrf";
+
+/**
+ * yoga's CSRF prevention, its refusal given a code a client can act on (the plugin sets only the
+ * HTTP status).
+ */
+function csrfPrevention(): Plugin {
+  const { onRequestParse } = useCSRFPrevention({ requestHeaders: [CSRF_HEADER] });
+  return {
+    onRequestParse(payload) {
+      try {
+        return onRequestParse?.(payload);
+      } catch {
+        throw createGraphQLError(`Required CSRF header not present: send "${CSRF_HEADER}" (any value) with GET and form requests`, {
+          extensions: { code: "CSRF_HEADER_MISSING", http: { status: 403 } },
+        });
+      }
+    },
+  };
+}
+
+/**
+ * GraphiQL from the installed package (no CDN: it works offline). Its requests carry the CSRF
+ * header, so its SSE subscriptions (GET + text/event-stream) pass; `?subscriptions=ws` switches it
+ * to graphql-ws on the same path, and `?query=` opens it with that operation (links in docs).
+ */
+function graphiqlOptions(request: Request): GraphiQLOptions {
+  const params = new URL(request.url).searchParams;
+  return {
+    title: "Stepstream",
+    additionalHeaders: { [CSRF_HEADER]: "graphiql" },
+    subscriptionsProtocol: params.get("subscriptions") === "ws" ? "WS" : "SSE",
+    ...(params.get("query") ? { defaultQuery: params.get("query") as string } : {}),
+  };
+}
 
 export type GraphQLServerLimits = Readonly<{
   operation: OperationLimits;
@@ -29,7 +73,7 @@ export function createGraphQLServer<TServerContext extends Record<string, unknow
   const plugins: Plugin[] = [
     // Form-encoded, multipart and text/plain POSTs (and GETs) need a header a cross-site form
     // cannot set; JSON POSTs are preflighted by browsers, so they pass as they are.
-    useCSRFPrevention({ requestHeaders: ["x-graphql-yoga-csrf"] }),
+    csrfPrevention(),
     operationLimitsPlugin(options.limits.operation),
     ...(options.plugins ?? []),
   ];
@@ -38,7 +82,8 @@ export function createGraphQLServer<TServerContext extends Record<string, unknow
     schema: withSafeJsonInput(options.schema, options.limits.json),
     graphqlEndpoint: GRAPHQL_PATH,
     context: options.context,
-    graphiql: options.graphiql ? { title: "Stepstream" } : false,
+    graphiql: options.graphiql ? (request: Request, ..._context: unknown[]) => graphiqlOptions(request) : false,
+    renderGraphiQL,
     maskedErrors: { maskError: createMaskError(options.logError) },
     maxRequestBodySize: options.limits.maxBodyBytes,
     plugins,

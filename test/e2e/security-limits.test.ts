@@ -203,14 +203,31 @@ describe("CSRF prevention", () => {
     expect(await app.app.db.workflow.count()).toBe(before);
   });
 
-  it("refuses a text/plain POST", async () => {
+  it("refuses a text/plain POST, with a code the client can act on", async () => {
     const res = await fetch(app.url, {
       method: "POST",
       headers: { "content-type": "text/plain" },
       body: JSON.stringify({ query: "{ __typename }" }),
     });
     expect(res.status).toBe(403);
-    await res.text();
+    const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0]?.extensions.code).toBe("CSRF_HEADER_MISSING");
+    expect(body.errors[0]?.message).toContain("x-graphql-yoga-csrf");
+  });
+
+  it("refuses an SSE subscription (GET) without the header, and serves it with the header", async () => {
+    const query = encodeURIComponent("subscription { executionsChanged { id } }");
+    const refused = await fetch(`${app.url}?query=${query}`, { headers: { accept: "text/event-stream" } });
+    expect(refused.status).toBe(403);
+    await refused.text();
+    const abort = new AbortController();
+    const served = await fetch(`${app.url}?query=${query}`, {
+      headers: { accept: "text/event-stream", "x-graphql-yoga-csrf": "1" },
+      signal: abort.signal,
+    });
+    expect(served.status).toBe(200);
+    expect(served.headers.get("content-type")).toContain("text/event-stream");
+    abort.abort();
   });
 
   it("still serves GraphiQL", async () => {
