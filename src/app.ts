@@ -9,6 +9,8 @@ import { type Config, ConfigError } from "./config.ts";
 import { UnauthenticatedError } from "./errors.ts";
 import { type ContextServices, createContext } from "./context.ts";
 import { createDb, type Db } from "./db/client.ts";
+import { isConnectionError } from "./db/connection-errors.ts";
+import { pendingMigrationCount } from "./db/migrate.ts";
 import { openDatabase } from "./db/database.ts";
 import { createDatabaseHealth, createPgPool } from "./db/pool.ts";
 import { createTenantScopes } from "./db/tenant-scope.ts";
@@ -145,6 +147,14 @@ export async function createApp(config: Config, { log = console, onQuery, action
       introspection: config.introspection,
       limits: config.limits,
       logError: (message, error) => log.error(message, error),
+      databaseUnavailable: (error) => !health.reachable || isConnectionError(error),
+      readiness: {
+        ping: () => enginePool.query("SELECT 1"),
+        pendingMigrations: () => pendingMigrationCount(enginePool),
+        get worker() {
+          return worker;
+        },
+      },
     });
     const server = http.createServer(yoga);
     // graphql-ws on the same port and path as HTTP; SSE comes with yoga.

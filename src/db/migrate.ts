@@ -25,7 +25,7 @@ async function localMigrations(): Promise<string[]> {
     .sort();
 }
 
-async function pendingMigrations(client: pg.Client, local: string[]): Promise<string[]> {
+async function pendingMigrations(client: pg.Client | pg.Pool, local: string[]): Promise<string[]> {
   const { rows } = await client.query<{ exists: boolean }>(
     "SELECT to_regclass('_prisma_migrations') IS NOT NULL AS exists",
   );
@@ -49,6 +49,11 @@ async function runPrismaMigrateDeploy(url: string): Promise<void> {
     const e = err as { stdout?: string; stderr?: string; message: string };
     throw new Error(`prisma migrate deploy failed:\n${e.stdout ?? ""}${e.stderr ?? e.message}`);
   }
+}
+
+/** Migrations of this checkout the database has not applied (readiness checks ask). */
+export async function pendingMigrationCount(pool: pg.Pool): Promise<number> {
+  return (await pendingMigrations(pool, await localMigrations())).length;
 }
 
 /** Brings the database at `url` up to date with prisma/migrations; safe to call concurrently. */

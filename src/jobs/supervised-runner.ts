@@ -37,7 +37,11 @@ export type SupervisedRunnerOptions = {
   restartDelayMs?: number;
 };
 
-export type SupervisedRunner = { stop(): Promise<void> };
+export type SupervisedRunner = {
+  /** False between a runner stopping and its replacement starting, and after stop(). */
+  readonly running: boolean;
+  stop(): Promise<void>;
+};
 
 const SETTLE_MS = 100;
 const MAX_RESTART_DELAY_MS = 60_000;
@@ -149,15 +153,18 @@ export async function startSupervisedRunner(options: SupervisedRunnerOptions): P
       }
     }
   };
+  let running = true;
   const supervise = async () => {
     for (;;) {
       await current.done;
+      running = false;
       await current.stop();
       if (stopping.signal.aborted) return;
       for (const id of current.poolIds) orphans.add(id);
       if (!current.failedInOutage) onError("Worker stopped unexpectedly; restarting it");
       try {
         current = await restart();
+        running = true;
       } catch {
         return;
       }
@@ -166,6 +173,9 @@ export async function startSupervisedRunner(options: SupervisedRunnerOptions): P
   const supervising = supervise();
 
   return {
+    get running() {
+      return running && !stopping.signal.aborted;
+    },
     async stop() {
       stopping.abort();
       await current.stop();

@@ -33,7 +33,11 @@ export type WorkerOptions = {
   onError: (message: string, error?: unknown) => void;
 };
 
-export type Worker = { stop(): Promise<void> };
+export type Worker = {
+  /** False while its runner is being restarted (after it stopped unexpectedly), and after stop(). */
+  readonly running: boolean;
+  stop(): Promise<void>;
+};
 
 const SWEEP_LIMIT = 500;
 
@@ -81,6 +85,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     });
   }, options.sweepIntervalMs);
   return {
+    get running() {
+      return runner.running;
+    },
     async stop() {
       clearInterval(sweeper);
       // While the database is away the runner's workers wait for it: ending the pool first makes

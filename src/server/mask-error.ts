@@ -15,7 +15,12 @@ function originalOf(error: unknown): unknown {
   return current;
 }
 
-export function createMaskError(log: ErrorLogger) {
+/**
+ * `databaseUnavailable` tells an outage from a bug: a request that failed because the database
+ * cannot be reached answers 503 SERVICE_UNAVAILABLE (retryable) and is not logged (the pools log
+ * an outage once, and its end once).
+ */
+export function createMaskError(log: ErrorLogger, databaseUnavailable: (error: unknown) => boolean = () => false) {
   return (error: unknown, message: string): Error => {
     const original = originalOf(error);
     const path = error instanceof GraphQLError ? error.path : undefined;
@@ -47,6 +52,11 @@ export function createMaskError(log: ErrorLogger) {
     // Errors graphql-js raised itself (parse, validation, variable coercion) are about the
     // request, not the server; coercion errors arrive wrapped in a second GraphQLError.
     if (original instanceof GraphQLError) return error as GraphQLError;
+    if (databaseUnavailable(original)) {
+      return createGraphQLError("The database is unavailable; retry shortly.", {
+        extensions: { code: "SERVICE_UNAVAILABLE", retryable: true, http: { status: 503, headers: { "retry-after": "2" } } },
+      });
+    }
     log("Unexpected error in a GraphQL operation", original);
     return createGraphQLError(message, { path, extensions: { code: "INTERNAL_SERVER_ERROR" } });
   };

@@ -13,6 +13,7 @@ import type { Context } from "../context.ts";
 import { type JsonInputLimits, withSafeJsonInput } from "./json-input.ts";
 import { disableIntrospectionPlugin, type OperationLimits, operationLimitsPlugin } from "./limits.ts";
 import { createMaskError, type ErrorLogger } from "./mask-error.ts";
+import { HEALTH_PATH, type ReadinessProbes, readinessPlugin } from "./readiness.ts";
 
 export const GRAPHQL_PATH = "/graphql";
 /** The header a cross-site form or <img> cannot send; GraphiQL and the clients send it. */
@@ -67,10 +68,15 @@ export function createGraphQLServer<TServerContext extends Record<string, unknow
   introspection: boolean;
   limits: GraphQLServerLimits;
   logError: ErrorLogger;
+  /** True when an error means the database cannot be reached (answered 503, not logged). */
+  databaseUnavailable?: (error: unknown) => boolean;
+  /** What /readyz checks. */
+  readiness: ReadinessProbes;
   /** Runs once the context exists (e.g. rate limits, which need the caller). */
   plugins?: Plugin[];
 }): YogaServerInstance<TServerContext, Context> {
   const plugins: Plugin[] = [
+    readinessPlugin(options.readiness),
     // Form-encoded, multipart and text/plain POSTs (and GETs) need a header a cross-site form
     // cannot set; JSON POSTs are preflighted by browsers, so they pass as they are.
     csrfPrevention(),
@@ -84,7 +90,8 @@ export function createGraphQLServer<TServerContext extends Record<string, unknow
     context: options.context,
     graphiql: options.graphiql ? (request: Request, ..._context: unknown[]) => graphiqlOptions(request) : false,
     renderGraphiQL,
-    maskedErrors: { maskError: createMaskError(options.logError) },
+    maskedErrors: { maskError: createMaskError(options.logError, options.databaseUnavailable) },
+    healthCheckEndpoint: HEALTH_PATH,
     maxRequestBodySize: options.limits.maxBodyBytes,
     plugins,
     // Yoga's own request logging is noisy; errors are logged through logError.
