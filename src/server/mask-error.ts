@@ -20,6 +20,21 @@ function originalOf(error: unknown): unknown {
  * cannot be reached answers 503 SERVICE_UNAVAILABLE (retryable) and is not logged (the pools log
  * an outage once, and its end once).
  */
+const MAX_MESSAGE_CHARS = 500;
+
+/**
+ * graphql-js quotes a rejected variable whole ("got invalid value ..."): a 900 KB input made a
+ * 921 KB error response. The client sent the value; it needs only the start of it back.
+ */
+function truncated(error: GraphQLError): GraphQLError {
+  if (error.message.length <= MAX_MESSAGE_CHARS) return error;
+  return new GraphQLError(`${error.message.slice(0, MAX_MESSAGE_CHARS)}… (truncated)`, {
+    nodes: error.nodes,
+    path: error.path,
+    extensions: error.extensions,
+  });
+}
+
 export function createMaskError(log: ErrorLogger, databaseUnavailable: (error: unknown) => boolean = () => false) {
   return (error: unknown, message: string): Error => {
     const original = originalOf(error);
@@ -51,7 +66,7 @@ export function createMaskError(log: ErrorLogger, databaseUnavailable: (error: u
     }
     // Errors graphql-js raised itself (parse, validation, variable coercion) are about the
     // request, not the server; coercion errors arrive wrapped in a second GraphQLError.
-    if (original instanceof GraphQLError) return error as GraphQLError;
+    if (original instanceof GraphQLError) return truncated(error as GraphQLError);
     if (databaseUnavailable(original)) {
       return createGraphQLError("The database is unavailable; retry shortly.", {
         extensions: { code: "SERVICE_UNAVAILABLE", retryable: true, http: { status: 503, headers: { "retry-after": "2" } } },

@@ -13,6 +13,7 @@ import type { Context } from "../context.ts";
 import { type JsonInputLimits, withSafeJsonInput } from "./json-input.ts";
 import { disableIntrospectionPlugin, type OperationLimits, operationLimitsPlugin } from "./limits.ts";
 import { createMaskError, type ErrorLogger } from "./mask-error.ts";
+import { stringInputPlugin } from "./string-input.ts";
 import { HEALTH_PATH, type ReadinessProbes, readinessPlugin } from "./readiness.ts";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -81,6 +82,7 @@ export function createGraphQLServer<TServerContext extends Record<string, unknow
     // cannot set; JSON POSTs are preflighted by browsers, so they pass as they are.
     csrfPrevention(),
     operationLimitsPlugin(options.limits.operation),
+    stringInputPlugin(),
     ...(options.plugins ?? []),
   ];
   if (!options.introspection) plugins.push(disableIntrospectionPlugin());
