@@ -11,6 +11,7 @@ import { type ContextServices, createContext } from "./context.ts";
 import { createDb, type Db } from "./db/client.ts";
 import { openDatabase } from "./db/database.ts";
 import { createDatabaseHealth, createPgPool } from "./db/pool.ts";
+import { createQuery } from "./db/query.ts";
 import { createTenantScopes } from "./db/tenant-scope.ts";
 import { builtInActions, createActionRegistry } from "./engine/actions/registry.ts";
 import type { ActionHandler } from "./engine/actions/types.ts";
@@ -66,6 +67,8 @@ export async function createApp(config: Config, { log = console, onQuery, action
   const db = createDb({ url: database.url, poolSize: config.databasePoolSize, health, onQuery: watchSql });
   // The engine's hot path runs on pg directly (Prisma costs ~1 ms of CPU per statement here).
   const enginePool = createPgPool({ url: database.url, max: config.databasePoolSize, name: "engine", health });
+  // The read layer's hot path (the executions page) on pg directly too: one statement, no Prisma.
+  const readPool = createPgPool({ url: database.url, max: config.databasePoolSize, name: "read", health });
   let worker: Worker | null = null;
   let events: EventBus | null = null;
   let redis: Redis | null = null;
@@ -111,7 +114,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
     }
     // Saving a workflow checks it against the same action types the runner is given above.
     const workflows = { actions: registry };
-    const services: ContextServices = { scoped, executions, workflows, events: bus };
+    const services: ContextServices = { scoped, sql: createQuery(readPool, watchSql), executions, workflows, events: bus };
     // Whether credentials still hold (a key may be revoked): only a definite "no" ends a socket or
     // a stream, a database hiccup does not.
     const stillValid = (authorization: unknown) =>
@@ -185,6 +188,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
         clearTimeout(cut);
         await db.$disconnect();
         await enginePool.end();
+        await readPool.end();
         await database.stop();
       },
     };
@@ -194,6 +198,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
     redis?.disconnect();
     await db.$disconnect();
     await enginePool.end();
+    await readPool.end();
     await database.stop();
     throw err;
   }
