@@ -22,6 +22,26 @@ const Dashboard = graphql(`
   }
 `);
 
+// The dashboard of bench/dashboard.ts, with totalCount: its page is one statement, its count another.
+const DashboardPage = graphql(`
+  query DashboardPage($first: Int!) {
+    executions(first: $first) {
+      totalCount
+      edges {
+        node {
+          id
+          status
+          createdAt
+          durationMs
+          workflow { name }
+          progress { totalSteps completedSteps failedSteps percent }
+          steps(first: 10) { edges { node { key status durationMs } } }
+        }
+      }
+    }
+  }
+`);
+
 const WorkflowTable = graphql(`
   query WorkflowTable($first: Int!) {
     workflows(first: $first) {
@@ -64,6 +84,24 @@ describe("statement counts", () => {
         })),
       });
     }
+    // 50 older runs without steps, of an older workflow that sorts last, so that a page of 100 is full.
+    const older = await db.workflow.create({
+      data: {
+        tenantId: tenant.id,
+        name: "zz-older",
+        createdAt: new Date(Date.now() - 86_400_000),
+        versions: { create: { tenantId: tenant.id, version: 1, definition: { steps: [] } } },
+      },
+    });
+    await db.execution.createMany({
+      data: Array.from({ length: 50 }, (_, i) => ({
+        tenantId: tenant.id,
+        workflowId: older.id,
+        workflowVersion: 1,
+        status: "PENDING" as const,
+        createdAt: new Date(Date.now() - 86_400_000 - i * 1000),
+      })),
+    });
   });
   afterAll(() => app.stop());
 
@@ -85,6 +123,19 @@ describe("statement counts", () => {
     expect(large.count).toBe(small.count);
     // executions + count + workflows + steps (+ step counts, current steps) + progress: a handful.
     expect(large.count).toBeLessThanOrEqual(8);
+  });
+
+  it("reads the dashboard in at most 2 statements (the page, the count) for any page size", async () => {
+    for (const first of [1, 10, 50, 100]) {
+      const { result, count } = await countStatements(() => app.query(DashboardPage, { first }));
+      expect(result.executions.edges).toHaveLength(first);
+      expect(result.executions.totalCount).toBe(110);
+      const node = result.executions.edges[0]?.node;
+      expect(node?.workflow.name).toMatch(/^wf-/);
+      expect(node?.progress).toEqual({ totalSteps: 10, completedSteps: 5, failedSteps: 0, percent: 50 });
+      expect(node?.steps.edges.map((e) => e.node.key)).toEqual(["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9"]);
+      expect(count, `executions(first: ${first})`).toBeLessThanOrEqual(2);
+    }
   });
 
   it("is the same for a page of 5 or 50 workflows with their stats", async () => {
