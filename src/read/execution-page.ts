@@ -30,8 +30,19 @@ export type ExecutionRow = {
   $steps?: Record<string, StepsPage>;
 } & Record<string, unknown>;
 
+/** The cursor is encoded only when read (a dashboard rarely selects it on every edge). */
+class ExecutionEdge {
+  constructor(
+    private readonly order: ExecutionOrder,
+    readonly node: ExecutionRow,
+  ) {}
+  get cursor(): string {
+    return encodeCursor(this.order, this.node[this.order.field], this.node.id);
+  }
+}
+
 export type ExecutionPage = {
-  edges: { cursor: string; node: ExecutionRow }[];
+  edges: { readonly cursor: string; readonly node: ExecutionRow }[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
   /** pg_current_snapshot() of the statement that read the page: what it saw is exactly what committed before it. */
   snapshot: string;
@@ -85,7 +96,7 @@ export async function readExecutionPage(
   const hasMore = rows.length > size;
   const nodes = hasMore ? rows.slice(0, size) : rows;
   if (backward) nodes.reverse();
-  const edges = nodes.map((node) => ({ cursor: encodeCursor(order, node[order.field], node.id), node }));
+  const edges = nodes.map((node) => new ExecutionEdge(order, node));
   return {
     edges,
     pageInfo: {

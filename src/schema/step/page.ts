@@ -32,12 +32,20 @@ function pageQuery(args: PageArgs): { take: number; skip: number; cursor?: { id:
   return cursor == null ? { take, skip: 0 } : { cursor: { id: parsePrismaCursor(cursor) as string }, take, skip: 1 };
 }
 
+/** The cursor is encoded only when a client selects it (a dashboard's 500 steps per page do not). */
+class Edge<T extends Row> {
+  constructor(readonly node: T) {}
+  get cursor(): string {
+    return formatPrismaCursor(this.node, "id");
+  }
+}
+
 /** `results` holds up to |take| rows: one more than the page when more follow. */
 function connection<T extends Row>(results: T[], args: PageArgs, take: number, totalCount: unknown) {
   const full = results.length === Math.abs(take);
   const backward = args.before != null || args.last != null;
   const nodes = full ? results.slice(take < 0 ? 1 : 0, take < 0 ? results.length : -1) : results;
-  const edges = nodes.map((node) => ({ cursor: formatPrismaCursor(node, "id"), node }));
+  const edges = nodes.map((node) => new Edge(node));
   return {
     edges,
     totalCount,
