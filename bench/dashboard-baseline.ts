@@ -39,7 +39,11 @@ CROSS JOIN LATERAL (
         ORDER BY index LIMIT 10) s) st`;
 
 serveChild<BaselineRequest>(async (req, send, receive) => {
-  const pool = new pg.Pool({ connectionString: req.databaseUrl, max: req.poolSize, application_name: "bench-baseline" });
+  const pool = new pg.Pool({
+    connectionString: req.databaseUrl,
+    max: req.poolSize,
+    application_name: "bench-baseline",
+  });
   pool.on("error", () => {});
   let requests = 0;
   const server = http.createServer((request, response) => {

@@ -54,7 +54,8 @@ async function startBaseline(request: BaselineRequest, signal: AbortSignal): Pro
       listening((m as unknown as BaselineListening).url);
     },
   });
-  return { url: await Promise.race([url, done.then(() => Promise.reject(new Error("baseline ended early")))]), stop: () => (stop?.(), done) };
+  const ended = done.then(() => Promise.reject(new Error("the baseline ended before it listened")));
+  return { url: await Promise.race([url, ended]), stop: () => (stop?.(), done) };
 }
 
 async function post(url: string): Promise<unknown> {
@@ -74,7 +75,8 @@ function firstDifference(a: unknown, b: unknown, path = "$"): string | null {
   }
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   for (const key of keys) {
-    const found = firstDifference((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${path}.${key}`);
+    const [x, y] = [(a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]];
+    const found = firstDifference(x, y, `${path}.${key}`);
     if (found) return found;
   }
   return `${path}: differs`;
@@ -138,7 +140,8 @@ export async function dashboardBenchmark(env: BenchEnv): Promise<BenchResult> {
       for (let round = 0; round < ROUNDS && !env.signal.aborted; round += 1) {
         // The app's statements, CPU and profile over its first round.
         let measuring: (() => Promise<Measurement>) | undefined;
-        await load(bench.url, app, round === 0 ? () => (measuring = startMeasurement(bench, env, "dashboard")) : undefined);
+        const measure = () => (measuring = startMeasurement(bench, env, "dashboard"));
+        await load(bench.url, app, round === 0 ? measure : undefined);
         if (round === 0) {
           if (!measuring) throw new Error("the load client never reached its measured phase");
           measured = await measuring();
@@ -175,8 +178,8 @@ export async function dashboardBenchmark(env: BenchEnv): Promise<BenchResult> {
 
     const markdown = [
       `\`executions(first: 50)\` with workflow, progress and \`steps(first: 10)\` per execution (${edges} executions,`,
-      `${stepEdges} steps per response) on a database seeded with ${fmtInt(seeded.counts.executions)} executions; ${CONCURRENCY} keep-alive`,
-      `clients (Node fetch, in a child process), ${ROUNDS} rounds of ${fmt(durationMs / ROUNDS / 1000)} s each after a`,
+      `${stepEdges} steps per response) on a database seeded with ${fmtInt(seeded.counts.executions)} executions;`,
+      `${CONCURRENCY} keep-alive clients (Node fetch, in a child process), ${ROUNDS} rounds of ${fmt(durationMs / ROUNDS / 1000)} s each after a`,
       `${WARMUP_MS / 1000} s warm-up, alternating between the app and a baseline: a bare \`node:http\` + \`pg\` server`,
       "(bench/dashboard-baseline.ts, its own process) answering the same request with the same JSON (checked) from",
       "one hand-written SQL statement. Worker off.",
@@ -185,17 +188,22 @@ export async function dashboardBenchmark(env: BenchEnv): Promise<BenchResult> {
       "",
       table(
         ["server", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "requests", "failed"],
-        [row("app (GraphQL)", latency, rps, app.failed), row("baseline (one SQL statement)", base, baseRps, floor.failed)],
+        [
+          row("app (GraphQL)", latency, rps, app.failed),
+          row("baseline (one SQL statement)", base, baseRps, floor.failed),
+        ],
       ),
       "",
-      `- App: ${fmt(perRequest)} statements per request one at a time (${formatKinds(single.byKind, sequential.length, "request")}),`,
-      `  p50 ${fmt(unloaded.p50)} ms, p99 ${fmt(unloaded.p99)} ms (${sequential.length} samples); their reported durations add`,
-      `  up to ${fmt(single.dbMs / sequential.length, 2)} ms. Under load (first round): ${fmt(loadedPerRequest)} statements per`,
+      `- App: ${fmt(perRequest)} statements per request one at a time`,
+      `  (${formatKinds(single.byKind, sequential.length, "request")}), p50 ${fmt(unloaded.p50)} ms,`,
+      `  p99 ${fmt(unloaded.p99)} ms (${sequential.length} samples); their reported durations add up to`,
+      `  ${fmt(single.dbMs / sequential.length, 2)} ms. Under load (first round): ${fmt(loadedPerRequest)} statements per`,
       `  request, whose durations add up to ${fmt(dbMsPerRequest)} ms per request: that includes waiting for a pooled`,
       "  connection and for the saturated event loop, so it is not database time; PostgreSQL CPU is.",
       `- App CPU (first round): ${cpuLine}; ${fmt(cpu.nodeMs / firstRoundRequests, 2)} ms app and`,
       `  ${fmt(cpu.postgresMs / firstRoundRequests, 2)} ms PostgreSQL CPU per request.`,
-      `- Baseline: ${fmt(baselineDone.cpuMs / Math.max(1, baselineDone.requests), 2)} ms of its process's CPU per request.`,
+      `- Baseline: ${fmt(baselineDone.cpuMs / Math.max(1, baselineDone.requests), 2)} ms of its process's CPU per`,
+      "  request.",
       ...profileLines(profile),
       ...(app.firstFailure ? [`- First app failure: \`${app.firstFailure.slice(0, 200)}\``] : []),
       ...(floor.firstFailure ? [`- First baseline failure: \`${floor.firstFailure.slice(0, 200)}\``] : []),
@@ -206,8 +214,10 @@ export async function dashboardBenchmark(env: BenchEnv): Promise<BenchResult> {
       title: "(a) Dashboard query throughput and latency",
       markdown,
       console: [
-        `app ${fmtInt(rps)} req/s, p50 ${fmt(latency.p50)} ms, p99 ${fmt(latency.p99)} ms, ${fmtInt(latency.count)} ok, ${app.failed} failed`,
-        `baseline ${fmtInt(baseRps)} req/s, p50 ${fmt(base.p50)} ms, p99 ${fmt(base.p99)} ms, ${fmtInt(base.count)} ok, ${floor.failed} failed`,
+        `app ${fmtInt(rps)} req/s, p50 ${fmt(latency.p50)} ms, p99 ${fmt(latency.p99)} ms, ` +
+          `${fmtInt(latency.count)} ok, ${app.failed} failed`,
+        `baseline ${fmtInt(baseRps)} req/s, p50 ${fmt(base.p50)} ms, p99 ${fmt(base.p99)} ms, ` +
+          `${fmtInt(base.count)} ok, ${floor.failed} failed`,
         `app/baseline ${fmt(ratio, 2)}× (target ≥ ${TARGET_RATIO}×)`,
         `${fmt(perRequest)} SQL/request (sequential), ${fmt(loadedPerRequest)} under load`,
         `CPU: ${cpuLine}`,

@@ -114,7 +114,8 @@ export async function createApp(config: Config, { log = console, onQuery, action
     }
     // Saving a workflow checks it against the same action types the runner is given above.
     const workflows = { actions: registry };
-    const services: ContextServices = { scoped, sql: createQuery(readPool, watchSql), executions, workflows, events: bus };
+    const sql = createQuery(readPool, watchSql);
+    const services: ContextServices = { scoped, sql, executions, workflows, events: bus };
     // Whether credentials still hold (a key may be revoked): only a definite "no" ends a socket or
     // a stream, a database hiccup does not.
     const stillValid = (authorization: unknown) =>

@@ -48,7 +48,11 @@ export function executionWhere(filter?: ExecutionFilter | null): Prisma.Executio
  * The same conditions as SQL over the execution alias `e`, ANDed (`TRUE` when there are none).
  * `tenant` is the parameter that holds the tenant, for the workflow a search looks into.
  */
-export function executionFilterSql(filter: ExecutionFilter | null | undefined, params: SqlParams, tenant: string): string {
+export function executionFilterSql(
+  filter: ExecutionFilter | null | undefined,
+  params: SqlParams,
+  tenant: string,
+): string {
   const conditions: string[] = [];
   if (filter?.workflowId != null) conditions.push(`e."workflowId" = ${params.add(filter.workflowId)}::uuid`);
   if (filter?.status) conditions.push(`e.status = ANY(${params.add(filter.status)}::"ExecutionStatus"[])`);

@@ -21,7 +21,8 @@ export function stepFilterSql(filter: StepFilter | null, params: SqlParams, alia
   if (filter?.key != null) conditions.push(`${alias}.key = ${params.add(filter.key)}`);
   if (filter?.batchIndex != null) {
     conditions.push(
-      `EXISTS (SELECT 1 FROM "Batch" b WHERE b.id = ${alias}."batchId" AND b.index = ${params.add(filter.batchIndex)}::int)`,
+      `EXISTS (SELECT 1 FROM "Batch" b WHERE b.id = ${alias}."batchId" ` +
+        `AND b.index = ${params.add(filter.batchIndex)}::int)`,
     );
   }
   return conditions.map((c) => ` AND ${c}`).join("");
@@ -32,10 +33,11 @@ function stepsSql(steps: StepsSelection, params: SqlParams, tenant: string): str
   const columns = ["id", ...steps.columns].filter((c, i, all) => all.indexOf(c) === i);
   const filter = stepFilterSql(steps.filter, params, "s");
   const total = steps.totalCount
-    ? `, 'total', (SELECT count(*) FROM "Step" s WHERE s."executionId" = p.id AND s."tenantId" = ${tenant}::uuid${filter})`
+    ? `, 'total', (SELECT count(*) FROM "Step" s
+        WHERE s."executionId" = p.id AND s."tenantId" = ${tenant}::uuid${filter})`
     : "";
-  return `(SELECT json_build_object('nodes', coalesce(json_agg(json_build_object(${pairs(columns, "s")}) ORDER BY s.index),
-      '[]'::json)${total})
+  return `(SELECT json_build_object('nodes',
+      coalesce(json_agg(json_build_object(${pairs(columns, "s")}) ORDER BY s.index), '[]'::json)${total})
     FROM (SELECT ${[...new Set([...columns, "index"])].map((c) => `s.${q(c)}`).join(", ")} FROM "Step" s
       WHERE s."executionId" = p.id AND s."tenantId" = ${tenant}::uuid${filter}
       ORDER BY s.index LIMIT ${params.add(steps.first + 1)}::int) s)`;
@@ -51,7 +53,8 @@ export type PageStatement = {
 };
 
 /** One row: `snapshot` (pg_current_snapshot) and `rows`, a JSON array of the page in display-query order. */
-export function executionPageSql({ selection, order, backward, where, take }: PageStatement, params: SqlParams): string {
+export function executionPageSql(statement: PageStatement, params: SqlParams): string {
+  const { selection, order, backward, where, take } = statement;
   const tenant = "$1";
   const columns = new Set<string>(["id", "workflowId", order.field, ...selection.columns]);
   const objects: string[] = [];
@@ -73,5 +76,6 @@ WITH p AS (
   ORDER BY ${orderSql(order, backward, "e")} LIMIT ${params.add(take)}::int
 )
 SELECT pg_current_snapshot()::text AS snapshot,
-  coalesce((SELECT json_agg(json_build_object(${row}) ORDER BY ${orderSql(order, backward, "p")}) FROM p), '[]'::json) AS rows`;
+  coalesce((SELECT json_agg(json_build_object(${row}) ORDER BY ${orderSql(order, backward, "p")}) FROM p),
+    '[]'::json) AS rows`;
 }

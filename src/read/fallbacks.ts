@@ -13,7 +13,10 @@ function inOrder<T extends { id: string }>(ids: readonly string[], rows: T[]): (
 }
 
 export async function loadExecutionPayloads(db: TenantDb, ids: readonly string[]) {
-  const rows = await db.execution.findMany({ where: { id: { in: [...ids] } }, select: { id: true, input: true, output: true } });
+  const rows = await db.execution.findMany({
+    where: { id: { in: [...ids] } },
+    select: { id: true, input: true, output: true },
+  });
   return inOrder(ids, rows);
 }
 

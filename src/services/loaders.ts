@@ -1,5 +1,6 @@
 // Per-request DataLoaders for what plugin-prisma's relation batching cannot reach: aggregates
-// per parent, and the columns a row read elsewhere left out (read/fallbacks.ts). Each batch is one SQL statement whatever the page size.
+// per parent, and the columns a row read elsewhere left out (read/fallbacks.ts). Each batch is one
+// SQL statement whatever the page size.
 import DataLoader from "dataloader";
 import type { TenantDb } from "../db/tenant-scope.ts";
 import { loadExecutionPayloads, loadStepPayloads, loadWorkflows } from "../read/fallbacks.ts";

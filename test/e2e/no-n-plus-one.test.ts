@@ -134,7 +134,7 @@ describe("statement counts", () => {
       const node = result.executions.edges[0]?.node;
       expect(node?.workflow.name).toMatch(/^wf-/);
       expect(node?.progress).toEqual({ totalSteps: 10, completedSteps: 5, failedSteps: 0, percent: 50 });
-      expect(node?.steps.edges.map((e) => e.node.key)).toEqual(["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9"]);
+      expect(node?.steps.edges.map((e) => e.node.key)).toEqual(Array.from({ length: 10 }, (_, i) => `s${i}`));
       expect(count, `executions(first: ${first})`).toBeLessThanOrEqual(2);
     }
   });

@@ -20,7 +20,9 @@ const full: ExecutionSelection = {
   columns: new Set(["status", "input"]),
   workflow: new Set(["name"]),
   progress: true,
-  steps: new Map([["steps", { first: 1, filter: { status: ["COMPLETED"] }, columns: new Set(["key"]), totalCount: true }]]),
+  steps: new Map([
+    ["steps", { first: 1, filter: { status: ["COMPLETED"] }, columns: new Set(["key"]), totalCount: true }],
+  ]),
 };
 
 beforeAll(async () => {
@@ -78,7 +80,13 @@ describe("readExecutionPage", () => {
     expect(node?.$workflow).toMatchObject({ name: "alpha 100%" });
     expect(node?.$progress).toEqual({ total: 3, completed: 2, failed: 0, skipped: 0, terminal: 2 });
     // One more than asked for: the page knows that more follow.
-    expect(node?.$steps?.["steps"]).toEqual({ nodes: [{ id: expect.any(String), key: "a" }, { id: expect.any(String), key: "b" }], total: 2 });
+    expect(node?.$steps?.["steps"]).toEqual({
+      nodes: [
+        { id: expect.any(String), key: "a" },
+        { id: expect.any(String), key: "b" },
+      ],
+      total: 2,
+    });
   });
 
   it("searches like Prisma's insensitive contains: % and _ match only themselves", async () => {

@@ -76,7 +76,8 @@ describe("dependency direction", () => {
   });
 
   it("the read layer writes nothing", () => {
-    const write = /\bdb\.\w+\.(create|createMany|update|updateMany|upsert|delete|deleteMany)\b|\b(UPDATE|INSERT INTO|DELETE FROM)\s+"/;
+    const write =
+      /\bdb\.\w+\.(create|createMany|update|updateMany|upsert|delete|deleteMany)\b|\b(UPDATE|INSERT INTO|DELETE FROM)\s+"/;
     const writers = sourceFiles(path.join(src, "read")).filter((file) => write.test(readFileSync(file, "utf8")));
     expect(writers.map((f) => path.relative(src, f))).toEqual([]);
   });

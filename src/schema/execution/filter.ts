@@ -5,7 +5,10 @@ import type { Prisma } from "@prisma/client";
 import { builder } from "../builder.ts";
 import { ExecutionStatusEnum, OrderDirectionEnum, TriggerSourceEnum } from "../enums.ts";
 import { decodeIdOf } from "../global-id.ts";
-import { type ExecutionFilter as ReadExecutionFilter, executionWhere as readExecutionWhere } from "../../read/execution-filter.ts";
+import {
+  type ExecutionFilter as ReadExecutionFilter,
+  executionWhere as readExecutionWhere,
+} from "../../read/execution-filter.ts";
 
 export const ExecutionFilter = builder.inputType("ExecutionFilter", {
   description: "Narrows a list of executions; all given conditions must hold.",

@@ -85,14 +85,28 @@ export const Execution = builder.prismaNode("Execution", {
   fields: (t) => ({
     workflowVersion: t.int({ description: "The workflow version this run used.", resolve: (e) => e.workflowVersion }),
     status: t.field({ type: ExecutionStatusEnum, description: "Current status.", resolve: (e) => e.status }),
-    triggerSource: t.field({ type: TriggerSourceEnum, description: "What started the run.", resolve: (e) => e.triggerSource }),
+    triggerSource: t.field({
+      type: TriggerSourceEnum,
+      description: "What started the run.",
+      resolve: (e) => e.triggerSource,
+    }),
     triggerEvent: t.string({
       nullable: true,
       description: "Name of the triggering event.",
       resolve: (e) => e.triggerEvent,
     }),
-    input: t.field({ type: "JSON", nullable: true, description: "Trigger data the run started with.", resolve: payload("input") }),
-    output: t.field({ type: "JSON", nullable: true, description: "What the run produced.", resolve: payload("output") }),
+    input: t.field({
+      type: "JSON",
+      nullable: true,
+      description: "Trigger data the run started with.",
+      resolve: payload("input"),
+    }),
+    output: t.field({
+      type: "JSON",
+      nullable: true,
+      description: "What the run produced.",
+      resolve: payload("output"),
+    }),
     error: t.field({
       type: ExecutionError,
       nullable: true,
@@ -122,7 +136,12 @@ export const Execution = builder.prismaNode("Execution", {
       description: "When it started running.",
       resolve: (e) => e.startedAt,
     }),
-    completedAt: t.field({ type: "DateTime", nullable: true, description: "When it finished.", resolve: (e) => e.completedAt }),
+    completedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When it finished.",
+      resolve: (e) => e.completedAt,
+    }),
     durationMs: t.int({
       nullable: true,
       description: "completedAt - startedAt, once finished.",

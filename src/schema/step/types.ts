@@ -79,7 +79,12 @@ export const Step = builder.prismaNode("Step", {
       description: "The resolved (templated) config.",
       resolve: payload("input"),
     }),
-    output: t.field({ type: "JSON", nullable: true, description: "What the action returned.", resolve: payload("output") }),
+    output: t.field({
+      type: "JSON",
+      nullable: true,
+      description: "What the action returned.",
+      resolve: payload("output"),
+    }),
     error: t.string({ nullable: true, description: "Why it failed.", resolve: payload("error") }),
     errorCode: t.string({
       nullable: true,
@@ -91,7 +96,12 @@ export const Step = builder.prismaNode("Step", {
       description: "For steps with a `when` condition: which branch was taken.",
       resolve: (s) => s.branchTaken,
     }),
-    startedAt: t.field({ type: "DateTime", nullable: true, description: "When it started.", resolve: (s) => s.startedAt }),
+    startedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When it started.",
+      resolve: (s) => s.startedAt,
+    }),
     completedAt: t.field({
       type: "DateTime",
       nullable: true,
