@@ -42,6 +42,34 @@ const DashboardPage = graphql(`
   }
 `);
 
+// Everything the page statement does not preload falls back to batched loads.
+const Everything = graphql(`
+  query Everything($first: Int!) {
+    executions(first: $first) {
+      edges {
+        cursor
+        node {
+          id
+          input
+          output
+          error { message }
+          retryOf { id }
+          wf: workflow { name }
+          workflow { definition isActive }
+          batches { totalCount }
+          events(first: 1) { edges { node { type } } }
+          currentSteps { key execution { id } }
+          firstTwo: steps(first: 2) {
+            pageInfo { hasNextPage endCursor }
+            edges { cursor node { key input error } }
+          }
+          steps(first: 1, filter: { status: [PENDING] }) { totalCount edges { node { key batch { index } } } }
+        }
+      }
+    }
+  }
+`);
+
 const WorkflowTable = graphql(`
   query WorkflowTable($first: Int!) {
     workflows(first: $first) {
@@ -137,6 +165,27 @@ describe("statement counts", () => {
       expect(node?.steps.edges.map((e) => e.node.key)).toEqual(Array.from({ length: 10 }, (_, i) => `s${i}`));
       expect(count, `executions(first: ${first})`).toBeLessThanOrEqual(2);
     }
+  });
+
+  it("resolves what the page statement does not preload, in batches", async () => {
+    const small = await countStatements(() => app.query(Everything, { first: 5 }));
+    const large = await countStatements(() => app.query(Everything, { first: 50 }));
+    expect(large.result.executions.edges).toHaveLength(50);
+    const node = large.result.executions.edges[0]?.node;
+    expect(node).toMatchObject({
+      input: null,
+      output: null,
+      error: null,
+      retryOf: null,
+      wf: { name: expect.stringMatching(/^wf-/) },
+      workflow: { definition: { steps: [] }, isActive: true },
+      batches: { totalCount: 2 },
+      events: { edges: [] },
+      currentSteps: [{ key: "s5", execution: { id: node?.id } }],
+      firstTwo: { pageInfo: { hasNextPage: true }, edges: [{ node: { key: "s0" } }, { node: { key: "s1" } }] },
+      steps: { totalCount: 4, edges: [{ node: { key: "s6", batch: { index: 1 } } }] },
+    });
+    expect(large.count).toBe(small.count);
   });
 
   it("is the same for a page of 5 or 50 workflows with their stats", async () => {

@@ -88,9 +88,15 @@ function stepsSelection(nodes: FieldNode[], info: GraphQLResolveInfo): StepsSele
     before?: string | null;
     filter?: StepFilter | null;
   };
-  // Only a first page is preloaded; paging within one run's steps goes the usual way.
+  // Only a first page is preloaded; paging within one run's steps goes the usual way, and so do
+  // invalid arguments: the steps field reports them, as its own error.
   if (args.last != null || args.after != null || args.before != null) return null;
-  assertPageSize(args);
+  if (args.first != null && args.first < 0) return null;
+  try {
+    assertPageSize(args);
+  } catch {
+    return null;
+  }
   const connection = fieldsOf(nodes.map((n) => n.selectionSet), info);
   const node = under(under(connection, "edges", info), "node", info);
   return {
@@ -105,13 +111,15 @@ function stepsSelection(nodes: FieldNode[], info: GraphQLResolveInfo): StepsSele
 export function executionSelection(info: GraphQLResolveInfo): ExecutionSelection {
   const connection = fieldsOf(info.fieldNodes.map((n) => n.selectionSet), info);
   const node = under(under(connection, "edges", info), "node", info);
+  // Aliases of the same field share one preloaded object: it carries what each of them selects.
   let workflow: Set<WorkflowColumn> | null = null;
   let progress = false;
   const steps = new Map<string, StepsSelection>();
   for (const [key, nodes] of node) {
     const name = (nodes[0] as FieldNode).name.value;
     if (name === "workflow") {
-      workflow = columnsOf(fieldsOf(nodes.map((n) => n.selectionSet), info), WORKFLOW_COLUMNS, {});
+      const columns = columnsOf(fieldsOf(nodes.map((n) => n.selectionSet), info), WORKFLOW_COLUMNS, {});
+      workflow = new Set([...(workflow ?? []), ...columns]);
     } else if (name === "progress") {
       progress = true;
     } else if (name === "steps") {
