@@ -118,7 +118,7 @@ export function executionSelection(info: GraphQLResolveInfo): ExecutionSelection
   for (const [key, nodes] of node) {
     const name = (nodes[0] as FieldNode).name.value;
     if (name === "workflow") {
-      const columns = columnsOf(fieldsOf(nodes.map((n) => n.selectionSet), info), WORKFLOW_COLUMNS, {});
+      const columns = columnsOf<WorkflowColumn>(fieldsOf(nodes.map((n) => n.selectionSet), info), WORKFLOW_COLUMNS, {});
       workflow = new Set([...(workflow ?? []), ...columns]);
     } else if (name === "progress") {
       progress = true;
