@@ -2,6 +2,9 @@
 // named benchmarks (all by default) one after another, each on a fresh database, prints the results
 // and rewrites the generated part of BENCHMARKS.md. A CPU profile of the app process is sampled over
 // each measured window (--no-profile: off; --profile-dir: also keep the raw .cpuprofile files).
+// `npm run bench` sets NODE_ENV=production in the environment: graphql-js reads it when it loads and
+// otherwise runs development-only checks (instanceOf, ~5% of the dashboard's CPU) that a production
+// server does not.
 // For a quick check that a benchmark works (not for figures): --duration=S shortens the measured
 // phase of the dashboard benchmark to S seconds, --executions=N seeds N executions instead of 5,000.
 // The PostgreSQL server is BENCH_DATABASE_URL's (it must be on 127.0.0.1 and allow CREATE
