@@ -4,6 +4,7 @@
 import type { Query } from "../db/query.ts";
 import { executionFilterSql, type ExecutionFilter } from "./execution-filter.ts";
 import { createSqlParams } from "./sql-params.ts";
+import { statementName } from "./statement-name.ts";
 
 /**
  * The number of the tenant's executions that match `filter` (all of them for null), on the
@@ -14,6 +15,6 @@ export async function countExecutions(query: Query, tenantId: string, filter: Ex
   const tenant = params.add(tenantId);
   const text = `/* read:execution-count */ SELECT count(*)::int AS n FROM "Execution" e
     WHERE e."tenantId" = ${tenant}::uuid AND ${executionFilterSql(filter, params, tenant)}`;
-  const result = await query<{ n: number }>(text, params.values);
+  const result = await query<{ n: number }>(text, params.values, statementName("read:execution-count", text));
   return (result.rows[0] as { n: number }).n;
 }

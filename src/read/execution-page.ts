@@ -1,6 +1,5 @@
 // A page of executions in keyset order, read in one statement (execution-page-sql.ts). Validation
 // of the page arguments happens before any SQL runs, so every mistake is the client's error.
-import { createHash } from "node:crypto";
 import type { Query } from "../db/query.ts";
 import { BadUserInputError } from "../errors.ts";
 import { beyondSql, decodeCursor, encodeCursor, type ExecutionOrder } from "./execution-cursor.ts";
@@ -10,6 +9,7 @@ import type { ExecutionSelection } from "./execution-selection.ts";
 import { assertPageSize, DEFAULT_PAGE_SIZE, type PageArgs } from "./page-size.ts";
 import type { ProgressCounts } from "./progress.ts";
 import { createSqlParams } from "./sql-params.ts";
+import { statementName } from "./statement-name.ts";
 
 /** A step as the page read it: the selected columns; instants are ISO strings. */
 export type StepRow = { id: string } & Record<string, unknown>;
@@ -55,19 +55,6 @@ export type ExecutionPageRequest = {
   selection: ExecutionSelection;
 };
 
-/** Statement names by SQL text: a page shape is prepared once per connection. Bounded: shapes come from clients. */
-const names = new Map<string, string>();
-const MAX_NAMES = 500;
-
-function statementName(text: string): string | undefined {
-  let name = names.get(text);
-  if (name === undefined && names.size < MAX_NAMES) {
-    name = `read:executions:${createHash("sha1").update(text).digest("base64url").slice(0, 20)}`;
-    names.set(text, name);
-  }
-  return name;
-}
-
 export function assertPageArgs(args: PageArgs): void {
   assertPageSize(args);
   // Relay leaves these undefined and the other connections (plugin-prisma) reject them. Without
@@ -91,7 +78,8 @@ export async function readExecutionPage(
   let where = executionFilterSql(filter, params, tenant);
   if (position) where += ` AND ${beyondSql(order, backward, position, params)}`;
   const text = executionPageSql({ selection, order, backward, where, take: size + 1 }, params);
-  const result = await query<{ snapshot: string; rows: ExecutionRow[] }>(text, params.values, statementName(text));
+  const name = statementName("read:executions", text);
+  const result = await query<{ snapshot: string; rows: ExecutionRow[] }>(text, params.values, name);
   const { snapshot, rows } = result.rows[0] as { snapshot: string; rows: ExecutionRow[] };
   const hasMore = rows.length > size;
   const nodes = hasMore ? rows.slice(0, size) : rows;
