@@ -58,7 +58,8 @@ function connection<T extends Row>(results: T[], args: PageArgs, take: number, t
   };
 }
 
-export async function stepPage(
+/** Synchronous when preloaded: a promise per execution would make the executor await every row of the page. */
+export function stepPage(
   execution: { id: string; $steps?: Record<string, StepsPage> },
   args: Args,
   ctx: Context,
@@ -71,6 +72,7 @@ export async function stepPage(
   // Preloaded steps carry what Step's plain resolvers read, by the same names (instants as ISO strings).
   if (preloaded) return connection(preloaded.nodes as unknown as StepShape[], args, take, preloaded.total ?? count);
   const query = queryFromInfo({ context: ctx, info, path: ["edges", "node"] });
-  const rows = await ctx.db.step.findMany({ ...query, where, orderBy: { index: "asc" }, take, skip, cursor });
-  return connection(rows as StepShape[], args, take, count);
+  return ctx.db.step
+    .findMany({ ...query, where, orderBy: { index: "asc" }, take, skip, cursor })
+    .then((rows) => connection(rows as StepShape[], args, take, count));
 }
