@@ -18,6 +18,8 @@ export type BenchEnv = {
   /** Aborted on Ctrl-C: loops stop early, cleanup still runs. */
   signal: AbortSignal;
   profile: ProfileOptions;
+  /** Shorter runs that only check a benchmark works (bench/main.ts --duration, --executions). */
+  quick?: { durationMs?: number; executions?: number };
 };
 
 export type BenchApp = {

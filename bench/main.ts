@@ -2,6 +2,11 @@
 // named benchmarks (all by default) one after another, each on a fresh database, prints the results
 // and rewrites the generated part of BENCHMARKS.md. A CPU profile of the app process is sampled over
 // each measured window (--no-profile: off; --profile-dir: also keep the raw .cpuprofile files).
+// `npm run bench` sets NODE_ENV=production in the environment: graphql-js reads it when it loads and
+// otherwise runs development-only checks (instanceOf, ~5% of the dashboard's CPU) that a production
+// server does not.
+// For a quick check that a benchmark works (not for figures): --duration=S shortens the measured
+// phase of the dashboard benchmark to S seconds, --executions=N seeds N executions instead of 5,000.
 // The PostgreSQL server is BENCH_DATABASE_URL's (it must be on 127.0.0.1 and allow CREATE
 // DATABASE), else postgresql://postgres@127.0.0.1:5432/postgres.
 import os from "node:os";
@@ -31,9 +36,20 @@ async function main(): Promise<number> {
   const names = args.filter((a) => !a.startsWith("--"));
   const profileDir = options.find((o) => o.startsWith("--profile-dir="))?.slice("--profile-dir=".length);
   const profile = { enabled: !options.includes("--no-profile"), saveDir: profileDir };
-  const unknownOptions = options.filter((o) => o !== "--no-profile" && !o.startsWith("--profile-dir="));
-  if (unknownOptions.length > 0) {
-    console.error(`Unknown option(s): ${unknownOptions.join(", ")}. Options: --no-profile, --profile-dir=DIR`);
+  const numberOption = (name: string) => {
+    const value = options.find((o) => o.startsWith(`--${name}=`))?.slice(name.length + 3);
+    return value === undefined ? undefined : Number(value);
+  };
+  const durationS = numberOption("duration");
+  const executions = numberOption("executions");
+  const valued = ["--profile-dir=", "--duration=", "--executions="];
+  const unknownOptions = options.filter((o) => o !== "--no-profile" && !valued.some((v) => o.startsWith(v)));
+  const invalid = [durationS, executions].some((n) => n !== undefined && !(Number.isFinite(n) && n > 0));
+  if (unknownOptions.length > 0 || invalid) {
+    console.error(
+      `Unknown or invalid option(s): ${unknownOptions.join(", ") || "a number"}. ` +
+        "Options: --no-profile, --profile-dir=DIR, --duration=S, --executions=N",
+    );
     return 2;
   }
   const unknown = names.filter((n) => !(n in BENCHMARKS));
@@ -64,7 +80,8 @@ async function main(): Promise<number> {
       console.log(`\n▶ ${name}`);
       const started = process.hrtime.bigint();
       const loadAverage = os.loadavg()[0];
-      const result = { ...(await bench({ adminUrl, template, signal: abort.signal, profile })), loadAverage };
+      const quick = { durationMs: durationS === undefined ? undefined : durationS * 1000, executions };
+      const result = { ...(await bench({ adminUrl, template, signal: abort.signal, profile, quick })), loadAverage };
       results.push(result);
       console.log(result.console.map((l) => `  ${l}`).join("\n"));
       console.log(`  (${Math.round(Number(process.hrtime.bigint() - started) / 1e9)} s)`);
@@ -74,6 +91,10 @@ async function main(): Promise<number> {
   if (abort.signal.aborted) {
     console.error("Interrupted: BENCHMARKS.md left unchanged.");
     return 130;
+  }
+  if (durationS !== undefined || executions !== undefined) {
+    console.log("\nA quick run (--duration/--executions): BENCHMARKS.md left unchanged.");
+    return 0;
   }
   await writeBenchmarksFile(BENCHMARKS_FILE, machine, results, ORDER);
   console.log(`\nWrote ${path.relative(process.cwd(), BENCHMARKS_FILE)}`);

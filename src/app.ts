@@ -13,6 +13,7 @@ import { isConnectionError } from "./db/connection-errors.ts";
 import { pendingMigrationCount } from "./db/migrate.ts";
 import { openDatabase } from "./db/database.ts";
 import { createDatabaseHealth, createPgPool } from "./db/pool.ts";
+import { createQuery } from "./db/query.ts";
 import { createTenantScopes } from "./db/tenant-scope.ts";
 import { builtInActions, createActionRegistry } from "./engine/actions/registry.ts";
 import type { ActionHandler } from "./engine/actions/types.ts";
@@ -68,6 +69,8 @@ export async function createApp(config: Config, { log = console, onQuery, action
   const db = createDb({ url: database.url, poolSize: config.databasePoolSize, health, onQuery: watchSql });
   // The engine's hot path runs on pg directly (Prisma costs ~1 ms of CPU per statement here).
   const enginePool = createPgPool({ url: database.url, max: config.databasePoolSize, name: "engine", health });
+  // The read layer's hot path (the executions page) on pg directly too: one statement, no Prisma.
+  const readPool = createPgPool({ url: database.url, max: config.databasePoolSize, name: "read", health });
   let worker: Worker | null = null;
   let events: EventBus | null = null;
   let redis: Redis | null = null;
@@ -113,7 +116,8 @@ export async function createApp(config: Config, { log = console, onQuery, action
     }
     // Saving a workflow checks it against the same action types the runner is given above.
     const workflows = { actions: registry };
-    const services: ContextServices = { scoped, executions, workflows, events: bus };
+    const sql = createQuery(readPool, watchSql);
+    const services: ContextServices = { scoped, sql, executions, workflows, events: bus };
     // Whether credentials still hold (a key may be revoked): only a definite "no" ends a socket or
     // a stream, a database hiccup does not.
     const stillValid = (authorization: unknown) =>
@@ -195,6 +199,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
         clearTimeout(cut);
         await db.$disconnect();
         await enginePool.end();
+        await readPool.end();
         await database.stop();
       },
     };
@@ -204,6 +209,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
     redis?.disconnect();
     await db.$disconnect();
     await enginePool.end();
+    await readPool.end();
     await database.stop();
     throw err;
   }

@@ -2,6 +2,7 @@
 // credentials identified (auth/authenticate.ts). `db` is scoped to the principal's tenant: every
 // model query a resolver or service runs through it is filtered to that tenant (db/tenant-scope.ts).
 import type { Principal, Tenant } from "./auth/principal.ts";
+import type { Query } from "./db/query.ts";
 import type { TenantDb } from "./db/tenant-scope.ts";
 import type { EventBus } from "./realtime/event-bus.ts";
 import type { Actor, ExecutionServices } from "./services/executions.ts";
@@ -12,6 +13,10 @@ export type { Principal, Tenant };
 
 export type Context = Readonly<{
   db: TenantDb;
+  /**
+   * Statements on the read pool (read/), not scoped: each read names its tenant, `db.$tenantId`.
+   */
+  sql: Query;
   tenant: Tenant;
   viewer: Principal;
   /** The peer's address; what rate limits count against when there are no credentials. */
@@ -34,6 +39,7 @@ export type CredentialRecheck = Readonly<{ intervalMs: number; stillValid: () =>
 
 export type ContextServices = Readonly<{
   scoped: (tenantId: string) => TenantDb;
+  sql: Query;
   executions: Omit<ExecutionServices, "db">;
   workflows: Omit<WorkflowServices, "db">;
   events: EventBus;
@@ -48,6 +54,7 @@ export function createContext(
   const db = services.scoped(viewer.tenant.id);
   return {
     db,
+    sql: services.sql,
     tenant: viewer.tenant,
     viewer,
     clientAddress,

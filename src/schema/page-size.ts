@@ -1,30 +1,7 @@
-// One page-size rule for every connection: default 20, at most 100, and a larger request is an
-// error rather than a silently shorter page.
-import { BadUserInputError } from "../errors.ts";
+// The page-size rule lives with the reads (read/page-size.ts); Pothos connections take it from here.
+import { assertPageSize, DEFAULT_PAGE_SIZE } from "../read/page-size.ts";
 
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
-
-export type PageArgs = {
-  first?: number | null;
-  last?: number | null;
-  after?: string | null;
-  before?: string | null;
-};
-
-export function assertPageSize(args: PageArgs): number {
-  for (const name of ["first", "last"] as const) {
-    const value = args[name];
-    if (value == null) continue;
-    if (value < 0) throw new BadUserInputError(`"${name}" must not be negative`);
-    if (value > MAX_PAGE_SIZE) {
-      throw new BadUserInputError(`"${name}" must not exceed ${MAX_PAGE_SIZE} (got ${value})`);
-    }
-  }
-  if (args.first != null && args.last != null) throw new BadUserInputError(`Use "first" or "last", not both`);
-  if (args.after != null && args.before != null) throw new BadUserInputError(`Use "after" or "before", not both`);
-  return MAX_PAGE_SIZE;
-}
+export { assertPageSize, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type PageArgs } from "../read/page-size.ts";
 
 /** Spread into every Pothos prisma connection field. */
 export const pageSizeOptions = { defaultSize: DEFAULT_PAGE_SIZE, maxSize: assertPageSize } as const;

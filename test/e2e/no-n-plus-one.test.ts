@@ -22,6 +22,54 @@ const Dashboard = graphql(`
   }
 `);
 
+// The dashboard of bench/dashboard.ts, with totalCount: its page is one statement, its count another.
+const DashboardPage = graphql(`
+  query DashboardPage($first: Int!) {
+    executions(first: $first) {
+      totalCount
+      edges {
+        node {
+          id
+          status
+          createdAt
+          durationMs
+          workflow { name }
+          progress { totalSteps completedSteps failedSteps percent }
+          steps(first: 10) { edges { node { key status durationMs } } }
+        }
+      }
+    }
+  }
+`);
+
+// Everything the page statement does not preload falls back to batched loads.
+const Everything = graphql(`
+  query Everything($first: Int!) {
+    executions(first: $first) {
+      edges {
+        cursor
+        node {
+          id
+          input
+          output
+          error { message }
+          retryOf { id }
+          wf: workflow { name }
+          workflow { definition isActive }
+          batches { totalCount }
+          events(first: 1) { edges { node { type } } }
+          currentSteps { key execution { id } }
+          firstTwo: steps(first: 2) {
+            pageInfo { hasNextPage endCursor }
+            edges { cursor node { key input error } }
+          }
+          steps(first: 1, filter: { status: [PENDING] }) { totalCount edges { node { key batch { index } } } }
+        }
+      }
+    }
+  }
+`);
+
 const WorkflowTable = graphql(`
   query WorkflowTable($first: Int!) {
     workflows(first: $first) {
@@ -33,7 +81,8 @@ const WorkflowTable = graphql(`
 describe("statement counts", () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp();
+    // No worker: its sweeps would land in the counted windows whenever the machine is slow.
+    app = await startTestApp({ RUN_WORKER: "false" });
     const db = app.app.db;
     const tenant = await ensureDevTenant(db);
     // 60 workflows with 1 run each, each run with 2 batches of 5 steps.
@@ -64,6 +113,24 @@ describe("statement counts", () => {
         })),
       });
     }
+    // 50 older runs without steps, of an older workflow that sorts last, so that a page of 100 is full.
+    const older = await db.workflow.create({
+      data: {
+        tenantId: tenant.id,
+        name: "zz-older",
+        createdAt: new Date(Date.now() - 86_400_000),
+        versions: { create: { tenantId: tenant.id, version: 1, definition: { steps: [] } } },
+      },
+    });
+    await db.execution.createMany({
+      data: Array.from({ length: 50 }, (_, i) => ({
+        tenantId: tenant.id,
+        workflowId: older.id,
+        workflowVersion: 1,
+        status: "PENDING" as const,
+        createdAt: new Date(Date.now() - 86_400_000 - i * 1000),
+      })),
+    });
   });
   afterAll(() => app.stop());
 
@@ -85,6 +152,40 @@ describe("statement counts", () => {
     expect(large.count).toBe(small.count);
     // executions + count + workflows + steps (+ step counts, current steps) + progress: a handful.
     expect(large.count).toBeLessThanOrEqual(8);
+  });
+
+  it("reads the dashboard in at most 2 statements (the page, the count) for any page size", async () => {
+    for (const first of [1, 10, 50, 100]) {
+      const { result, count } = await countStatements(() => app.query(DashboardPage, { first }));
+      expect(result.executions.edges).toHaveLength(first);
+      expect(result.executions.totalCount).toBe(110);
+      const node = result.executions.edges[0]?.node;
+      expect(node?.workflow.name).toMatch(/^wf-/);
+      expect(node?.progress).toEqual({ totalSteps: 10, completedSteps: 5, failedSteps: 0, percent: 50 });
+      expect(node?.steps.edges.map((e) => e.node.key)).toEqual(Array.from({ length: 10 }, (_, i) => `s${i}`));
+      expect(count, `executions(first: ${first})`).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it("resolves what the page statement does not preload, in batches", async () => {
+    const small = await countStatements(() => app.query(Everything, { first: 5 }));
+    const large = await countStatements(() => app.query(Everything, { first: 50 }));
+    expect(large.result.executions.edges).toHaveLength(50);
+    const node = large.result.executions.edges[0]?.node;
+    expect(node).toMatchObject({
+      input: null,
+      output: null,
+      error: null,
+      retryOf: null,
+      wf: { name: expect.stringMatching(/^wf-/) },
+      workflow: { definition: { steps: [] }, isActive: true },
+      batches: { totalCount: 2 },
+      events: { edges: [] },
+      currentSteps: [{ key: "s5", execution: { id: node?.id } }],
+      firstTwo: { pageInfo: { hasNextPage: true }, edges: [{ node: { key: "s0" } }, { node: { key: "s1" } }] },
+      steps: { totalCount: 4, edges: [{ node: { key: "s6", batch: { index: 1 } } }] },
+    });
+    expect(large.count).toBe(small.count);
   });
 
   it("is the same for a page of 5 or 50 workflows with their stats", async () => {

@@ -5,6 +5,10 @@ import type { Prisma } from "@prisma/client";
 import { builder } from "../builder.ts";
 import { ExecutionStatusEnum, OrderDirectionEnum, TriggerSourceEnum } from "../enums.ts";
 import { decodeIdOf } from "../global-id.ts";
+import {
+  type ExecutionFilter as ReadExecutionFilter,
+  executionWhere as readExecutionWhere,
+} from "../../read/execution-filter.ts";
 
 export const ExecutionFilter = builder.inputType("ExecutionFilter", {
   description: "Narrows a list of executions; all given conditions must hold.",
@@ -22,25 +26,17 @@ export const ExecutionFilter = builder.inputType("ExecutionFilter", {
 
 export type ExecutionFilterInput = typeof ExecutionFilter.$inferInput;
 
+/** The read layer's filter: the workflow's global ID decoded (a foreign or malformed one is the client's error). */
+export function executionFilter(filter?: ExecutionFilterInput | null): ReadExecutionFilter | null {
+  if (!filter) return null;
+  return {
+    ...filter,
+    workflowId: filter.workflowId != null ? decodeIdOf("Workflow", String(filter.workflowId)) : null,
+  };
+}
+
 export function executionWhere(filter?: ExecutionFilterInput | null): Prisma.ExecutionWhereInput {
-  const where: Prisma.ExecutionWhereInput = {};
-  if (!filter) return where;
-  if (filter.workflowId != null) where.workflowId = decodeIdOf("Workflow", String(filter.workflowId));
-  if (filter.status) where.status = { in: filter.status };
-  if (filter.triggerSource) where.triggerSource = { in: filter.triggerSource };
-  if (filter.createdAfter || filter.createdBefore) {
-    where.createdAt = {
-      ...(filter.createdAfter ? { gte: filter.createdAfter } : {}),
-      ...(filter.createdBefore ? { lt: filter.createdBefore } : {}),
-    };
-  }
-  const search = filter.search?.trim();
-  if (search) {
-    // Prisma passes `contains` into LIKE unescaped: "%" or "_" would match every run.
-    const contains = { contains: search.replace(/[\\%_]/g, "\\$&"), mode: "insensitive" } as const;
-    where.OR = [{ workflow: { name: contains } }, { triggerEvent: contains }, { errorMessage: contains }];
-  }
-  return where;
+  return readExecutionWhere(executionFilter(filter));
 }
 
 export const ExecutionOrderField = builder.enumType("ExecutionOrderField", {

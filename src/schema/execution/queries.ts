@@ -1,6 +1,6 @@
 import { builder } from "../builder.ts";
 import { decodeIdOf } from "../global-id.ts";
-import { ExecutionFilter, ExecutionOrder, executionWhere } from "./filter.ts";
+import { ExecutionFilter, ExecutionOrder, executionFilter } from "./filter.ts";
 import { DEFAULT_ORDER, executionPage } from "./page.ts";
 import { Execution, ExecutionConnection } from "./types.ts";
 
@@ -15,7 +15,7 @@ builder.queryFields((t) => ({
       },
       resolve: (_root, args, ctx, info) =>
         executionPage(ctx, info, {
-          where: executionWhere(args.filter),
+          filter: executionFilter(args.filter),
           order: args.orderBy ?? DEFAULT_ORDER,
           args,
         }),

@@ -1,4 +1,8 @@
-import type { Progress } from "../../services/loaders.ts";
+import type { Workflow as WorkflowRow } from "@prisma/client";
+import type { Context } from "../../context.ts";
+import type { ExecutionRow } from "../../read/execution-page.ts";
+import type { ExecutionPayload } from "../../read/fallbacks.ts";
+import { type Progress, toProgress } from "../../read/progress.ts";
 import { BatchConnection } from "../batch/types.ts";
 import { builder } from "../builder.ts";
 import { connectionWithTotalCount } from "../connection.ts";
@@ -7,7 +11,9 @@ import { ExecutionEventConnection } from "../event/types.ts";
 import { encodeGlobalId } from "../global-id.ts";
 import { LogEntryConnection, LogFilter, logWhere } from "../log/types.ts";
 import { pageSizeOptions } from "../page-size.ts";
-import { StepConnection, StepFilter, stepWhere } from "../step/types.ts";
+import { stepPage } from "../step/page.ts";
+import { Step, StepConnection, StepFilter } from "../step/types.ts";
+import { Workflow } from "../workflow/types.ts";
 
 const ExecutionError = builder
   .objectRef<{ message: string; code: string | null; stepId: string | null }>("ExecutionError")
@@ -36,47 +42,118 @@ const ExecutionProgress = builder.objectRef<Progress>("ExecutionProgress").imple
   }),
 });
 
+/** What the executions statement preloaded on a row (read/execution-page.ts); absent on rows Prisma read. */
+type Preloaded = Pick<ExecutionRow, "$workflow" | "$progress" | "$steps">;
+const preloaded = (e: object) => e as Preloaded;
+
+/** A large column: on the row when whoever read it selected it, else loaded by id. */
+function payload(key: keyof ExecutionPayload) {
+  return (e: { id: string }, _args: unknown, ctx: Context) => {
+    const value = (e as Partial<ExecutionPayload>)[key];
+    return value !== undefined ? value : ctx.loaders.executionPayload.load(e.id).then((p) => p[key]);
+  };
+}
+
 export const Execution = builder.prismaNode("Execution", {
   description: "One run of a workflow.",
-  // Select mode: a query loads only the columns its fields need (input/output JSON are large).
-  select: { id: true },
+  // Select mode, with every small column in the type's own select: the fields below are plain
+  // resolvers, so a row of the executions statement (read/) resolves without plugin-prisma's
+  // per-field bookkeeping, and input/output (large JSON) are read only when selected.
+  select: {
+    id: true,
+    workflowId: true,
+    workflowVersion: true,
+    status: true,
+    triggerSource: true,
+    triggerEvent: true,
+    errorMessage: true,
+    errorCode: true,
+    errorStepId: true,
+    attempt: true,
+    retryOfId: true,
+    nextRetryAt: true,
+    idempotencyKey: true,
+    createdAt: true,
+    startedAt: true,
+    completedAt: true,
+    durationMs: true,
+  },
   id: { field: "id" },
   findUnique: (id) => ({ id }),
   // node(id) of a missing or foreign row is null, not findUniqueOrThrow's (masked) error.
   nullable: true,
   fields: (t) => ({
-    workflow: t.relation("workflow", { description: "The workflow that ran." }),
-    workflowVersion: t.exposeInt("workflowVersion", { description: "The workflow version this run used." }),
-    status: t.expose("status", { type: ExecutionStatusEnum, description: "Current status." }),
-    triggerSource: t.expose("triggerSource", { type: TriggerSourceEnum, description: "What started the run." }),
-    triggerEvent: t.exposeString("triggerEvent", { nullable: true, description: "Name of the triggering event." }),
-    input: t.expose("input", { type: "JSON", nullable: true, description: "Trigger data the run started with." }),
-    output: t.expose("output", { type: "JSON", nullable: true, description: "What the run produced." }),
+    workflowVersion: t.int({ description: "The workflow version this run used.", resolve: (e) => e.workflowVersion }),
+    status: t.field({ type: ExecutionStatusEnum, description: "Current status.", resolve: (e) => e.status }),
+    triggerSource: t.field({
+      type: TriggerSourceEnum,
+      description: "What started the run.",
+      resolve: (e) => e.triggerSource,
+    }),
+    triggerEvent: t.string({
+      nullable: true,
+      description: "Name of the triggering event.",
+      resolve: (e) => e.triggerEvent,
+    }),
+    input: t.field({
+      type: "JSON",
+      nullable: true,
+      description: "Trigger data the run started with.",
+      resolve: payload("input"),
+    }),
+    output: t.field({
+      type: "JSON",
+      nullable: true,
+      description: "What the run produced.",
+      resolve: payload("output"),
+    }),
     error: t.field({
       type: ExecutionError,
       nullable: true,
       description: "Set when the run failed, timed out or was cancelled.",
-      select: { errorMessage: true, errorCode: true, errorStepId: true },
       resolve: (e) => (e.errorMessage ? { message: e.errorMessage, code: e.errorCode, stepId: e.errorStepId } : null),
     }),
-    attempt: t.exposeInt("attempt", {
+    attempt: t.int({
       description: "1 for the first run; a retry is a new execution with attempt + 1.",
+      resolve: (e) => e.attempt,
     }),
     retryOf: t.relation("retryOf", { nullable: true, description: "The execution this one retries." }),
-    nextRetryAt: t.expose("nextRetryAt", {
+    nextRetryAt: t.field({
       type: "DateTime",
       nullable: true,
       description: "Set while an automatic retry is scheduled.",
+      resolve: (e) => e.nextRetryAt,
     }),
-    idempotencyKey: t.exposeString("idempotencyKey", { nullable: true, description: "The key it was started with." }),
-    createdAt: t.expose("createdAt", { type: "DateTime", description: "When the run was queued." }),
-    startedAt: t.expose("startedAt", { type: "DateTime", nullable: true, description: "When it started running." }),
-    completedAt: t.expose("completedAt", { type: "DateTime", nullable: true, description: "When it finished." }),
-    durationMs: t.exposeInt("durationMs", { nullable: true, description: "completedAt - startedAt, once finished." }),
+    idempotencyKey: t.string({
+      nullable: true,
+      description: "The key it was started with.",
+      resolve: (e) => e.idempotencyKey,
+    }),
+    createdAt: t.field({ type: "DateTime", description: "When the run was queued.", resolve: (e) => e.createdAt }),
+    startedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When it started running.",
+      resolve: (e) => e.startedAt,
+    }),
+    completedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When it finished.",
+      resolve: (e) => e.completedAt,
+    }),
+    durationMs: t.int({
+      nullable: true,
+      description: "completedAt - startedAt, once finished.",
+      resolve: (e) => e.durationMs,
+    }),
     progress: t.field({
       type: ExecutionProgress,
       description: "Step counts so far.",
-      resolve: (e, _args, ctx) => ctx.loaders.progress.load(e.id),
+      resolve: (e, _args, ctx) => {
+        const counts = preloaded(e).$progress;
+        return counts ? toProgress(counts) : ctx.loaders.progress.load(e.id);
+      },
     }),
     currentSteps: t.relation("steps", {
       description: "Steps RUNNING right now.",
@@ -93,15 +170,12 @@ export const Execution = builder.prismaNode("Execution", {
       },
       BatchConnection,
     ),
-    steps: t.relatedConnection(
-      "steps",
+    steps: t.connection(
       {
+        type: Step,
         description: "Steps in definition order.",
-        cursor: "id",
-        totalCount: true,
         args: { filter: t.arg({ type: StepFilter, description: "Narrows the steps." }) },
-        query: (args) => ({ where: stepWhere(args.filter), orderBy: { index: "asc" } }),
-        ...pageSizeOptions,
+        resolve: (e, args, ctx, info) => stepPage(e, args, ctx, info),
       },
       StepConnection,
     ),
@@ -147,4 +221,14 @@ builder.prismaObjectField(Execution, "retries", (t) =>
     },
     ExecutionConnection,
   ),
+);
+
+// Also added here: Workflow's own fields refer to Execution, which would make the inference circular.
+builder.prismaObjectField(Execution, "workflow", (t) =>
+  t.field({
+    type: Workflow,
+    description: "The workflow that ran.",
+    resolve: (e, _args, ctx) =>
+      (preloaded(e).$workflow as WorkflowRow | undefined) ?? ctx.loaders.workflow.load(e.workflowId),
+  }),
 );

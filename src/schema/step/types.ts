@@ -1,4 +1,6 @@
 import type { Prisma } from "@prisma/client";
+import type { Context } from "../../context.ts";
+import type { StepPayload } from "../../read/fallbacks.ts";
 import { builder } from "../builder.ts";
 import { connectionWithTotalCount } from "../connection.ts";
 import { StepStatusEnum } from "../enums.ts";
@@ -15,7 +17,9 @@ export const StepFilter = builder.inputType("StepFilter", {
   }),
 });
 
-export function stepWhere(filter?: typeof StepFilter.$inferInput | null): Prisma.StepWhereInput {
+export type StepFilterInput = typeof StepFilter.$inferInput;
+
+export function stepWhere(filter?: StepFilterInput | null): Prisma.StepWhereInput {
   if (!filter) return {};
   return {
     ...(filter.status ? { status: { in: filter.status } } : {}),
@@ -25,10 +29,36 @@ export function stepWhere(filter?: typeof StepFilter.$inferInput | null): Prisma
   };
 }
 
+/** A step row carries a large column when whoever read it selected it; else it is loaded by id. */
+function payload<K extends keyof StepPayload>(key: K) {
+  return (step: { id: string }, _args: unknown, ctx: Context): StepPayload[K] | Promise<StepPayload[K]> => {
+    const value = (step as Partial<StepPayload>)[key];
+    return value !== undefined ? value : ctx.loaders.stepPayload.load(step.id).then((p) => p[key]);
+  };
+}
+
 export const Step = builder.prismaNode("Step", {
   description: "One action of one run.",
-  // Select mode: a query loads only the columns its fields need (input/output JSON are large).
-  select: { id: true },
+  // Select mode, with every small column in the type's own select: the fields below are plain
+  // resolvers, so a step read by the executions statement (read/) resolves without plugin-prisma,
+  // and input/output/error (large) are read only when selected.
+  select: {
+    id: true,
+    executionId: true,
+    batchId: true,
+    key: true,
+    name: true,
+    type: true,
+    index: true,
+    status: true,
+    critical: true,
+    attempt: true,
+    errorCode: true,
+    branchTaken: true,
+    startedAt: true,
+    completedAt: true,
+    durationMs: true,
+  },
   id: { field: "id" },
   findUnique: (id) => ({ id }),
   // node(id) of a missing or foreign row is null, not findUniqueOrThrow's (masked) error.
@@ -36,24 +66,49 @@ export const Step = builder.prismaNode("Step", {
   fields: (t) => ({
     execution: t.relation("execution", { description: "The run this step belongs to." }),
     batch: t.relation("batch", { description: "The batch it ran in." }),
-    key: t.exposeString("key", { description: "The step's id in the workflow definition." }),
-    name: t.exposeString("name", { description: "Display name (defaults to the key)." }),
-    type: t.exposeString("type", { description: 'Action type, e.g. "http", "delay".' }),
-    index: t.exposeInt("index", { description: "Order within the execution (definition order)." }),
-    status: t.expose("status", { type: StepStatusEnum, description: "Current status." }),
-    critical: t.exposeBoolean("critical", { description: "Whether its failure fails the run." }),
-    attempt: t.exposeInt("attempt", { description: "Attempts so far; 0 until it first starts." }),
-    input: t.expose("input", { type: "JSON", nullable: true, description: "The resolved (templated) config." }),
-    output: t.expose("output", { type: "JSON", nullable: true, description: "What the action returned." }),
-    error: t.exposeString("error", { nullable: true, description: "Why it failed." }),
-    errorCode: t.exposeString("errorCode", { nullable: true, description: "Stable failure code, e.g. TIMEOUT." }),
-    branchTaken: t.exposeString("branchTaken", {
+    key: t.string({ description: "The step's id in the workflow definition.", resolve: (s) => s.key }),
+    name: t.string({ description: "Display name (defaults to the key).", resolve: (s) => s.name }),
+    type: t.string({ description: 'Action type, e.g. "http", "delay".', resolve: (s) => s.type }),
+    index: t.int({ description: "Order within the execution (definition order).", resolve: (s) => s.index }),
+    status: t.field({ type: StepStatusEnum, description: "Current status.", resolve: (s) => s.status }),
+    critical: t.boolean({ description: "Whether its failure fails the run.", resolve: (s) => s.critical }),
+    attempt: t.int({ description: "Attempts so far; 0 until it first starts.", resolve: (s) => s.attempt }),
+    input: t.field({
+      type: "JSON",
+      nullable: true,
+      description: "The resolved (templated) config.",
+      resolve: payload("input"),
+    }),
+    output: t.field({
+      type: "JSON",
+      nullable: true,
+      description: "What the action returned.",
+      resolve: payload("output"),
+    }),
+    error: t.string({ nullable: true, description: "Why it failed.", resolve: payload("error") }),
+    errorCode: t.string({
+      nullable: true,
+      description: "Stable failure code, e.g. TIMEOUT.",
+      resolve: (s) => s.errorCode,
+    }),
+    branchTaken: t.string({
       nullable: true,
       description: "For steps with a `when` condition: which branch was taken.",
+      resolve: (s) => s.branchTaken,
     }),
-    startedAt: t.expose("startedAt", { type: "DateTime", nullable: true, description: "When it started." }),
-    completedAt: t.expose("completedAt", { type: "DateTime", nullable: true, description: "When it finished." }),
-    durationMs: t.exposeInt("durationMs", { nullable: true, description: "completedAt - startedAt." }),
+    startedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When it started.",
+      resolve: (s) => s.startedAt,
+    }),
+    completedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When it finished.",
+      resolve: (s) => s.completedAt,
+    }),
+    durationMs: t.int({ nullable: true, description: "completedAt - startedAt.", resolve: (s) => s.durationMs }),
     logs: t.relatedConnection(
       "logs",
       {

@@ -1,6 +1,6 @@
 import { builder } from "../builder.ts";
 import { connectionWithTotalCount } from "../connection.ts";
-import { ExecutionFilter, ExecutionOrder, executionWhere } from "../execution/filter.ts";
+import { ExecutionFilter, ExecutionOrder, executionFilter } from "../execution/filter.ts";
 import { DEFAULT_ORDER, executionPage } from "../execution/page.ts";
 import { Execution, ExecutionConnection } from "../execution/types.ts";
 import { ExecutionStatsRef, StatsFilter, statsScope } from "../stats/types.ts";
@@ -37,7 +37,7 @@ export const Workflow = builder.prismaNode("Workflow", {
         },
         resolve: (workflow, args, ctx, info) =>
           executionPage(ctx, info, {
-            where: { ...executionWhere({ ...args.filter, workflowId: null }), workflowId: workflow.id },
+            filter: { ...executionFilter({ ...args.filter, workflowId: null }), workflowId: workflow.id },
             order: args.orderBy ?? DEFAULT_ORDER,
             args,
           }),

@@ -1,0 +1,20 @@
+// How many executions match a filter (ExecutionConnection.totalCount), asked only when a client
+// selects it. A statement of its own today; it may later read a rollup table instead, so callers
+// depend on nothing but this signature.
+import type { Query } from "../db/query.ts";
+import { executionFilterSql, type ExecutionFilter } from "./execution-filter.ts";
+import { createSqlParams } from "./sql-params.ts";
+import { statementName } from "./statement-name.ts";
+
+/**
+ * The number of the tenant's executions that match `filter` (all of them for null), on the
+ * statement runner `query`. Counts what committed before the statement started.
+ */
+export async function countExecutions(query: Query, tenantId: string, filter: ExecutionFilter | null): Promise<number> {
+  const params = createSqlParams();
+  const tenant = params.add(tenantId);
+  const text = `/* read:execution-count */ SELECT count(*)::int AS n FROM "Execution" e
+    WHERE e."tenantId" = ${tenant}::uuid AND ${executionFilterSql(filter, params, tenant)}`;
+  const result = await query<{ n: number }>(text, params.values, statementName("read:execution-count", text));
+  return (result.rows[0] as { n: number }).n;
+}
