@@ -28,7 +28,9 @@ import { startWorker, type Worker } from "./jobs/worker.ts";
 import { createEventBus, type EventBus } from "./realtime/event-bus.ts";
 import { createRedisOutages } from "./realtime/redis-outages.ts";
 import { attachGraphQLWs } from "./realtime/websocket.ts";
+import { decodeIdOf, encodeGlobalId } from "./schema/global-id.ts";
 import { schema } from "./schema/index.ts";
+import { createLogDownload } from "./server/log-download.ts";
 import { createMutationLimiter, rateLimitPlugin } from "./server/rate-limit.ts";
 import { createGraphQLServer, GRAPHQL_PATH } from "./server/yoga.ts";
 import { createEmailSender } from "./services/email.ts";
@@ -160,7 +162,15 @@ export async function createApp(config: Config, { log = console, onQuery, action
         },
       },
     });
-    const server = http.createServer(yoga);
+    // Plain HTTP routes first (the log download), then GraphQL.
+    const downloads = createLogDownload({
+      authenticate: (authorization) => auth.authenticate(authorization),
+      query: sql,
+      decodeId: decodeIdOf,
+      encodeId: encodeGlobalId,
+      logError: (message, error) => log.error(message, error),
+    });
+    const server = http.createServer((req, res) => downloads(req, res) || void yoga(req, res));
     // graphql-ws on the same port and path as HTTP; SSE comes with yoga.
     const ws = attachGraphQLWs(server, yoga, {
       path: GRAPHQL_PATH,

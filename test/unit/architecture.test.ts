@@ -32,7 +32,8 @@ const allowed: Record<string, string[]> = {
   services: ["services", "engine", "read", "db", "errors.ts"],
   // Read models: pages, filters, progress, the dashboard statement. Never schema/ or the engine.
   read: ["read", "db", "errors.ts"],
-  server: ["server", "errors.ts", "context.ts", "config.ts"],
+  // The HTTP edge: GraphQL plugins, and plain routes (the log download) that call the read layer.
+  server: ["server", "read", "db", "auth", "errors.ts", "context.ts", "config.ts"],
   schema: ["schema", "services", "read", "engine", "realtime", "auth", "errors.ts", "context.ts", "generated"],
   auth: ["auth", "db", "config.ts", "errors.ts"],
   realtime: ["realtime", "engine"],
