@@ -31,13 +31,14 @@ const allowed: Record<string, string[]> = {
   db: ["db", "config.ts", "errors.ts"],
   services: ["services", "engine", "db", "errors.ts"],
   server: ["server", "errors.ts", "context.ts", "config.ts"],
-  schema: ["schema", "services", "engine", "realtime", "auth", "errors.ts", "context.ts", "generated"],
+  schema: ["schema", "services", "read", "engine", "realtime", "auth", "errors.ts", "context.ts", "generated"],
+  read: ["read", "db", "errors.ts"],
   auth: ["auth", "db", "config.ts", "errors.ts"],
   realtime: ["realtime", "engine"],
   // The seed plays the worker for its history: the engine runs it, jobs/ queues, services/ retries.
   seed: ["seed", "engine", "db", "config.ts", "jobs", "services"],
   jobs: ["jobs", "engine", "db", "services"],
-  "context.ts": ["db", "services", "realtime", "auth"],
+  "context.ts": ["db", "services", "read", "realtime", "auth"],
   "errors.ts": [],
   "config.ts": [],
 };

@@ -5,9 +5,10 @@
 
 import { queryFromInfo } from "@pothos/plugin-prisma";
 import type { Prisma } from "@prisma/client";
-import type { GraphQLResolveInfo } from "graphql";
+import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from "graphql";
 import type { Context } from "../../context.ts";
 import { BadUserInputError } from "../../errors.ts";
+import { cursorOfSnapshot } from "../../read/list-changes/cursor.ts";
 import { assertPageSize, DEFAULT_PAGE_SIZE, type PageArgs } from "../page-size.ts";
 import type { ExecutionOrderInput } from "./filter.ts";
 
@@ -104,12 +105,14 @@ export async function executionPage(
   const planned = queryFromInfo({ context: ctx, info, path: ["edges", "node"] });
   // Execution is in select mode; the cursor needs the sort value and id of every row.
   const query = planned.select ? { select: { ...planned.select, id: true, [order.field]: true } } : planned;
-  const rows = await ctx.db.execution.findMany({
-    ...query,
-    where: position ? { AND: [where, beyond(order, backward, position.value, position.id)] } : where,
-    orderBy: orderBy(order, backward),
-    take: size + 1,
-  });
+  const { rows, snapshot } = await readAtSnapshot(ctx, selects(info, "changesCursor"), (db) =>
+    db.execution.findMany({
+      ...query,
+      where: position ? { AND: [where, beyond(order, backward, position.value, position.id)] } : where,
+      orderBy: orderBy(order, backward),
+      take: size + 1,
+    }),
+  );
   const hasMore = rows.length > size;
   const nodes = rows.slice(0, size);
   if (backward) nodes.reverse();
@@ -124,5 +127,41 @@ export async function executionPage(
       endCursor: edges.at(-1)?.cursor ?? null,
     },
     totalCount: () => ctx.db.execution.count({ where }),
+    changesCursor: snapshot ? cursorOfSnapshot(snapshot.snapshot, snapshot.nowMs) : null,
   };
+}
+
+/**
+ * The page's rows and, when `wanted`, the snapshot they were read at: the list's changesCursor,
+ * from which executionListChanges continues with no gap and no repeat. Here the snapshot is the
+ * first statement of a REPEATABLE READ transaction, so the rows are read at exactly that
+ * snapshot (three statements more, only when changesCursor is selected). To be swapped for the
+ * one-statement page that returns `pg_current_snapshot()` with its rows.
+ */
+async function readAtSnapshot<T>(
+  ctx: Context,
+  wanted: boolean,
+  read: (db: Context["db"]) => Promise<T>,
+): Promise<{ rows: T; snapshot: { snapshot: string; nowMs: number } | null }> {
+  if (!wanted) return { rows: await read(ctx.db), snapshot: null };
+  return ctx.db.$transaction(
+    async (tx) => {
+      const [snapshot] = await tx.$queryRaw<{ snapshot: string; nowMs: number }[]>`
+        SELECT pg_current_snapshot()::text AS snapshot,
+          (extract(epoch from statement_timestamp()) * 1000)::float8 AS "nowMs"`;
+      return { rows: await read(tx as unknown as Context["db"]), snapshot: snapshot as { snapshot: string; nowMs: number } };
+    },
+    { isolationLevel: "RepeatableRead" },
+  );
+}
+
+/** Whether the connection's selection (fragments included) asks for `field`. */
+function selects(info: GraphQLResolveInfo, field: string): boolean {
+  const within = (set: SelectionSetNode | undefined): boolean =>
+    (set?.selections ?? []).some((s) => {
+      if (s.kind === Kind.FIELD) return s.name.value === field;
+      if (s.kind === Kind.INLINE_FRAGMENT) return within(s.selectionSet);
+      return within(info.fragments[s.name.value]?.selectionSet);
+    });
+  return info.fieldNodes.some((node) => within(node.selectionSet));
 }

@@ -1,0 +1,63 @@
+// executionListChanges: a live list view that stays true. Every change of the tenant's executions
+// after the `after` cursor, as seen by the filter: ENTERED when a run starts matching it (created,
+// or changed into it), UPDATED while it matches (status, error, progress at most every 250 ms),
+// LEFT when it stops. Served from one shared read of the change log per tenant (read/list-changes).
+import { builder } from "../builder.ts";
+import { executionListFilter, ExecutionFilter } from "../execution/filter.ts";
+import { Execution } from "../execution/types.ts";
+import type { ListChange } from "../../read/list-changes/feed.ts";
+import { freshLoaders, serve } from "./shared.ts";
+
+const ExecutionListChangeKind = builder.enumType("ExecutionListChangeKind", {
+  description: "How a change affects a filtered list of executions.",
+  values: {
+    ENTERED: { description: "The execution now matches the filter: created, or changed into it. Add it." },
+    UPDATED: { description: "The execution changed and still matches. Replace it." },
+    LEFT: { description: "The execution no longer matches the filter (e.g. it left RUNNING). Remove it." },
+  } as const,
+});
+
+const ExecutionListChange = builder.objectRef<ListChange>("ExecutionListChange").implement({
+  description: "One change of a filtered list of executions (executionListChanges).",
+  fields: (t) => ({
+    kind: t.field({ type: ExecutionListChangeKind, description: "What to do with the list.", resolve: (c) => c.kind }),
+    execution: t.prismaField({
+      type: Execution,
+      description: "The execution as it is now (read when the change is delivered, so possibly newer than the change).",
+      resolve: (query, change, _args, ctx) => ctx.db.execution.findFirstOrThrow({ ...query, where: { id: change.executionId } }),
+    }),
+    cursor: t.string({
+      description:
+        "Subscribe again with `after` set to this to get every later change and none twice (after a disconnect, or on another server).",
+      resolve: (c) => c.cursor(),
+    }),
+  }),
+});
+
+builder.subscriptionField("executionListChanges", (t) =>
+  t.field({
+    type: ExecutionListChange,
+    nullable: false,
+    description:
+      "Every change of the tenant's executions after `after`, as it affects the list that `filter` selects (the same " +
+      "filter as the executions query): read a list with its changesCursor, subscribe with `after` set to it, apply the " +
+      "changes; resubscribe with the last change's cursor. None is lost or delivered twice, across reconnects and server " +
+      "processes. Without `after`: changes from now on.",
+    args: {
+      filter: t.arg({ type: ExecutionFilter, description: "The list's filter." }),
+      after: t.arg.string({
+        description:
+          "An ExecutionConnection.changesCursor or an ExecutionListChange.cursor. Invalid: BAD_USER_INPUT; older than " +
+          "the change log's retention: CURSOR_EXPIRED (read the list again).",
+      }),
+    },
+    subscribe: (_root, args, ctx) => {
+      const changes = ctx.listChanges.subscribe(ctx.db.$tenantId, executionListFilter(args.filter), args.after ?? null);
+      return serve(ctx, changes);
+    },
+    resolve: (change, _args, ctx) => {
+      freshLoaders(ctx);
+      return change;
+    },
+  }),
+);
