@@ -20,7 +20,16 @@ import { parseSnapshot, type Snapshot } from "./snapshot.ts";
 
 export type ListChangeKind = "ENTERED" | "UPDATED" | "LEFT";
 
-export type ListChange = { kind: ListChangeKind; executionId: string; cursor(): string };
+export type ListChange = {
+  kind: ListChangeKind;
+  executionId: string;
+  cursor(): string;
+  /**
+   * What every subscriber of the same poll reads alike (the payload for one selection), loaded once:
+   * all of them are the same tenant, and a read made after the poll is as fresh as the change.
+   */
+  shared<T>(key: string, load: () => Promise<T>): Promise<T>;
+};
 
 export type ListStream = {
   next(): Promise<IteratorResult<ListChange, undefined>>;
@@ -53,7 +62,11 @@ export type ListFeeds = {
   close(): void;
 };
 
+type Memo = Map<string, Promise<unknown>>;
+
 type Batch = {
+  /** Shared by the changes this batch gives every subscriber. */
+  memo: Memo;
   base: Snapshot;
   /** Expiry time of positions inside the batch (the base's). */
   baseAt: number;
@@ -64,7 +77,7 @@ type Batch = {
   complete: boolean;
 };
 
-type Item = { kind: ListChangeKind; executionId: string; position: Position; pendingVersion: number };
+type Item = { kind: ListChangeKind; executionId: string; position: Position; pendingVersion: number; memo: Memo };
 
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
 const RETRY_POLL_MS = 1_000;
@@ -80,6 +93,8 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
 
   class TenantFeed {
     head: Position | null = null;
+    /** The memo of the latest poll: for changes given outside a batch (trailing progress updates). */
+    memo: Memo = new Map();
     readonly members = new Set<Member>();
     /** Every subscriber of this feed, caught up or not. */
     readonly subscribers = new Set<Member>();
@@ -131,7 +146,16 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
           });
           if (this.closed) return;
           const target = snapshotOf(read.snapshot);
-          const batch: Batch = { base: head.snapshot, baseAt: head.at, target, targetAt: read.nowMs, rows: read.rows, complete: true };
+          this.memo = new Map();
+          const batch: Batch = {
+            memo: this.memo,
+            base: head.snapshot,
+            baseAt: head.at,
+            target,
+            targetAt: read.nowMs,
+            rows: read.rows,
+            complete: true,
+          };
           for (const member of [...this.members]) member.apply(batch);
           this.head = { snapshot: target, at: read.nowMs, within: null, pending: [] };
         }
@@ -186,6 +210,8 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
     private readonly pending = new Map<string, number>();
     private pendingVersion = 0;
     private timer: NodeJS.Timeout | undefined;
+    /** The batch being applied; undefined outside one (then the feed's latest poll's). */
+    private memo: Memo | undefined;
 
     constructor(
       private readonly feed: TenantFeed,
@@ -253,12 +279,14 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
       });
       if (this.ended) return;
       const targetAt = within ? this.position.at : head.at;
-      this.apply({ base, baseAt: this.position.at, target, targetAt, rows: read.rows, complete: read.rows.length < pageSize });
+      const complete = read.rows.length < pageSize;
+      this.apply({ memo: new Map(), base, baseAt: this.position.at, target, targetAt, rows: read.rows, complete });
     }
 
     /** Turns a batch of change rows into this subscriber's changes, in row order. */
     apply(batch: Batch): void {
       if (this.ended) return;
+      this.memo = batch.memo;
       const first = this.queue.length;
       for (const row of batch.rows) {
         this.position = {
@@ -287,6 +315,7 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
       // The batch's last change may stand for the whole batch: a shorter cursor, same meaning.
       const tail = this.queue.at(-1);
       if (this.queue.length > first && tail && tail.pendingVersion === this.pendingVersion) tail.position = this.position;
+      this.memo = undefined;
       if (this.mode === "live" && this.queue.length > maxQueue) this.takeOffFeed();
     }
 
@@ -340,7 +369,8 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
     }
 
     private push(kind: ListChangeKind, executionId: string): void {
-      const item: Item = { kind, executionId, position: this.position, pendingVersion: this.pendingVersion };
+      const memo = this.memo ?? this.feed.memo;
+      const item: Item = { kind, executionId, position: this.position, pendingVersion: this.pendingVersion, memo };
       const waiter = this.waiter;
       if (waiter && this.queue.length === 0) {
         this.waiter = undefined;
@@ -385,7 +415,22 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
 
   const toChange = (item: Item): ListChange => {
     let cursor: string | undefined;
-    return { kind: item.kind, executionId: item.executionId, cursor: () => (cursor ??= encodeCursor(item.position)) };
+    return {
+      kind: item.kind,
+      executionId: item.executionId,
+      cursor: () => (cursor ??= encodeCursor(item.position)),
+      shared<T>(key: string, load: () => Promise<T>): Promise<T> {
+        const memoKey = `${item.executionId} ${key}`;
+        let value = item.memo.get(memoKey) as Promise<T> | undefined;
+        if (!value) {
+          value = load();
+          item.memo.set(memoKey, value);
+          // A failed read is not shared: the next subscriber tries again.
+          value.catch(() => item.memo.delete(memoKey));
+        }
+        return value;
+      },
+    };
   };
 
   return {

@@ -135,8 +135,9 @@ export async function executionPage(
  * The page's rows and, when `wanted`, the snapshot they were read at: the list's changesCursor,
  * from which executionListChanges continues with no gap and no repeat. Here the snapshot is the
  * first statement of a REPEATABLE READ transaction, so the rows are read at exactly that
- * snapshot (three statements more, only when changesCursor is selected). To be swapped for the
- * one-statement page that returns `pg_current_snapshot()` with its rows.
+ * snapshot (three statements more, and a connection held across two round trips, only when
+ * changesCursor is selected). To be swapped for the one-statement page that returns
+ * `pg_current_snapshot()` with its rows.
  */
 async function readAtSnapshot<T>(
   ctx: Context,
@@ -151,7 +152,9 @@ async function readAtSnapshot<T>(
           (extract(epoch from statement_timestamp()) * 1000)::float8 AS "nowMs"`;
       return { rows: await read(tx as unknown as Context["db"]), snapshot: snapshot as { snapshot: string; nowMs: number } };
     },
-    { isolationLevel: "RepeatableRead" },
+    // Prisma gives up on a transaction that waits 2 s for a connection; a burst of list reads
+    // (a dashboard's clients reconnecting) queues longer than that behind the pool.
+    { isolationLevel: "RepeatableRead", maxWait: 30_000, timeout: 30_000 },
   );
 }
 

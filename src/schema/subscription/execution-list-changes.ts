@@ -2,6 +2,8 @@
 // after the `after` cursor, as seen by the filter: ENTERED when a run starts matching it (created,
 // or changed into it), UPDATED while it matches (status, error, progress at most every 250 ms),
 // LEFT when it stops. Served from one shared read of the change log per tenant (read/list-changes).
+import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from "graphql";
+import { createLoaders } from "../../services/loaders.ts";
 import { builder } from "../builder.ts";
 import { executionListFilter, ExecutionFilter } from "../execution/filter.ts";
 import { Execution } from "../execution/types.ts";
@@ -24,7 +26,11 @@ const ExecutionListChange = builder.objectRef<ListChange>("ExecutionListChange")
     execution: t.prismaField({
       type: Execution,
       description: "The execution as it is now (read when the change is delivered, so possibly newer than the change).",
-      resolve: (query, change, _args, ctx) => ctx.db.execution.findFirstOrThrow({ ...query, where: { id: change.executionId } }),
+      // Every subscriber of the same poll with the same selection gets one read.
+      resolve: (query, change, _args, ctx) =>
+        change.shared(`execution ${JSON.stringify(query)}`, () =>
+          ctx.db.execution.findFirstOrThrow({ ...query, where: { id: change.executionId } }),
+        ),
     }),
     cursor: t.string({
       description:
@@ -55,9 +61,26 @@ builder.subscriptionField("executionListChanges", (t) =>
       const changes = ctx.listChanges.subscribe(ctx.db.$tenantId, executionListFilter(args.filter), args.after ?? null);
       return serve(ctx, changes);
     },
-    resolve: (change, _args, ctx) => {
+    resolve: (change, _args, ctx, info) => {
       freshLoaders(ctx);
+      // Execution.progress reads through the context's loader: give it the poll's shared read.
+      if (selects(info, ["execution", "progress"])) {
+        const progress = change.shared("progress", () => createLoaders(ctx.db).progress.load(change.executionId));
+        ctx.loaders.progress.prime(change.executionId, progress);
+      }
       return change;
     },
   }),
 );
+
+/** Whether the field's selection (fragments included) reaches `path`. */
+function selects(info: GraphQLResolveInfo, path: readonly string[]): boolean {
+  const within = (set: SelectionSetNode | undefined, rest: readonly string[]): boolean =>
+    rest.length === 0 ||
+    (set?.selections ?? []).some((s) => {
+      if (s.kind === Kind.FIELD) return s.name.value === rest[0] && within(s.selectionSet, rest.slice(1));
+      if (s.kind === Kind.INLINE_FRAGMENT) return within(s.selectionSet, rest);
+      return within(info.fragments[s.name.value]?.selectionSet, rest);
+    });
+  return info.fieldNodes.some((node) => within(node.selectionSet, path));
+}
