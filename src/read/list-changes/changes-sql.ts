@@ -19,25 +19,41 @@ export type ChangeRow = RunFacts & {
   previousErrorMessage: string | null;
 };
 
-export type ChangeRead = { snapshot: string; nowMs: number; rows: ChangeRow[] };
+export type ChangeRead = {
+  snapshot: string;
+  nowMs: number;
+  rows: ChangeRow[];
+  /** Rows read, those of deleted executions included: fewer than the limit means nothing is left. */
+  pageRows: number;
+  /** The id of the last row read (deleted executions included), or null. */
+  lastId: bigint | null;
+};
 
 // Rows of executions deleted since are left out (a deleted run produces no change; see README).
+// The rows are found through ("tenantId", xid) — whatever a snapshot does not see has an xid at
+// or above its xmin — and only then ordered by id: ordered by the primary key, with LIMIT, the
+// planner may walk the whole log from its first id instead.
 const READ_CHANGES = `/* list-changes:read */
-  SELECT s.snapshot, s."nowMs", c.* FROM (
-    SELECT pg_current_snapshot()::text AS snapshot, (extract(epoch from statement_timestamp()) * 1000)::float8 AS "nowMs"
-  ) s LEFT JOIN LATERAL (
-    SELECT c.id, c.xid::text AS xid, c."executionId", c."previousStatus"::text AS "previousStatus", c.status::text AS status,
-      c."previousErrorMessage", c."errorMessage", e."workflowId", w.name AS "workflowName",
-      e."triggerSource"::text AS "triggerSource", e."triggerEvent", e."createdAt"
+  WITH unseen AS MATERIALIZED (
+    SELECT c.id, c.xid, c."executionId", c."previousStatus", c.status, c."previousErrorMessage", c."errorMessage"
     FROM "ExecutionChange" c
-    JOIN "Execution" e ON e.id = c."executionId" AND e."tenantId" = $1::uuid
-    JOIN "Workflow" w ON w.id = e."workflowId"
     WHERE c."tenantId" = $1::uuid AND c.xid >= pg_snapshot_xmin($2::pg_snapshot)
       AND NOT pg_visible_in_snapshot(c.xid, $2::pg_snapshot)
       AND ($3::pg_snapshot IS NULL OR pg_visible_in_snapshot(c.xid, $3::pg_snapshot))
       AND c.id > $4::bigint
-    ORDER BY c.id
-    LIMIT $5
+  ), page AS (
+    SELECT * FROM unseen ORDER BY id LIMIT $5
+  )
+  SELECT s.snapshot, s."nowMs", s."pageRows", s."pageLastId", c.* FROM (
+    SELECT pg_current_snapshot()::text AS snapshot, (extract(epoch from statement_timestamp()) * 1000)::float8 AS "nowMs",
+      (SELECT count(*)::int FROM page) AS "pageRows", (SELECT max(id) FROM page) AS "pageLastId"
+  ) s LEFT JOIN LATERAL (
+    SELECT c.id, c.xid::text AS xid, c."executionId", c."previousStatus"::text AS "previousStatus", c.status::text AS status,
+      c."previousErrorMessage", c."errorMessage", e."workflowId", w.name AS "workflowName",
+      e."triggerSource"::text AS "triggerSource", e."triggerEvent", e."createdAt"
+    FROM page c
+    JOIN "Execution" e ON e.id = c."executionId" AND e."tenantId" = $1::uuid
+    JOIN "Workflow" w ON w.id = e."workflowId"
   ) c ON true
   ORDER BY c.id`;
 
@@ -61,6 +77,8 @@ export async function readChanges(
   return {
     snapshot: first["snapshot"] as string,
     nowMs: first["nowMs"] as number,
+    pageRows: first["pageRows"] as number,
+    lastId: first["pageLastId"] === null ? null : BigInt(first["pageLastId"] as string),
     rows: rows
       .filter((r) => r["id"] !== null)
       .map((r) => ({

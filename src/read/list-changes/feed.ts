@@ -75,6 +75,8 @@ type Batch = {
   rows: ChangeRow[];
   /** Every row between base and target was read (the position after it is plain). */
   complete: boolean;
+  /** When not complete: the id of the last row read. */
+  lastId: bigint | null;
 };
 
 type Item = { kind: ListChangeKind; executionId: string; position: Position; pendingVersion: number; memo: Memo };
@@ -155,6 +157,7 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
             targetAt: read.nowMs,
             rows: read.rows,
             complete: true,
+            lastId: read.lastId,
           };
           for (const member of [...this.members]) member.apply(batch);
           this.head = { snapshot: target, at: read.nowMs, within: null, pending: [] };
@@ -279,8 +282,9 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
       });
       if (this.ended) return;
       const targetAt = within ? this.position.at : head.at;
-      const complete = read.rows.length < pageSize;
-      this.apply({ memo: new Map(), base, baseAt: this.position.at, target, targetAt, rows: read.rows, complete });
+      const complete = read.pageRows < pageSize;
+      const batch = { memo: new Map(), base, baseAt: this.position.at, target, targetAt, rows: read.rows, complete, lastId: read.lastId };
+      this.apply(batch);
     }
 
     /** Turns a batch of change rows into this subscriber's changes, in row order. */
@@ -307,11 +311,11 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
           else this.deliver("UPDATED", row.executionId);
         }
       }
-      const last = batch.rows.at(-1);
+      const pending = [...this.pending.keys()];
       this.position =
-        batch.complete || !last
-          ? { snapshot: batch.target, at: batch.targetAt, within: null, pending: [...this.pending.keys()] }
-          : { snapshot: batch.target, at: batch.baseAt, within: { base: batch.base, lastId: last.id }, pending: [...this.pending.keys()] };
+        batch.complete || batch.lastId === null
+          ? { snapshot: batch.target, at: batch.targetAt, within: null, pending }
+          : { snapshot: batch.target, at: batch.baseAt, within: { base: batch.base, lastId: batch.lastId }, pending };
       // The batch's last change may stand for the whole batch: a shorter cursor, same meaning.
       const tail = this.queue.at(-1);
       if (this.queue.length > first && tail && tail.pendingVersion === this.pendingVersion) tail.position = this.position;
