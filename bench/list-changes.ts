@@ -79,7 +79,7 @@ export async function listChangesBenchmark(env: BenchEnv): Promise<BenchResult> 
             const data = await bench.graphql<{ executions: { edges: { node: { id: string } }[] } }>(LIST_IDS, { filter });
             expected[JSON.stringify(filter)] = data.executions.edges.map((e) => e.node.id);
           }
-          send({ type: "verify", expected, timeoutMs: 60_000 } satisfies VerifyMessage);
+          send({ type: "verify", expected, timeoutMs: 180_000 } satisfies VerifyMessage);
         })().catch((error: unknown) => send({ type: "verify", expected: { error: [String(error)] }, timeoutMs: 0 }));
       },
     });

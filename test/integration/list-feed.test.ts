@@ -154,4 +154,39 @@ describe("the list feed", () => {
     await stream.return();
     expect(feeds.stats().subscribers).toBe(0);
   });
+
+  it("takes a subscriber that stops reading off the feed, and it catches up without loss when it reads again", async () => {
+    const small = createListFeeds({
+      query: (text, values, name) => pool.query({ text, values, ...(name ? { name } : {}) }) as never,
+      watch: (_tenant, fn) => {
+        notify.add(fn);
+        return () => notify.delete(fn);
+      },
+      retentionMs: 86_400_000,
+      maxQueue: 3,
+      fallbackPollMs: 50,
+      onError: () => {},
+    });
+    try {
+      const stream = small.subscribe(tenantId, { workflowId }, await cursorNow());
+      const first = await createRun();
+      expect((await take(stream, (g) => g.length >= 1)).map(key)).toEqual([`ENTERED ${first}`]);
+      // One read waits (so it joins the feed), then none: the polls queue more than maxQueue for it.
+      const waiting = stream.next();
+      const runs: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        runs.push(await createRun());
+        wake();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      const next = await waiting;
+      const rest = [next.value as ListChange, ...(await take(stream, (g) => g.length >= runs.length - 1))];
+      expect(rest.map(key)).toEqual(runs.map((id) => `ENTERED ${id}`));
+      expect(small.stats().takenOff).toBeGreaterThan(0);
+      await stream.return();
+    } finally {
+      small.close();
+    }
+  });
 });

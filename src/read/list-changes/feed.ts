@@ -58,7 +58,7 @@ export type ListFeeds = {
   /** Throws BAD_USER_INPUT / CURSOR_EXPIRED at once for a cursor it cannot resume from. */
   subscribe(tenantId: string, filter: ListFilter, after: string | null): ListStream;
   /** Feeds and subscribers open, and polls run so far (tests and benchmarks). */
-  stats(): { feeds: number; subscribers: number; polls: number; catchUpReads: number };
+  stats(): { feeds: number; subscribers: number; polls: number; catchUpReads: number; takenOff: number };
   close(): void;
 };
 
@@ -91,7 +91,7 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
   const pageSize = options.pageSize ?? 1_000;
   const onError = options.onError ?? ((message, error) => console.error(message, error));
   const feeds = new Map<string, TenantFeed>();
-  const counters = { polls: 0, catchUpReads: 0 };
+  const counters = { polls: 0, catchUpReads: 0, takenOff: 0 };
 
   class TenantFeed {
     head: Position | null = null;
@@ -387,6 +387,7 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
 
     /** Fell behind: drop what waits and read it again, from what was consumed, when the client reads. */
     private takeOffFeed(): void {
+      counters.takenOff++;
       this.feed.members.delete(this);
       this.mode = "catching";
       this.queue = [];
