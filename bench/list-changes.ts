@@ -122,6 +122,7 @@ export async function listChangesBenchmark(env: BenchEnv): Promise<BenchResult> 
       ),
       "",
       `- Wall time from the last subscription to the last view checked: ${fmtInt(wallMs)} ms; ${runsDone} / ${RUNS} runs finished.`,
+      `- Mean cursor size: ${fmtInt(done.changes > 0 ? done.cursorChars / done.changes : 0)} characters.`,
       ...(measurement
         ? [
             `- SQL in that window (${fmtInt(total)} statements) ${formatKinds(measurement.sql.byKind, Math.max(1, commits), "engine commit")}.`,
@@ -140,7 +141,8 @@ export async function listChangesBenchmark(env: BenchEnv): Promise<BenchResult> 
       console: [
         `${fmtInt(SUBSCRIBERS)} subscribers, ${RUNS} runs: p50 ${fmt(latency.p50)} ms, p99 ${fmt(latency.p99)} ms, ` +
           `${fmtInt(done.changes)} changes, views equal ${SUBSCRIBERS - done.mismatched}/${SUBSCRIBERS}, ` +
-          `${done.problems} problems, ${done.errors} errors; change-log reads/commit ${per(listReads)}, SQL/commit ${per(total)}`,
+          `${done.problems} problems, ${done.errors} errors; change-log reads/commit ${per(listReads)}, SQL/commit ${per(total)}, ` +
+          `mean cursor ${fmtInt(done.changes > 0 ? done.cursorChars / done.changes : 0)} chars, wall ${fmtInt(wallMs)} ms`,
       ],
     };
   });

@@ -25,6 +25,8 @@ export type ListSubscribersDone = {
   /** receive time − the commit time the change reflects (startedAt / completedAt), ms. */
   latencies: number[];
   changes: number;
+  /** Characters of all cursors received (their mean size says what resuming costs a message). */
+  cursorChars: number;
   problems: number;
   firstProblem: string | null;
   /** Views that did not end equal to the executions query. */
@@ -61,6 +63,7 @@ serveChild<ListSubscribersRequest>(async (req, send, receive) => {
     type: "done",
     latencies: [],
     changes: 0,
+    cursorChars: 0,
     problems: 0,
     firstProblem: null,
     mismatched: 0,
@@ -132,6 +135,7 @@ serveChild<ListSubscribersRequest>(async (req, send, receive) => {
                 if (value.errors) fail(JSON.stringify(value.errors));
                 if (!change) return;
                 done.changes += 1;
+                done.cursorChars += change.cursor.length;
                 apply(i, change);
               },
               error: (error) => fail(error instanceof Error ? error.message : JSON.stringify(error)),

@@ -283,7 +283,10 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
       if (this.ended) return;
       const targetAt = within ? this.position.at : head.at;
       const complete = read.pageRows < pageSize;
-      const batch = { memo: new Map(), base, baseAt: this.position.at, target, targetAt, rows: read.rows, complete, lastId: read.lastId };
+      // The latest poll's memo: its reads are newer than any row up to the head, so catching-up
+      // subscribers share them too instead of reading each payload again.
+      const memo = this.feed.memo;
+      const batch = { memo, base, baseAt: this.position.at, target, targetAt, rows: read.rows, complete, lastId: read.lastId };
       this.apply(batch);
     }
 
