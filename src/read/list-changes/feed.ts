@@ -192,8 +192,8 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
       this.stopWatching();
       clearInterval(this.fallback);
       clearTimeout(this.retry);
-      for (const w of this.waiters.splice(0)) w.reject(new Error("The list feed was closed"));
       for (const member of [...this.subscribers]) void member.return();
+      for (const w of this.waiters.splice(0)) w.reject(new Error("The list feed was closed"));
     }
   }
 
@@ -249,8 +249,12 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
     /** One step towards the feed's head: the first fresh head, a catch-up read, or joining. */
     private async advance(): Promise<void> {
       if (this.mode === "starting") {
-        const head = await this.feed.freshHead();
-        if (this.ended) return;
+        // A feed closed under it (the server stopping) ends it quietly.
+        const head = await this.feed.freshHead().catch((error: unknown) => {
+          if (this.ended) return null;
+          throw error;
+        });
+        if (this.ended || !head) return;
         if (this.fromNow) this.position = head;
         this.mode = "catching";
       }
