@@ -15,7 +15,7 @@ export type SqlRecorder = {
 /** BEGIN, COMMIT, SELECT, INSERT, UPDATE ... from the statement's first keyword. */
 export function statementKind(sql: string): string {
   // The engine's store tags its statements (each one on its own is a whole transaction, except cancel's).
-  const tag = /^\s*\/\*\s*(engine:[a-z]+)\s*\*\//.exec(sql)?.[1];
+  const tag = /^\s*\/\*\s*((?:engine|list-changes):[a-z-]+)\s*\*\//.exec(sql)?.[1];
   if (tag) return tag;
   const word = /^\s*(?:\/\*.*?\*\/\s*)*([A-Za-z]+)/s.exec(sql)?.[1]?.toUpperCase() ?? "OTHER";
   if (word === "START") return "BEGIN";

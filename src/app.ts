@@ -25,8 +25,10 @@ import { createPgStore } from "./engine/store/pg-store.ts";
 import { createSqlRunner } from "./engine/store/sql.ts";
 import { jobSql, migrateQueue } from "./jobs/queue.ts";
 import { startWorker, type Worker } from "./jobs/worker.ts";
+import { createListFeeds, type ListFeeds } from "./read/list-changes/feed.ts";
 import { createEventBus, type EventBus } from "./realtime/event-bus.ts";
 import { createRedisOutages } from "./realtime/redis-outages.ts";
+import { watchTenant } from "./realtime/tenant-watch.ts";
 import { attachGraphQLWs } from "./realtime/websocket.ts";
 import { decodeIdOf, encodeGlobalId } from "./schema/global-id.ts";
 import { schema } from "./schema/index.ts";
@@ -73,9 +75,13 @@ export async function createApp(config: Config, { log = console, onQuery, action
   const enginePool = createPgPool({ url: database.url, max: config.databasePoolSize, name: "engine", health });
   // The read layer's hot path (the executions page) on pg directly too: one statement, no Prisma.
   const readPool = createPgPool({ url: database.url, max: config.databasePoolSize, name: "read", health });
+  // Live list views read the change log on a pool of their own: catching-up subscribers never
+  // take the engine's connections.
+  const listPool = createPgPool({ url: database.url, max: 3, name: "list changes", health });
   let worker: Worker | null = null;
   let events: EventBus | null = null;
   let redis: Redis | null = null;
+  let listChanges: ListFeeds | null = null;
   try {
     const auth = await createAuthenticator(db, { ...config.auth, env: config.env });
     const scoped = createTenantScopes(db);
@@ -113,13 +119,20 @@ export async function createApp(config: Config, { log = console, onQuery, action
         db,
         executions,
         health,
+        changeRetentionMs: config.listChangesRetentionMs,
         onError,
       });
     }
     // Saving a workflow checks it against the same action types the runner is given above.
     const workflows = { actions: registry };
     const sql = createQuery(readPool, watchSql);
-    const services: ContextServices = { scoped, sql, executions, workflows, events: bus };
+    listChanges = createListFeeds({
+      query: createSqlRunner(listPool, watchSql).query,
+      watch: (tenantId, notify) => watchTenant(bus, tenantId, notify),
+      retentionMs: config.listChangesRetentionMs,
+      onError: (message, error) => health.reachable && log.error(message, error),
+    });
+    const services: ContextServices = { scoped, sql, executions, workflows, events: bus, listChanges };
     // Whether credentials still hold (a key may be revoked): only a definite "no" ends a socket or
     // a stream, a database hiccup does not.
     const stillValid = (authorization: unknown) =>
@@ -202,6 +215,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
         const closed = server.listening ? new Promise((resolve) => server.close(resolve)) : Promise.resolve();
         server.closeIdleConnections();
         await worker?.stop();
+        listChanges?.close();
         await bus.close();
         redis?.disconnect();
         const cut = setTimeout(() => server.closeAllConnections(), 2_000);
@@ -210,16 +224,19 @@ export async function createApp(config: Config, { log = console, onQuery, action
         await db.$disconnect();
         await enginePool.end();
         await readPool.end();
+        await listPool.end();
         await database.stop();
       },
     };
   } catch (err) {
     await worker?.stop();
+    listChanges?.close();
     await events?.close();
     redis?.disconnect();
     await db.$disconnect();
     await enginePool.end();
     await readPool.end();
+    await listPool.end();
     await database.stop();
     throw err;
   }

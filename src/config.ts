@@ -39,6 +39,7 @@ const envSchema = z.object({
   ENGINE_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 ** 2).default(1024 ** 2),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional(),
   EMAIL_FROM: z.string().min(3).default("Stepstream <noreply@stepstream.local>"),
+  LIST_CHANGES_RETENTION_MS: z.coerce.number().int().min(60_000).max(90 * 86_400_000).default(86_400_000),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
   AUTH_DEV_MODE: flag.optional(),
   JWT_SECRET: z.string().min(32, "must be at least 32 characters (HS256 needs 256 bits)").optional(),
@@ -114,6 +115,11 @@ export type Config = Readonly<{
     /** The largest resolved step config or step output, in bytes of JSON. */
     maxPayloadBytes: number;
   }>;
+  /**
+   * How long the change log behind executionListChanges keeps its rows: a changes cursor older
+   * than this is refused (CURSOR_EXPIRED) and the client re-reads its list.
+   */
+  listChangesRetentionMs: number;
   email: Readonly<{ smtpUrl: string | undefined; from: string }>;
   /** Set: events cross processes through Redis pub/sub; unset: in-process only. */
   redisUrl: string | undefined;
@@ -194,6 +200,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxWorkerLosses: e.ENGINE_MAX_WORKER_LOSSES,
       maxPayloadBytes: e.ENGINE_MAX_PAYLOAD_BYTES,
     }),
+    listChangesRetentionMs: e.LIST_CHANGES_RETENTION_MS,
     email: Object.freeze({ smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM }),
     redisUrl: e.REDIS_URL,
     auth: Object.freeze({

@@ -4,6 +4,7 @@
 import type { Principal, Tenant } from "./auth/principal.ts";
 import type { Query } from "./db/query.ts";
 import type { TenantDb } from "./db/tenant-scope.ts";
+import type { ListFeeds } from "./read/list-changes/feed.ts";
 import type { EventBus } from "./realtime/event-bus.ts";
 import type { Actor, ExecutionServices } from "./services/executions.ts";
 import { createLoaders, type Loaders } from "./services/loaders.ts";
@@ -28,6 +29,8 @@ export type Context = Readonly<{
   workflows: WorkflowServices;
   /** Committed engine events, for subscriptions. */
   events: EventBus;
+  /** The shared change-log feeds behind executionListChanges. */
+  listChanges: ListFeeds;
   /**
    * How a long-lived response (an SSE subscription) checks that its credentials still hold; null
    * where something else does (a WebSocket is rechecked per socket) or nothing can change (dev).
@@ -43,6 +46,7 @@ export type ContextServices = Readonly<{
   executions: Omit<ExecutionServices, "db">;
   workflows: Omit<WorkflowServices, "db">;
   events: EventBus;
+  listChanges: ListFeeds;
 }>;
 
 export function createContext(
@@ -63,6 +67,7 @@ export function createContext(
     executions: { ...services.executions, db },
     workflows: { ...services.workflows, db },
     events: services.events,
+    listChanges: services.listChanges,
     recheck,
   };
 }

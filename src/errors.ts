@@ -9,6 +9,7 @@ export type ErrorCode =
   | "INVALID_STATE"
   | "FORBIDDEN"
   | "BAD_USER_INPUT"
+  | "CURSOR_EXPIRED"
   | "UNAUTHENTICATED";
 
 export abstract class AppError extends Error {
@@ -62,6 +63,15 @@ export class BadUserInputError extends AppError {
   constructor(message: string) {
     super(message);
     this.name = "BadUserInputError";
+  }
+}
+
+/** A changes cursor older than the change log keeps: the client must read its list again. */
+export class CursorExpiredError extends AppError {
+  readonly code = "CURSOR_EXPIRED";
+  constructor(message: string) {
+    super(message);
+    this.name = "CursorExpiredError";
   }
 }
 

@@ -30,6 +30,11 @@ export type WorkerOptions = {
   executions: Omit<ExecutionServices, "db">;
   /** The process's database health, shared with the other pools: an outage is reported once. */
   health: DatabaseHealth;
+  /**
+   * Change-log rows (live list views) older than this are pruned, a batch per sweep; a margin for
+   * transactions that were long open when they wrote (`at` is their start) is added.
+   */
+  changeRetentionMs: number;
   onError: (message: string, error?: unknown) => void;
 };
 
@@ -40,6 +45,10 @@ export type Worker = {
 };
 
 const SWEEP_LIMIT = 500;
+const PRUNE_LIMIT = 5_000;
+const PRUNE_EVERY_MS = 60_000;
+/** Longer than any transaction of the engine stays open; see changeRetentionMs. */
+const PRUNE_MARGIN_MS = 5 * 60_000;
 
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
   // Our own pool, so that stop() can wait for every connection to close. Two more connections
@@ -84,12 +93,21 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       if (options.health.reachable) options.onError("Sweep for runs nobody holds failed", error);
     });
   }, options.sweepIntervalMs);
+  // Every worker prunes; two doing it at once delete disjoint or already-deleted rows, no harm.
+  const pruner = setInterval(() => {
+    if (!options.health.reachable) return;
+    const olderThanMs = options.changeRetentionMs + PRUNE_MARGIN_MS;
+    options.store.pruneChanges({ olderThanMs, limit: PRUNE_LIMIT }).catch((error) => {
+      if (options.health.reachable) options.onError("Pruning the executions' change log failed", error);
+    });
+  }, PRUNE_EVERY_MS);
   return {
     get running() {
       return runner.running;
     },
     async stop() {
       clearInterval(sweeper);
+      clearInterval(pruner);
       // While the database is away the runner's workers wait for it: ending the pool first makes
       // them give up (graphile-worker then prints a trace per waiting worker).
       const ending = options.health.reachable ? null : pgPool.end();

@@ -5,8 +5,9 @@ import { createClient } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { graphql } from "../generated/gql.ts";
-import { startTestApp, type TestApp } from "../support/app.ts";
+import { type Requester, startTestApp, type TestApp } from "../support/app.ts";
 import { createWorkflow } from "../support/engine.ts";
+import { idsOf, listedNow, openListView, wsClient } from "../support/list-view.ts";
 import { freePort, type ServerProcess, startServerProcess } from "../support/process.ts";
 
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -80,4 +81,62 @@ describe("two server processes sharing Redis", () => {
       await client.dispose();
     }
   });
+
+  it("keeps a list view true with runs executed by the other process, from a cursor read there", { timeout: 60_000 }, async () => {
+    const workflowId = await createWorkflow(subscriberSide, {
+      steps: [
+        { id: "a", type: "delay", config: { ms: 300 } },
+        { id: "b", type: "delay", config: { ms: 300 }, dependsOn: ["a"] },
+      ],
+    });
+    const other = remote(workerUrl);
+    const start = () =>
+      other.query(Start, { input: { workflowId } }).then((r) => {
+        if (r.startExecution.__typename !== "StartExecutionSuccess") throw new Error(JSON.stringify(r));
+        return r.startExecution.execution.id;
+      });
+    const ids = await Promise.all([start(), start(), start()]);
+    const client = wsClient(subscriberSide);
+    const filter = { workflowId, status: ["RUNNING" as const] };
+    try {
+      // The list and its cursor come from the worker's process, the changes from this one.
+      const list = await openListView(other, client, filter);
+      ids.push(...(await Promise.all([start(), start()])));
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const listed = await listedNow(other, filter);
+        const done = ids.every((id) => list.changes.some((c) => c.execution.id === id && c.kind === "LEFT") || !listed.includes(id));
+        if (done && JSON.stringify(idsOf(list)) === JSON.stringify(listed) && listed.length === 0) break;
+        if (Date.now() > deadline) throw new Error(`view ${JSON.stringify(idsOf(list))} ≠ ${JSON.stringify(listed)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(list.problems).toEqual([]);
+      expect(list.errors).toEqual([]);
+      // The two runs started after the list entered and left it.
+      for (const id of ids.slice(3)) expect(list.changes.filter((c) => c.execution.id === id).map((c) => c.kind)).toContain("ENTERED");
+      list.stop();
+    } finally {
+      await client.dispose();
+    }
+  });
 });
+
+/** Typed requests to the other process. */
+function remote(url: string): Requester {
+  const request: Requester["request"] = async (document, variables) => {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: print(document), variables }),
+    });
+    return { ...((await res.json()) as object), status: res.status };
+  };
+  return {
+    request,
+    async query(document, variables) {
+      const result = await request(document, variables);
+      if (result.errors?.length || !result.data) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+      return result.data;
+    },
+  };
+}

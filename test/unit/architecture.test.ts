@@ -40,7 +40,7 @@ const allowed: Record<string, string[]> = {
   // The seed plays the worker for its history: the engine runs it, jobs/ queues, services/ retries.
   seed: ["seed", "engine", "db", "config.ts", "jobs", "services"],
   jobs: ["jobs", "engine", "db", "services"],
-  "context.ts": ["db", "services", "realtime", "auth"],
+  "context.ts": ["db", "services", "read", "realtime", "auth"],
   "errors.ts": [],
   "config.ts": [],
 };

@@ -122,11 +122,6 @@ const NOT_YET_BUILT = new Set<string>([
   "Query.bulkOperations",
   "Mutation.startBulkOperation",
   "Subscription.bulkOperationUpdated",
-  // v2: live list views
-  "ExecutionListChangeKind",
-  "ExecutionListChange",
-  "ExecutionConnection.changesCursor",
-  "Subscription.executionListChanges",
   // v2: correlation and run context
   "StartExecutionInput.externalId",
   "EmitEventInput.externalId",

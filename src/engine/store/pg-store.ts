@@ -5,6 +5,7 @@
 import { type EngineEvent, type ExecutionStatus, isFinishedExecution, type Json } from "../events.ts";
 import type { BatchState, ExecutionRecord, RunState, StepState } from "../run-state.ts";
 import { planCancel } from "../transitions/cancel.ts";
+import { insertExecutionChanges, PRUNE_CHANGES } from "./change-log.ts";
 import type { JobSql, SqlRunner } from "./sql.ts";
 import type { CancelResult, CreateResult, NewExecution, RunCommit, SystemStore, TenantStore, WorkflowHead } from "./store.ts";
 
@@ -81,6 +82,11 @@ function commitSql(jobs: JobSql) {
   return `/* engine:commit */
   WITH r AS (
     SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(${EXECUTION_COLUMNS})
+  ), prev AS (
+    -- The values before this commit, as the statement's snapshot has them. Exact: a run's commits
+    -- are sent one after the other, and anyone else's change in between (a cancel) bumps
+    -- lastEventSequence, so x refuses the run and no change row is written.
+    SELECT e.id, e.status, e."errorMessage" FROM "Execution" e JOIN r ON r.id = e.id WHERE e."tenantId" = $1::uuid
   ), x AS (
     UPDATE "Execution" e SET status = r.status, "startedAt" = r."startedAt", "completedAt" = r."completedAt",
       "durationMs" = r."durationMs", output = r.output, "errorMessage" = r."errorMessage", "errorCode" = r."errorCode",
@@ -90,7 +96,16 @@ function commitSql(jobs: JobSql) {
     FROM r
     WHERE e.id = r.id AND e."tenantId" = $1::uuid AND e."leaseOwner" = r.owner AND e.status IN ('PENDING', 'RUNNING')
       AND e."lastEventSequence" = r."expectedSequence"
-    RETURNING e.id, e."tenantId"
+    RETURNING e.id, e."tenantId", e.status, e."errorMessage"
+  ), ch AS (${insertExecutionChanges({
+    from: "x JOIN prev ON prev.id = x.id",
+    tenant: 'x."tenantId"',
+    execution: "x.id",
+    previousStatus: "prev.status",
+    previousErrorMessage: 'prev."errorMessage"',
+    status: "x.status",
+    errorMessage: 'x."errorMessage"',
+  })}
   ), s AS (
     UPDATE "Step" t SET status = st.status, attempt = st.attempt, "workerLosses" = st."workerLosses", input = st.input,
       output = st.output, error = st.error, "errorCode" = st."errorCode", "branchTaken" = st."branchTaken",
@@ -149,6 +164,15 @@ function createSql(jobs: JobSql) {
     FROM x, jsonb_to_recordset($13::jsonb) AS r(id uuid, "batchId" uuid, key text, name text, type text, index int,
       critical boolean, status "StepStatus", output jsonb, "branchTaken" text)
   ), ev AS (${insertEvents("$14")}
+  ), ch AS (${insertExecutionChanges({
+    from: "x",
+    tenant: 'x."tenantId"',
+    execution: "x.id",
+    previousStatus: "NULL",
+    previousErrorMessage: "NULL",
+    status: "x.status",
+    errorMessage: 'x."errorMessage"',
+  })}
   ), j AS (
     SELECT 1 FROM x WHERE (${jobs.run({ execution: "x.id", tenant: 'x."tenantId"', runAt: "now()" })}) IS NOT NULL
   )
@@ -160,7 +184,7 @@ function createSql(jobs: JobSql) {
 }
 
 const CANCEL_LOCK = `/* engine:cancel */
-  SELECT status::text AS status, "startedAt", "lastEventSequence" FROM "Execution"
+  SELECT status::text AS status, "startedAt", "lastEventSequence", "errorMessage" FROM "Execution"
   WHERE id = $1::uuid AND "tenantId" = $2::uuid FOR UPDATE`;
 const CANCEL_STEPS = `/* engine:cancel */
   UPDATE "Step" SET status = 'CANCELLED', "completedAt" = $3, "wakeAt" = NULL, error = $4
@@ -175,7 +199,16 @@ const CANCEL_EXECUTION = `/* engine:cancel */
       "durationMs" = $6, "errorMessage" = $7, "errorCode" = 'CANCELLED', "nextRetryAt" = NULL, "lastEventSequence" = $8
     WHERE id = $1::uuid AND "tenantId" = $2::uuid
     RETURNING *
-  ), ev AS (${insertEvents("$9")})
+  ), ev AS (${insertEvents("$9")}
+  ), ch AS (${insertExecutionChanges({
+    from: "x",
+    tenant: 'x."tenantId"',
+    execution: "x.id",
+    previousStatus: '$10::"ExecutionStatus"',
+    previousErrorMessage: "$11::text",
+    status: "x.status",
+    errorMessage: 'x."errorMessage"',
+  })})
   SELECT x.*, x.status::text AS status, x."triggerSource"::text AS "triggerSource" FROM x`;
 
 function sweepSql(jobs: JobSql) {
@@ -356,12 +389,15 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
       },
       cancel(executionId, input): Promise<CancelResult> {
         return sql.transaction(async (tx) => {
-          const locked = await tx.query<{ status: ExecutionStatus; startedAt: Date | null; lastEventSequence: number }>(
-            CANCEL_LOCK,
-            [executionId, tenantId],
-          );
-          const row = locked.rows[0];
-          if (!row) return { kind: "not-found" };
+          const locked = await tx.query<{
+            status: ExecutionStatus;
+            startedAt: Date | null;
+            lastEventSequence: number;
+            errorMessage: string | null;
+          }>(CANCEL_LOCK, [executionId, tenantId]);
+          const found = locked.rows[0];
+          if (!found) return { kind: "not-found" };
+          const { errorMessage: previousErrorMessage, ...row } = found;
           if (isFinishedExecution(row.status)) return { kind: "finished", status: row.status };
           const steps = await tx.query<{ id: string; batchId: string; index: number }>(CANCEL_STEPS, [
             executionId,
@@ -381,6 +417,8 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
             plan.errorMessage,
             plan.lastEventSequence,
             eventRows(plan.events),
+            row.status,
+            previousErrorMessage,
           ]);
           return { kind: "cancelled", execution: toRecord(rows[0] as Record<string, unknown>), events: plan.events };
         });
@@ -443,6 +481,10 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
         executionId,
       ]);
       return rows[0]?.tenantId ?? null;
+    },
+    async pruneChanges({ olderThanMs, limit }) {
+      const { rowCount } = await sql.query(PRUNE_CHANGES, [olderThanMs, limit], "engine_prune_changes");
+      return rowCount ?? 0;
     },
     async sweep({ reservationMs, limit }) {
       const { rows } = await sql.query<{ id: string; tenantId: string }>(SWEEP, [limit, reservationMs], "engine_sweep");

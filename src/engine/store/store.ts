@@ -116,4 +116,6 @@ export type SystemStore = {
    * or a queued job that nobody took by its reservation (its worker died before claiming). Returns how many.
    */
   sweep(input: { reservationMs: number; limit: number }): Promise<ExecutionRef[]>;
+  /** Deletes at most `limit` change-log rows older than `olderThanMs`; returns how many. */
+  pruneChanges(input: { olderThanMs: number; limit: number }): Promise<number>;
 };

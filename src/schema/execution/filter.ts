@@ -1,7 +1,8 @@
 // ExecutionFilter and ExecutionOrder: one meaning for every place that lists executions (the
-// executions query, Workflow.executions, the cross-execution steps query, and later the
-// executionsChanged subscription).
+// executions query, Workflow.executions, the cross-execution steps query, and the
+// executionsChanged and executionListChanges subscriptions).
 import type { Prisma } from "@prisma/client";
+import type { ListFilter } from "../../read/list-changes/match.ts";
 import { builder } from "../builder.ts";
 import { ExecutionStatusEnum, OrderDirectionEnum, TriggerSourceEnum } from "../enums.ts";
 import { decodeIdOf } from "../global-id.ts";
@@ -37,6 +38,20 @@ export function executionFilter(filter?: ExecutionFilterInput | null): ReadExecu
 
 export function executionWhere(filter?: ExecutionFilterInput | null): Prisma.ExecutionWhereInput {
   return readExecutionWhere(executionFilter(filter));
+}
+
+/** The same filter for the live list feed, which evaluates it in memory (read/list-changes/match.ts). */
+export function executionListFilter(filter?: ExecutionFilterInput | null): ListFilter {
+  if (!filter) return {};
+  const search = filter.search?.trim();
+  return {
+    ...(filter.workflowId != null ? { workflowId: decodeIdOf("Workflow", String(filter.workflowId)) } : {}),
+    ...(filter.status ? { status: filter.status } : {}),
+    ...(filter.triggerSource ? { triggerSource: filter.triggerSource } : {}),
+    ...(filter.createdAfter ? { createdAfter: filter.createdAfter } : {}),
+    ...(filter.createdBefore ? { createdBefore: filter.createdBefore } : {}),
+    ...(search ? { search } : {}),
+  };
 }
 
 export const ExecutionOrderField = builder.enumType("ExecutionOrderField", {

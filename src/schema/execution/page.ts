@@ -6,6 +6,7 @@ import { countExecutions } from "../../read/execution-count.ts";
 import type { ExecutionOrder } from "../../read/execution-cursor.ts";
 import type { ExecutionFilter } from "../../read/execution-filter.ts";
 import { readExecutionPage } from "../../read/execution-page.ts";
+import { cursorOfSnapshot } from "../../read/list-changes/cursor.ts";
 import type { PageArgs } from "../page-size.ts";
 import { executionSelection } from "./selection.ts";
 import type { Execution } from "./types.ts";
@@ -24,5 +25,11 @@ export async function executionPage(
   // The rows carry what Execution's plain resolvers read, by the same names; instants are ISO
   // strings, which the DateTime scalar serializes like Dates.
   const edges = page.edges as unknown as { cursor: string; node: ExecutionShape }[];
-  return { ...page, edges, totalCount: () => countExecutions(ctx.sql, tenantId, filter) };
+  return {
+    ...page,
+    edges,
+    totalCount: () => countExecutions(ctx.sql, tenantId, filter),
+    // The page statement's own snapshot: executionListChanges continues from exactly these rows.
+    changesCursor: cursorOfSnapshot(page.snapshot, Date.now()),
+  };
 }

@@ -3,6 +3,7 @@ import type { Context } from "../../context.ts";
 import type { ExecutionRow } from "../../read/execution-page.ts";
 import type { ExecutionPayload } from "../../read/fallbacks.ts";
 import { type Progress, toProgress } from "../../read/progress.ts";
+import { cursorOfSnapshot } from "../../read/list-changes/cursor.ts";
 import { BatchConnection } from "../batch/types.ts";
 import { builder } from "../builder.ts";
 import { connectionWithTotalCount } from "../connection.ts";
@@ -206,6 +207,24 @@ export const Execution = builder.prismaNode("Execution", {
 });
 
 export const ExecutionConnection = connectionWithTotalCount("Execution", Execution);
+
+builder.objectField(ExecutionConnection, "changesCursor", (t) =>
+  t.string({
+    description:
+      "Where executionListChanges continues this list: subscribe with `after` set to it, and no change after the " +
+      "list was read is lost or delivered twice. Exact on Query.executions and Workflow.executions (read in the " +
+      "statement that read the rows); on Execution.retries it is taken when this field resolves, after the rows.",
+    resolve: async (connection, _args, ctx) => {
+      const own = (connection as { changesCursor?: string | null }).changesCursor;
+      if (own) return own;
+      const [row] = await ctx.db.$queryRaw<{ snapshot: string; nowMs: number }[]>`
+        SELECT pg_current_snapshot()::text AS snapshot,
+          (extract(epoch from statement_timestamp()) * 1000)::float8 AS "nowMs"`;
+      const { snapshot, nowMs } = row as { snapshot: string; nowMs: number };
+      return cursorOfSnapshot(snapshot, nowMs);
+    },
+  }),
+);
 
 // Added here rather than in the fields above: referring to ExecutionConnection inside
 // Execution's own initializer would make TypeScript's inference circular.

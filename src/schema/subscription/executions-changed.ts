@@ -1,5 +1,7 @@
 // executionsChanged: executions of the tenant whose status changed (EXECUTION_* events) and that
 // match the filter, with the same meaning as the executions query. Runs until the client stops it.
+// Superseded by executionListChanges (it never says a run left the filter, and has no cursor);
+// kept for existing clients.
 import { executionWhere, ExecutionFilter } from "../execution/filter.ts";
 import { tenantTopic } from "../../realtime/event-bus.ts";
 import { transformEvents } from "../../realtime/streams.ts";
@@ -15,7 +17,8 @@ builder.subscriptionField("executionsChanged", (t) =>
     nullable: false,
     description:
       "Any execution of the tenant whose status changed and that matches the filter (as in the executions query), " +
-      "read fresh: for live list views.",
+      "read fresh. Superseded by executionListChanges, which also reports runs that leave the filter, moves progress " +
+      "and resumes from a cursor without loss.",
     args: { filter: t.arg({ type: ExecutionFilter, description: "Only executions that match this." }) },
     subscribe: (_root, args, ctx) => {
       // Built first: an invalid filter fails the subscription instead of every event.

@@ -4,4 +4,5 @@ import "./root.ts";
 import "./execution-events.ts";
 import "./execution-updated.ts";
 import "./executions-changed.ts";
+import "./execution-list-changes.ts";
 import "./step-completed.ts";
