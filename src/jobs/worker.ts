@@ -36,6 +36,8 @@ export type WorkerOptions = {
 export type Worker = { stop(): Promise<void> };
 
 const SWEEP_LIMIT = 500;
+/** Rollup deltas folded per sweep at most: one statement stays short, and a backlog clears in a few sweeps. */
+const ROLLUP_FOLD_LIMIT = 20_000;
 
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
   // Our own pool, so that stop() can wait for every connection to close. Two more connections
@@ -78,6 +80,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     if (!options.health.reachable) return;
     options.store.sweep({ reservationMs: options.reservationMs, limit: SWEEP_LIMIT }).catch((error) => {
       if (options.health.reachable) options.onError("Sweep for runs nobody holds failed", error);
+    });
+    // The execution rollup's deltas, folded while they are few (readers add the unfolded ones).
+    options.store.compactRollup(ROLLUP_FOLD_LIMIT).catch((error) => {
+      if (options.health.reachable) options.onError("Folding the execution rollup failed", error);
     });
   }, options.sweepIntervalMs);
   return {

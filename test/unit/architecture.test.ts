@@ -29,7 +29,8 @@ const top = (p: string) => p.split(path.sep)[0] as string;
 const allowed: Record<string, string[]> = {
   engine: ["engine", "errors.ts"],
   db: ["db", "config.ts", "errors.ts"],
-  services: ["services", "engine", "db", "errors.ts"],
+  services: ["services", "engine", "read", "db", "errors.ts"],
+  read: ["read", "db", "errors.ts"],
   server: ["server", "errors.ts", "context.ts", "config.ts"],
   schema: ["schema", "services", "engine", "realtime", "auth", "errors.ts", "context.ts", "generated"],
   auth: ["auth", "db", "config.ts", "errors.ts"],

@@ -5,6 +5,7 @@
 import { type EngineEvent, type ExecutionStatus, isFinishedExecution, type Json } from "../events.ts";
 import type { BatchState, ExecutionRecord, RunState, StepState } from "../run-state.ts";
 import { planCancel } from "../transitions/cancel.ts";
+import { changedDeltas, compactSql, createdDeltas } from "./rollup.ts";
 import type { JobSql, SqlRunner } from "./sql.ts";
 import type { CancelResult, CreateResult, NewExecution, RunCommit, SystemStore, TenantStore, WorkflowHead } from "./store.ts";
 
@@ -110,6 +111,10 @@ function commitSql(jobs: JobSql) {
     INSERT INTO "LogEntry" ("tenantId", "executionId", "stepId", level, message, data, at)
     SELECT x."tenantId", x.id, l."stepId", l.level, l.message, l.data, l.at
     FROM x JOIN jsonb_to_recordset($6::jsonb) AS l(${LOG_COLUMNS}, "executionId" uuid) ON l."executionId" = x.id
+  ), rd AS (${changedDeltas(`x JOIN r ON r.id = x.id JOIN "Execution" o ON o.id = x.id AND o."tenantId" = x."tenantId"`, {
+    status: "r.status",
+    durationMs: `r."durationMs"`,
+  })}
   ), j AS (
     -- CASE, not AND: SQL does not promise the order AND evaluates in, and a job must not be queued by accident.
     SELECT CASE WHEN r."wakeAt" IS NOT NULL THEN (${jobs.run({ execution: "x.id", tenant: 'x."tenantId"', runAt: 'r."wakeAt"' })}) IS NOT NULL END AS queued,
@@ -149,6 +154,7 @@ function createSql(jobs: JobSql) {
     FROM x, jsonb_to_recordset($13::jsonb) AS r(id uuid, "batchId" uuid, key text, name text, type text, index int,
       critical boolean, status "StepStatus", output jsonb, "branchTaken" text)
   ), ev AS (${insertEvents("$14")}
+  ), rd AS (${createdDeltas("x")}
   ), j AS (
     SELECT 1 FROM x WHERE (${jobs.run({ execution: "x.id", tenant: 'x."tenantId"', runAt: "now()" })}) IS NOT NULL
   )
@@ -175,7 +181,8 @@ const CANCEL_EXECUTION = `/* engine:cancel */
       "durationMs" = $6, "errorMessage" = $7, "errorCode" = 'CANCELLED', "nextRetryAt" = NULL, "lastEventSequence" = $8
     WHERE id = $1::uuid AND "tenantId" = $2::uuid
     RETURNING *
-  ), ev AS (${insertEvents("$9")})
+  ), ev AS (${insertEvents("$9")}
+  ), rd AS (${changedDeltas(`x JOIN "Execution" o ON o.id = x.id`, { status: "x.status", durationMs: `x."durationMs"` })})
   SELECT x.*, x.status::text AS status, x."triggerSource"::text AS "triggerSource" FROM x`;
 
 function sweepSql(jobs: JobSql) {
@@ -443,6 +450,10 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
         executionId,
       ]);
       return rows[0]?.tenantId ?? null;
+    },
+    async compactRollup(limit) {
+      const { rows } = await sql.query<{ folded: number }>(compactSql, [limit], "engine_rollup");
+      return rows[0]?.folded ?? 0;
     },
     async sweep({ reservationMs, limit }) {
       const { rows } = await sql.query<{ id: string; tenantId: string }>(SWEEP, [limit, reservationMs], "engine_sweep");

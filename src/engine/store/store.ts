@@ -116,4 +116,9 @@ export type SystemStore = {
    * or a queued job that nobody took by its reservation (its worker died before claiming). Returns how many.
    */
   sweep(input: { reservationMs: number; limit: number }): Promise<ExecutionRef[]>;
+  /**
+   * Folds up to `limit` of the oldest execution rollup deltas into the rollups (one statement; one
+   * worker at a time, the others fold 0). Returns how many it folded. See store/rollup.ts.
+   */
+  compactRollup(limit: number): Promise<number>;
 };

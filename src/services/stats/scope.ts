@@ -3,39 +3,15 @@
 // callers.
 import { Prisma } from "@prisma/client";
 import { BadUserInputError } from "../../errors.ts";
+import { instant, uuidEquals } from "../../read/sql.ts";
+
+export { instant, isUuid, uuidEquals, uuidIn } from "../../read/sql.ts";
 
 /**
  * from is inclusive and to exclusive, both on Execution.createdAt. The tenant is not part of a
  * scope: it always comes from the tenant-scoped client the statistic runs on (db.$tenantId).
  */
 export type StatsScope = { workflowId?: string | null; from?: Date | null; to?: Date | null };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A string Postgres accepts as a uuid; anything else can match no row (and must not reach `::uuid`). */
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
-
-/** `column = id`, or FALSE when `id` is not a uuid so that a malformed id means "no rows", not a SQL error. */
-export function uuidEquals(column: Prisma.Sql, id: string): Prisma.Sql {
-  return isUuid(id) ? Prisma.sql`${column} = ${id}::uuid` : Prisma.sql`FALSE`;
-}
-
-/** `column IN (ids)` over the ids that are uuids (FALSE when none is). */
-export function uuidIn(column: Prisma.Sql, ids: readonly string[]): Prisma.Sql {
-  const valid = ids.filter(isUuid);
-  if (valid.length === 0) return Prisma.sql`FALSE`;
-  return Prisma.sql`${column} IN (${Prisma.join(valid.map((id) => Prisma.sql`${id}::uuid`))})`;
-}
-
-/**
- * An instant as a parameter. Bound as an ISO string with its "Z" and cast in SQL, because the pg
- * adapter sends Date parameters without a zone, which Postgres would then read in the session's.
- */
-export function instant(date: Date): Prisma.Sql {
-  return Prisma.sql`${date.toISOString()}::timestamptz`;
-}
 
 /** The createdAt range of a scope, over `"Execution" e`. */
 export function rangeWhere(scope: Pick<StatsScope, "from" | "to">): Prisma.Sql {
@@ -63,7 +39,9 @@ export function assertIntegerIn(name: string, value: number, min: number, max: n
  *   "failed" means the same in every statistic (and matches the FAILED enum value a client sees);
  * - durations are over runs with a durationMs (set when a run finishes); avg and percentiles skip NULLs.
  */
-export const FINISHED = Prisma.sql`e.status IN ('COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT')`;
+export const FINISHED_STATUS = (alias: string) =>
+  Prisma.sql`${Prisma.raw(alias)}.status IN ('COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT')`;
+export const FINISHED = FINISHED_STATUS("e");
 
 /**
  * Per-workflow aggregate columns over `"Execution" e` (total, completed, failed, successRate,
