@@ -57,27 +57,36 @@ export function dailyRows(tenantId: string, keys: RollupKeys, days: DayRange): P
 }
 
 /**
- * The duration a histogram bucket stands for: 0 for bucket 0; for b >= 1, whose durations lie in
- * [2^((b-1)/8), 2^(b/8)) ms, the geometric middle 2^((b-0.5)/8), within a factor 2^(1/16) (4.4%)
- * of every duration in it.
+ * percentile_cont(p) over a histogram, as aggregate columns over rows `(mean, upto, count)` ordered
+ * by bucket: `mean` is the mean duration of the row's bucket within the group (NULL when the bucket
+ * is empty), `upto` the running count of durations up to and including that bucket, `count` the
+ * group's total. Each of the two order statistics percentile_cont interpolates between is replaced
+ * by the mean of its bucket, whose durations are all within 4.4% of each other (2^(1/16)): the
+ * result is within 4.4% of the exact percentile, and exact when a bucket holds one distinct value.
+ * NULL when the group has no durations.
  */
-export const bucketValue = (bucket: Prisma.Sql) =>
-  Prisma.sql`(CASE WHEN ${bucket} <= 0 THEN 0 ELSE power(2::float8, (${bucket} - 0.5) / 8) END)`;
-
-/**
- * percentile_cont(p) over a histogram, as aggregate columns over rows `(bucket, n, upto, count)`:
- * `upto` is the running sum of n by bucket within the group, `count` the group's total. Each of
- * the two order statistics percentile_cont interpolates between is replaced by its bucket's value,
- * so the result is within 4.4% of the exact percentile. NULL when the group is empty.
- */
-export function histogramPercentile(p: number, cols: { bucket: string; upto: string; count: string }): Prisma.Sql {
-  const bucket = Prisma.raw(cols.bucket);
+export function histogramPercentile(p: number, cols: { mean: string; upto: string; count: string }): Prisma.Sql {
+  const mean = Prisma.raw(cols.mean);
   const upto = Prisma.raw(cols.upto);
   const count = Prisma.raw(cols.count);
   // `count` is the same on every row of a group: per row inside FILTER, aggregated outside it.
+  // Bucket means rise with the bucket, so the smallest mean past a rank is that rank's bucket's.
   const rowAt = Prisma.sql`(${p}::float8 * (${count} - 1))`;
   const at = Prisma.sql`(${p}::float8 * (max(${count}) - 1))`;
-  const lo = bucketValue(Prisma.sql`min(${bucket}) FILTER (WHERE ${upto} > floor(${rowAt}))`);
-  const hi = bucketValue(Prisma.sql`min(${bucket}) FILTER (WHERE ${upto} > ceil(${rowAt}))`);
+  const lo = Prisma.sql`min(${mean}) FILTER (WHERE ${upto} > floor(${rowAt}))`;
+  const hi = Prisma.sql`min(${mean}) FILTER (WHERE ${upto} > ceil(${rowAt}))`;
   return Prisma.sql`(CASE WHEN max(${count}) > 0 THEN ${lo} + (${at} - floor(${at})) * (${hi} - ${lo}) END)`;
+}
+
+/**
+ * The window columns histogramPercentile reads, over rows `h` of (partition..., status, bucket, n,
+ * dur) with one row per status and bucket: mean, upto, durations.
+ */
+export function histogramWindows(partition: string): Prisma.Sql {
+  const by = Prisma.raw(partition);
+  return Prisma.sql`
+    sum(h.dur) FILTER (WHERE h.bucket >= 0) OVER (PARTITION BY ${by}, h.bucket)::float8
+      / NULLIF(sum(h.n) FILTER (WHERE h.bucket >= 0) OVER (PARTITION BY ${by}, h.bucket), 0) AS mean,
+    sum(h.n) FILTER (WHERE h.bucket >= 0) OVER (PARTITION BY ${by} ORDER BY h.bucket) AS upto,
+    sum(h.n) FILTER (WHERE h.bucket >= 0) OVER (PARTITION BY ${by}) AS durations`;
 }

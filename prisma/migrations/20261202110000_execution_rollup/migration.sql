@@ -64,6 +64,6 @@ SELECT "tenantId", ("createdAt" AT TIME ZONE 'UTC')::date, "workflowId", status,
   coalesce(sum("durationMs"::bigint), 0)
 FROM "Execution" GROUP BY 1, 2, 3, 4, 5;
 INSERT INTO "ExecutionTotalRollup" ("tenantId", "workflowId", status, "triggerSource", bucket, count, "durationSumMs")
-SELECT "tenantId", "workflowId", status, "triggerSource", (CASE WHEN "durationMs" IS NULL THEN -1 WHEN "durationMs" <= 0 THEN 0 ELSE floor(8 * ln("durationMs"::float8) / ln(2))::int + 1 END), count(*),
+SELECT "tenantId", "workflowId", status, "triggerSource", (CASE WHEN "durationMs" IS NULL THEN -1 WHEN "durationMs" <= 0 THEN 0 ELSE floor(16 * ln("durationMs"::float8) / ln(2))::int + 1 END), count(*),
   coalesce(sum("durationMs"::bigint), 0)
 FROM "Execution" GROUP BY 1, 2, 3, 4, 5;

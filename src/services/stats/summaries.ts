@@ -4,7 +4,7 @@
 // and the groups are glued with UNION ALL, so the statement count never depends on the batch.
 import { ExecutionStatus, Prisma } from "@prisma/client";
 import type { TenantDb } from "../../db/tenant-scope.ts";
-import { histogramPercentile, totalRows } from "../../read/rollup.ts";
+import { histogramPercentile, histogramWindows, totalRows } from "../../read/rollup.ts";
 import { FINISHED, FINISHED_STATUS, rangeWhere, type StatsScope, uuidEquals, uuidIn } from "./scope.ts";
 
 /**
@@ -96,19 +96,17 @@ function rollupGroupSelect(tenantId: string, g: Group): Prisma.Sql {
   const counts = STATUSES.map(
     (status) => Prisma.sql`coalesce(sum(h.n) FILTER (WHERE h.status = ${status}::"ExecutionStatus"), 0)`,
   );
-  const cols = { bucket: "h.bucket", upto: "h.upto", count: "h.durations" };
+  const cols = { mean: "h.mean", upto: "h.upto", count: "h.durations" };
   return Prisma.sql`(
     SELECT ${g.index}::int AS "group", h."isAll", h.k::text AS "workflowId",
       sum(h.n)::int AS total,
       ARRAY[${Prisma.join(counts)}]::int[] AS "statusCounts",
-      (sum(h.n) FILTER (WHERE h.status = 'COMPLETED'))::float8 / NULLIF(sum(h.n) FILTER (WHERE h.finished), 0) AS "successRate",
+      coalesce(sum(h.n) FILTER (WHERE h.status = 'COMPLETED'), 0)::float8 / NULLIF(sum(h.n) FILTER (WHERE h.finished), 0) AS "successRate",
       sum(h.dur)::float8 / NULLIF(max(h.durations), 0) AS "avgDurationMs",
       ${histogramPercentile(0.5, cols)} AS "p50DurationMs",
       ${histogramPercentile(0.95, cols)} AS "p95DurationMs"
     FROM (
-      SELECT h.*, ${FINISHED_STATUS("h")} AS finished,
-        sum(h.n) FILTER (WHERE h.bucket >= 0) OVER (PARTITION BY h."isAll", h.k ORDER BY h.bucket) AS upto,
-        sum(h.n) FILTER (WHERE h.bucket >= 0) OVER (PARTITION BY h."isAll", h.k) AS durations
+      SELECT h.*, ${FINISHED_STATUS("h")} AS finished, ${histogramWindows(`h."isAll", h.k`)}
       FROM (
         SELECT s.k, s."isAll", u.status, u.bucket, sum(u.n) AS n, sum(u."durationSumMs") AS dur
         FROM (${totalRows(tenantId, g.all ? {} : { workflowIds: ids })}) u
