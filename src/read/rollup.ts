@@ -36,6 +36,20 @@ export function totalRows(tenantId: string, keys: RollupKeys): Prisma.Sql {
     FROM "ExecutionRollupDelta" r WHERE ${keysWhere("r", tenantId, keys)}`;
 }
 
+/**
+ * All-time rows `(type, key, status, bucket, n, dur)` of COMPLETED and FAILED steps: the folded
+ * StepTotalRollup plus the unfolded step deltas.
+ */
+export function stepTotalRows(tenantId: string, workflowId: string | null | undefined): Prisma.Sql {
+  const keys = { workflowId };
+  return Prisma.sql`
+    SELECT r.type, r.key, r.status, r.bucket, r.count::bigint AS n, r."durationSumMs" AS dur
+    FROM "StepTotalRollup" r WHERE ${keysWhere("r", tenantId, keys)}
+    UNION ALL
+    SELECT r.type, r.key, r.status, r.bucket, r.delta::bigint, r.delta::bigint * coalesce(r."durationMs", 0)
+    FROM "StepRollupDelta" r WHERE ${keysWhere("r", tenantId, keys)}`;
+}
+
 /** Whole UTC days `[first, end)` (either side open when null), as YYYY-MM-DD dates. */
 export type DayRange = { first: Prisma.Sql | null; end: Prisma.Sql | null };
 

@@ -6,7 +6,7 @@ import type { TenantDb } from "../db/tenant-scope.ts";
 import { parseWorkflowDefinition } from "../engine/definition.ts";
 import { FINISHED_EXECUTION_STATUSES, type Json, RETRYABLE_EXECUTION_STATUSES } from "../engine/events.ts";
 import type { Lifecycle } from "../engine/lifecycle.ts";
-import { removedDeltas } from "../engine/store/rollup.ts";
+import { removedDeltas, removedStepDeltas } from "../engine/store/rollup.ts";
 import { InvalidStateError, NotFoundError, ValidationError } from "../errors.ts";
 import { isUuid } from "./stats/scope.ts";
 
@@ -140,14 +140,15 @@ async function retryRun(s: ExecutionServices, input: { id: string; fromFailedSte
  * would otherwise be writing to rows that are gone.
  */
 export async function deleteExecution(s: Pick<ExecutionServices, "db">, input: { id: string }): Promise<{ id: string }> {
-  // One statement: the row goes and the execution rollup counts it out (engine/store/rollup.ts).
+  // One statement: the row goes and the rollups count it and its steps out (engine/store/rollup.ts).
   const finished = Prisma.join(FINISHED_EXECUTION_STATUSES.map((status) => Prisma.sql`${status}::"ExecutionStatus"`));
   const [deleted] = isUuid(input.id)
     ? await s.db.$queryRaw<{ count: number }[]>`
         WITH d AS (
           DELETE FROM "Execution" WHERE id = ${input.id}::uuid AND "tenantId" = ${s.db.$tenantId}::uuid AND status IN (${finished})
           RETURNING *
-        ), rd AS (${Prisma.raw(removedDeltas("d"))})
+        ), rd AS (${Prisma.raw(removedDeltas("d"))}
+        ), sd AS (${Prisma.raw(removedStepDeltas("d"))})
         SELECT count(*)::int AS count FROM d`
     : [];
   if (deleted?.count === 1) return { id: input.id };

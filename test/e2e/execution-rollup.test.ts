@@ -14,7 +14,7 @@ import type { SystemStore } from "../../src/engine/store/store.ts";
 import { jobSql } from "../../src/jobs/queue.ts";
 import { type CountFilter, rollupCount } from "../../src/read/rollup-count.ts";
 import { decodeIdOf } from "../../src/schema/global-id.ts";
-import { statsSummaries } from "../../src/services/stats.ts";
+import { failingSteps, statsSummaries } from "../../src/services/stats.ts";
 import { graphql } from "../generated/gql.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { createWorkflow, startRunId, stepsByKey, waitForRun } from "../support/engine.ts";
@@ -144,6 +144,13 @@ async function expectCountsExact(): Promise<void> {
     const direct = await db.execution.count({ where: where(filter) });
     expect({ what, count: await rollupCount(db, tenantId, filter) }).toEqual({ what, count: direct });
   }
+  // failingSteps without a range reads the step rollup; with one that covers everything, the steps.
+  const scoped = scopeToTenant(db, tenantId);
+  const counts = (rows: Awaited<ReturnType<typeof failingSteps>>) =>
+    rows.map(({ type, key, total, failed, avgDurationMs }) => ({ type, key, total, failed, avgDurationMs }));
+  const fromRollup = await failingSteps(scoped, {}, 100);
+  expect(fromRollup.length).toBeGreaterThan(0);
+  expect(counts(fromRollup)).toEqual(counts(await failingSteps(scoped, { from: new Date(0) }, 100)));
   const [all] = await statsSummaries(scopeToTenant(db, tenantId), [{}]);
   const byStatus = await db.execution.groupBy({ by: ["status"], where: { tenantId }, _count: true });
   expect(all?.total).toBe(await db.execution.count({ where: { tenantId } }));
@@ -172,7 +179,7 @@ describe("the execution rollup", () => {
     // Another worker may be folding at this moment (then this folds 0): wait until nothing is left.
     for (;;) {
       await store.compactRollup(10_000);
-      if ((await db.executionRollupDelta.count()) === 0) break;
+      if ((await db.executionRollupDelta.count()) + (await db.stepRollupDelta.count()) === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await expectCountsExact();
@@ -184,7 +191,7 @@ describe("the execution rollup", () => {
   });
 });
 
-/** Both rollups, rows that count nothing left out (folding may leave zeros a rebuild has not). */
+/** The rollups, rows that count nothing left out (folding may leave zeros a rebuild has not). */
 async function rollupTables(db: TestApp["database"]["db"]) {
   const daily = await db.executionDailyRollup.findMany({
     where: { OR: [{ count: { not: 0 } }, { durationCount: { not: 0 } }] },
@@ -194,5 +201,9 @@ async function rollupTables(db: TestApp["database"]["db"]) {
     where: { count: { not: 0 } },
     orderBy: [{ workflowId: "asc" }, { status: "asc" }, { triggerSource: "asc" }, { bucket: "asc" }],
   });
-  return { daily, total };
+  const steps = await db.stepTotalRollup.findMany({
+    where: { count: { not: 0 } },
+    orderBy: [{ workflowId: "asc" }, { type: "asc" }, { key: "asc" }, { status: "asc" }, { bucket: "asc" }],
+  });
+  return { daily, total, steps };
 }

@@ -5,7 +5,7 @@
 import { type EngineEvent, type ExecutionStatus, isFinishedExecution, type Json } from "../events.ts";
 import type { BatchState, ExecutionRecord, RunState, StepState } from "../run-state.ts";
 import { planCancel } from "../transitions/cancel.ts";
-import { changedDeltas, compactSql, createdDeltas } from "./rollup.ts";
+import { changedDeltas, changedStepDeltas, compactSql, createdDeltas, createdStepDeltas } from "./rollup.ts";
 import type { JobSql, SqlRunner } from "./sql.ts";
 import type { CancelResult, CreateResult, NewExecution, RunCommit, SystemStore, TenantStore, WorkflowHead } from "./store.ts";
 
@@ -99,7 +99,7 @@ function commitSql(jobs: JobSql) {
     FROM x, jsonb_to_recordset($3::jsonb) AS st(${STEP_COLUMNS}, "executionId" uuid)
     WHERE t.id = st.id AND st."executionId" = x.id AND t."executionId" = x.id AND t."tenantId" = x."tenantId"
       AND t.attempt = st."expectedAttempt"
-    RETURNING t."executionId"
+    RETURNING t."executionId", t.id, t.status, t."durationMs"
   ), b AS (
     UPDATE "Batch" t SET status = bt.status, "startedAt" = bt."startedAt", "completedAt" = bt."completedAt",
       "durationMs" = bt."durationMs"
@@ -114,6 +114,10 @@ function commitSql(jobs: JobSql) {
   ), rd AS (${changedDeltas(`x JOIN r ON r.id = x.id JOIN "Execution" o ON o.id = x.id AND o."tenantId" = x."tenantId"`, {
     status: "r.status",
     durationMs: `r."durationMs"`,
+  })}
+  ), sd AS (${changedStepDeltas(`s JOIN "Step" os ON os.id = s.id JOIN "Execution" o ON o.id = s."executionId"`, {
+    status: "s.status",
+    durationMs: `s."durationMs"`,
   })}
   ), j AS (
     -- CASE, not AND: SQL does not promise the order AND evaluates in, and a job must not be queued by accident.
@@ -153,8 +157,10 @@ function createSql(jobs: JobSql) {
     SELECT r.id, x."tenantId", x.id, r."batchId", r.key, r.name, r.type, r.index, r.critical, r.status, r.output, r."branchTaken"
     FROM x, jsonb_to_recordset($13::jsonb) AS r(id uuid, "batchId" uuid, key text, name text, type text, index int,
       critical boolean, status "StepStatus", output jsonb, "branchTaken" text)
+    RETURNING "tenantId", (SELECT x."workflowId" FROM x) AS "workflowId", type, key, status, "durationMs"
   ), ev AS (${insertEvents("$14")}
   ), rd AS (${createdDeltas("x")}
+  ), sd AS (${createdStepDeltas("s")}
   ), j AS (
     SELECT 1 FROM x WHERE (${jobs.run({ execution: "x.id", tenant: 'x."tenantId"', runAt: "now()" })}) IS NOT NULL
   )

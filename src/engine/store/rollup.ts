@@ -54,14 +54,50 @@ export function changedDeltas(from: string, next: { status: string; durationMs: 
   FROM ${from}
   CROSS JOIN LATERAL (VALUES (o.status, -1, o."durationMs"), (${next.status}, 1, ${next.durationMs}))
     AS v(status, delta, "durationMs")
-  WHERE o.status IS DISTINCT FROM ${next.status}`;
+  WHERE (o.status, o."durationMs") IS DISTINCT FROM (${next.status}, ${next.durationMs})`;
+}
+
+// Steps: only COMPLETED and FAILED steps are counted (what failingSteps reads), per workflow, step
+// type and key. Cancelling never touches a step in either status, so only create, commit and
+// deleteExecution append step deltas.
+const STEP_DELTA_INSERT = `INSERT INTO "StepRollupDelta" ("tenantId", "workflowId", type, key, status, delta, "durationMs", bucket)`;
+const COUNTED_STEP = (status: string) => `${status} IN ('COMPLETED', 'FAILED')`;
+
+/** +1 for each counted step of `alias` (a CTE of inserted steps with their execution's workflowId as "workflowId"). */
+export function createdStepDeltas(alias: string): string {
+  return `${STEP_DELTA_INSERT}
+  SELECT ${alias}."tenantId", ${alias}."workflowId", ${alias}.type, ${alias}.key, ${alias}.status, 1, ${alias}."durationMs",
+    ${durationBucket(`${alias}."durationMs"`)}
+  FROM ${alias} WHERE ${COUNTED_STEP(`${alias}.status`)}`;
+}
+
+/** -1 for each counted step of the executions in `alias` (a CTE of deleted executions). */
+export function removedStepDeltas(alias: string): string {
+  return `${STEP_DELTA_INSERT}
+  SELECT os."tenantId", ${alias}."workflowId", os.type, os.key, os.status, -1, os."durationMs", ${durationBucket(`os."durationMs"`)}
+  FROM ${alias} JOIN "Step" os ON os."executionId" = ${alias}.id AND os."tenantId" = ${alias}."tenantId"
+  WHERE ${COUNTED_STEP("os.status")}`;
+}
+
+/**
+ * -1 for the old and +1 for the new status of each step that changed, where counted: `from` names
+ * the step as this statement found it `os` and its execution `o` (see changedDeltas).
+ */
+export function changedStepDeltas(from: string, next: { status: string; durationMs: string }): string {
+  return `${STEP_DELTA_INSERT}
+  SELECT os."tenantId", o."workflowId", os.type, os.key, v.status, v.delta, v."durationMs", ${durationBucket(`v."durationMs"`)}
+  FROM ${from}
+  CROSS JOIN LATERAL (VALUES (os.status, -1, os."durationMs"), (${next.status}, 1, ${next.durationMs}))
+    AS v(status, delta, "durationMs")
+  WHERE (os.status, os."durationMs") IS DISTINCT FROM (${next.status}, ${next.durationMs}) AND ${COUNTED_STEP("v.status")}`;
 }
 
 /** Only one compactor folds at a time: two would upsert the same rollup rows (a wait, or a deadlock). */
 const COMPACT_LOCK = 7_357_001;
 
 /**
- * Folds up to $1 of the oldest deltas into the daily and all-time rollups, and deletes them, in one
+ * Folds up to $1 of the oldest execution deltas into the daily and all-time rollups (and up to $1
+ * step deltas into the step rollup), and deletes them, in one
  * statement: a reader sees a delta either unfolded or folded, never both or neither. Returns how
  * many were folded (0 while another worker is folding).
  */
@@ -89,8 +125,20 @@ export const compactSql = `/* engine:rollup */
     ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT ("tenantId", "workflowId", status, "triggerSource", bucket) DO UPDATE SET count = t.count + excluded.count,
       "durationSumMs" = t."durationSumMs" + excluded."durationSumMs"
+  ), moved_steps AS (
+    DELETE FROM "StepRollupDelta" d
+    WHERE d.id IN (
+      SELECT id FROM "StepRollupDelta" WHERE (SELECT pg_try_advisory_xact_lock(${COMPACT_LOCK})) ORDER BY id LIMIT $1)
+    RETURNING d.*
+  ), step_total AS (
+    INSERT INTO "StepTotalRollup" AS t ("tenantId", "workflowId", type, key, status, bucket, count, "durationSumMs")
+    SELECT "tenantId", "workflowId", type, key, status, bucket, sum(delta), coalesce(sum(delta::bigint * "durationMs"), 0)
+    FROM moved_steps GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(delta) <> 0
+    ORDER BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT ("tenantId", "workflowId", type, key, status, bucket) DO UPDATE SET count = t.count + excluded.count,
+      "durationSumMs" = t."durationSumMs" + excluded."durationSumMs"
   )
-  SELECT count(*)::int AS folded FROM moved`;
+  SELECT ((SELECT count(*) FROM moved) + (SELECT count(*) FROM moved_steps))::int AS folded`;
 
 /**
  * Rebuilds both rollups of every tenant from the Execution rows and drops the deltas: the
@@ -109,4 +157,12 @@ INSERT INTO "ExecutionTotalRollup" ("tenantId", "workflowId", status, "triggerSo
 SELECT "tenantId", "workflowId", status, "triggerSource", ${durationBucket(`"durationMs"`)}, count(*),
   coalesce(sum("durationMs"::bigint), 0)
 FROM "Execution" GROUP BY 1, 2, 3, 4, 5;
+DELETE FROM "StepRollupDelta";
+DELETE FROM "StepTotalRollup";
+INSERT INTO "StepTotalRollup" ("tenantId", "workflowId", type, key, status, bucket, count, "durationSumMs")
+SELECT s."tenantId", e."workflowId", s.type, s.key, s.status, ${durationBucket(`s."durationMs"`)}, count(*),
+  coalesce(sum(s."durationMs"::bigint), 0)
+FROM "Step" s JOIN "Execution" e ON e.id = s."executionId"
+WHERE s.status IN ('COMPLETED', 'FAILED')
+GROUP BY 1, 2, 3, 4, 5, 6;
 `;
