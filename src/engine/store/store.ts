@@ -3,7 +3,8 @@
 //
 // Tenancy by construction: a TenantStore is made for one tenant, and every statement it runs names
 // that tenant, so a run of another tenant is simply not found. Only the sweeper (SystemStore) reads
-// across tenants, and it writes nothing but lease columns and jobs that carry each run's own tenant.
+// across tenants, and it writes nothing but lease columns and jobs that carry each run's own tenant
+// — and the rollup fold, which moves each delta into its own tenant's rollup rows.
 import type { EngineEvent, ExecutionRef, Json, StepStatus, TriggerSource } from "../events.ts";
 import type { BatchState, ExecutionRecord, ExecutionState, RunState, StepState } from "../run-state.ts";
 
