@@ -3,7 +3,9 @@
 // - no createdAfter/createdBefore: the all-time rollup (its rows grow with workflows, statuses
 //   and trigger sources, never with runs);
 // - a range: its whole UTC days from the daily rollup, and the partial days at either end counted
-//   from the Execution rows themselves (an index range over at most two days of runs).
+//   from the Execution rows themselves (an index range over at most two days of runs). A range
+//   open on the left (createdBefore only) reads every day of the tenant's history up to it: that
+//   grows with days, never with runs.
 // `search` matches text the rollup does not keep: null, and the caller counts rows.
 import { Prisma } from "@prisma/client";
 import { type DayRange, dailyRows, keysWhere, type RollupKeys, totalRows } from "./rollup.ts";
