@@ -1,4 +1,4 @@
-// `npm run bench [-- dashboard subscriptions engine list-changes] [--no-profile] [--profile-dir=DIR]`: runs the
+// `npm run bench [-- dashboard subscriptions engine list-changes history http-processes] [--no-profile] [--profile-dir=DIR]`: runs the
 // named benchmarks (all by default) one after another, each on a fresh database, prints the results
 // and rewrites the generated part of BENCHMARKS.md. A CPU profile of the app process is sampled over
 // each measured window (--no-profile: off; --profile-dir: also keep the raw .cpuprofile files).
@@ -17,6 +17,7 @@ import { engineBenchmark } from "./engine.ts";
 import { engineScaleBenchmark } from "./engine-scale.ts";
 import { httpProcessesBenchmark } from "./http-processes.ts";
 import { listChangesBenchmark } from "./list-changes.ts";
+import { historyBenchmark } from "./history.ts";
 import { DEFAULT_ADMIN_URL, type BenchEnv, leaks, postgresVersion, withTemplate } from "./harness.ts";
 import { type BenchResult, describeMachine, writeBenchmarksFile } from "./report.ts";
 import { subscriptionsBenchmark } from "./subscriptions.ts";
@@ -28,6 +29,7 @@ const BENCHMARKS: Record<string, (env: BenchEnv) => Promise<BenchResult>> = {
   "engine-scale": engineScaleBenchmark,
   "http-processes": httpProcessesBenchmark,
   "list-changes": listChangesBenchmark,
+  history: historyBenchmark,
 };
 const ORDER = Object.keys(BENCHMARKS);
 const BENCHMARKS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../BENCHMARKS.md");

@@ -49,6 +49,8 @@ const PRUNE_LIMIT = 5_000;
 const PRUNE_EVERY_MS = 60_000;
 /** Longer than any transaction of the engine stays open; see changeRetentionMs. */
 const PRUNE_MARGIN_MS = 5 * 60_000;
+/** Rollup deltas folded per sweep at most: one statement stays short, and a backlog clears in a few sweeps. */
+const ROLLUP_FOLD_LIMIT = 20_000;
 
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
   // Our own pool, so that stop() can wait for every connection to close. Two more connections
@@ -91,6 +93,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     if (!options.health.reachable) return;
     options.store.sweep({ reservationMs: options.reservationMs, limit: SWEEP_LIMIT }).catch((error) => {
       if (options.health.reachable) options.onError("Sweep for runs nobody holds failed", error);
+    });
+    // The execution rollup's deltas, folded while they are few (readers add the unfolded ones).
+    options.store.compactRollup(ROLLUP_FOLD_LIMIT).catch((error) => {
+      if (options.health.reachable) options.onError("Folding the execution rollup failed", error);
     });
   }, options.sweepIntervalMs);
   // Every worker prunes; two doing it at once delete disjoint or already-deleted rows, no harm.

@@ -46,7 +46,7 @@ export type Player = {
   close(): Promise<void>;
 };
 
-type Lane = { lifecycle: Lifecycle; runner: Runner };
+type Lane = { lifecycle: Lifecycle; runner: Runner; store: SystemStore };
 
 type SeedRun = ScriptedRun & {
   planned: PlannedRun;
@@ -88,6 +88,7 @@ export function createPlayer(options: PlayerOptions): Player {
     const store = watched(createPgStore({ sql: createSqlRunner(pool), jobs }), () => runs.getStore());
     const publish = () => {};
     return {
+      store,
       lifecycle: createLifecycle({ store, publish, cancellations, leaseMs: LEASE_MS, now }),
       runner: createRunner({
         store,
@@ -229,7 +230,12 @@ export function createPlayer(options: PlayerOptions): Player {
       options.onExecution();
     },
     async close() {
-      await Promise.all(pools.map((pool) => pool.end()));
+      // The worker folds the rollup's deltas every sweep; the seed leaves none behind.
+      try {
+        while ((await historyLane.store.compactRollup(50_000)) > 0);
+      } finally {
+        await Promise.all(pools.map((pool) => pool.end()));
+      }
     },
   };
 }

@@ -1,12 +1,14 @@
 // Starting, cancelling and retrying executions: validation and idempotency here, the transitions
 // themselves in the engine (engine/lifecycle.ts), which writes the run, its first event and its job
 // in one statement. `s.db` is scoped to one tenant (db/tenant-scope.ts) for every read here.
-import type { TriggerSource } from "@prisma/client";
+import { Prisma, type TriggerSource } from "@prisma/client";
 import type { TenantDb } from "../db/tenant-scope.ts";
 import { parseWorkflowDefinition } from "../engine/definition.ts";
 import { FINISHED_EXECUTION_STATUSES, type Json, RETRYABLE_EXECUTION_STATUSES } from "../engine/events.ts";
 import type { Lifecycle } from "../engine/lifecycle.ts";
+import { removedDeltas, removedStepDeltas } from "../engine/store/rollup.ts";
 import { InvalidStateError, NotFoundError, ValidationError } from "../errors.ts";
+import { isUuid } from "./stats/scope.ts";
 
 export type ExecutionServices = {
   db: TenantDb;
@@ -138,8 +140,18 @@ async function retryRun(s: ExecutionServices, input: { id: string; fromFailedSte
  * would otherwise be writing to rows that are gone.
  */
 export async function deleteExecution(s: Pick<ExecutionServices, "db">, input: { id: string }): Promise<{ id: string }> {
-  const { count } = await s.db.execution.deleteMany({ where: { id: input.id, status: { in: [...FINISHED_EXECUTION_STATUSES] } } });
-  if (count === 1) return { id: input.id };
+  // One statement: the row goes and the rollups count it and its steps out (engine/store/rollup.ts).
+  const finished = Prisma.join(FINISHED_EXECUTION_STATUSES.map((status) => Prisma.sql`${status}::"ExecutionStatus"`));
+  const [deleted] = isUuid(input.id)
+    ? await s.db.$queryRaw<{ count: number }[]>`
+        WITH d AS (
+          DELETE FROM "Execution" WHERE id = ${input.id}::uuid AND "tenantId" = ${s.db.$tenantId}::uuid AND status IN (${finished})
+          RETURNING *
+        ), rd AS (${Prisma.raw(removedDeltas("d"))}
+        ), sd AS (${Prisma.raw(removedStepDeltas("d"))})
+        SELECT count(*)::int AS count FROM d`
+    : [];
+  if (deleted?.count === 1) return { id: input.id };
   const row = await s.db.execution.findUnique({ where: { id: input.id }, select: { status: true } });
   if (!row) throw new NotFoundError("Execution", input.id);
   throw new InvalidStateError(`The execution is ${row.status}; cancel it before deleting it`);

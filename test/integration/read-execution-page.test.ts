@@ -8,6 +8,7 @@ import { DEFAULT_ORDER } from "../../src/read/execution-cursor.ts";
 import { readExecutionPage } from "../../src/read/execution-page.ts";
 import type { ExecutionSelection } from "../../src/read/execution-selection.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { rebuildRollup } from "../support/fixture.ts";
 
 let t: TestDatabase;
 let pool: pg.Pool;
@@ -52,6 +53,7 @@ beforeAll(async () => {
       })),
     });
   }
+  await rebuildRollup(t.db); // the rows above bypass the engine, which keeps the rollup
 });
 
 afterAll(async () => {

@@ -6,6 +6,7 @@ import { type EngineEvent, type ExecutionStatus, isFinishedExecution, type Json 
 import type { BatchState, ExecutionRecord, RunState, StepState } from "../run-state.ts";
 import { planCancel } from "../transitions/cancel.ts";
 import { insertExecutionChanges, PRUNE_CHANGES } from "./change-log.ts";
+import { changedDeltas, changedStepDeltas, compactSql, createdDeltas, createdStepDeltas } from "./rollup.ts";
 import type { JobSql, SqlRunner } from "./sql.ts";
 import type { CancelResult, CreateResult, NewExecution, RunCommit, SystemStore, TenantStore, WorkflowHead } from "./store.ts";
 
@@ -113,7 +114,7 @@ function commitSql(jobs: JobSql) {
     FROM x, jsonb_to_recordset($3::jsonb) AS st(${STEP_COLUMNS}, "executionId" uuid)
     WHERE t.id = st.id AND st."executionId" = x.id AND t."executionId" = x.id AND t."tenantId" = x."tenantId"
       AND t.attempt = st."expectedAttempt"
-    RETURNING t."executionId"
+    RETURNING t."executionId", t.id, t.status, t."durationMs"
   ), b AS (
     UPDATE "Batch" t SET status = bt.status, "startedAt" = bt."startedAt", "completedAt" = bt."completedAt",
       "durationMs" = bt."durationMs"
@@ -125,6 +126,14 @@ function commitSql(jobs: JobSql) {
     INSERT INTO "LogEntry" ("tenantId", "executionId", "stepId", level, message, data, at)
     SELECT x."tenantId", x.id, l."stepId", l.level, l.message, l.data, l.at
     FROM x JOIN jsonb_to_recordset($6::jsonb) AS l(${LOG_COLUMNS}, "executionId" uuid) ON l."executionId" = x.id
+  ), rd AS (${changedDeltas(`x JOIN r ON r.id = x.id JOIN "Execution" o ON o.id = x.id AND o."tenantId" = x."tenantId"`, {
+    status: "r.status",
+    durationMs: `r."durationMs"`,
+  })}
+  ), sd AS (${changedStepDeltas(`s JOIN "Step" os ON os.id = s.id JOIN "Execution" o ON o.id = s."executionId"`, {
+    status: "s.status",
+    durationMs: `s."durationMs"`,
+  })}
   ), j AS (
     -- CASE, not AND: SQL does not promise the order AND evaluates in, and a job must not be queued by accident.
     SELECT CASE WHEN r."wakeAt" IS NOT NULL THEN (${jobs.run({ execution: "x.id", tenant: 'x."tenantId"', runAt: 'r."wakeAt"' })}) IS NOT NULL END AS queued,
@@ -163,6 +172,7 @@ function createSql(jobs: JobSql) {
     SELECT r.id, x."tenantId", x.id, r."batchId", r.key, r.name, r.type, r.index, r.critical, r.status, r.output, r."branchTaken"
     FROM x, jsonb_to_recordset($13::jsonb) AS r(id uuid, "batchId" uuid, key text, name text, type text, index int,
       critical boolean, status "StepStatus", output jsonb, "branchTaken" text)
+    RETURNING "tenantId", (SELECT x."workflowId" FROM x) AS "workflowId", type, key, status, "durationMs"
   ), ev AS (${insertEvents("$14")}
   ), ch AS (${insertExecutionChanges({
     from: "x",
@@ -173,6 +183,8 @@ function createSql(jobs: JobSql) {
     status: "x.status",
     errorMessage: 'x."errorMessage"',
   })}
+  ), rd AS (${createdDeltas("x")}
+  ), sd AS (${createdStepDeltas("s")}
   ), j AS (
     SELECT 1 FROM x WHERE (${jobs.run({ execution: "x.id", tenant: 'x."tenantId"', runAt: "now()" })}) IS NOT NULL
   )
@@ -208,7 +220,8 @@ const CANCEL_EXECUTION = `/* engine:cancel */
     previousErrorMessage: "$11::text",
     status: "x.status",
     errorMessage: 'x."errorMessage"',
-  })})
+  })}
+  ), rd AS (${changedDeltas(`x JOIN "Execution" o ON o.id = x.id`, { status: "x.status", durationMs: `x."durationMs"` })})
   SELECT x.*, x.status::text AS status, x."triggerSource"::text AS "triggerSource" FROM x`;
 
 function sweepSql(jobs: JobSql) {
@@ -485,6 +498,10 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
     async pruneChanges({ olderThanMs, limit }) {
       const { rowCount } = await sql.query(PRUNE_CHANGES, [olderThanMs, limit], "engine_prune_changes");
       return rowCount ?? 0;
+    },
+    async compactRollup(limit) {
+      const { rows } = await sql.query<{ folded: number }>(compactSql, [limit], "engine_rollup");
+      return rows[0]?.folded ?? 0;
     },
     async sweep({ reservationMs, limit }) {
       const { rows } = await sql.query<{ id: string; tenantId: string }>(SWEEP, [limit, reservationMs], "engine_sweep");

@@ -3,7 +3,8 @@
 //
 // Tenancy by construction: a TenantStore is made for one tenant, and every statement it runs names
 // that tenant, so a run of another tenant is simply not found. Only the sweeper (SystemStore) reads
-// across tenants, and it writes nothing but lease columns and jobs that carry each run's own tenant.
+// across tenants, and it writes nothing but lease columns and jobs that carry each run's own tenant
+// — and the rollup fold, which moves each delta into its own tenant's rollup rows.
 import type { EngineEvent, ExecutionRef, Json, StepStatus, TriggerSource } from "../events.ts";
 import type { BatchState, ExecutionRecord, ExecutionState, RunState, StepState } from "../run-state.ts";
 
@@ -118,4 +119,9 @@ export type SystemStore = {
   sweep(input: { reservationMs: number; limit: number }): Promise<ExecutionRef[]>;
   /** Deletes at most `limit` change-log rows older than `olderThanMs`; returns how many. */
   pruneChanges(input: { olderThanMs: number; limit: number }): Promise<number>;
+  /**
+   * Folds up to `limit` of the oldest execution rollup deltas into the rollups (one statement; one
+   * worker at a time, the others fold 0). Returns how many it folded. See store/rollup.ts.
+   */
+  compactRollup(limit: number): Promise<number>;
 };

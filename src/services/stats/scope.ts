@@ -3,39 +3,16 @@
 // callers.
 import { Prisma } from "@prisma/client";
 import { BadUserInputError } from "../../errors.ts";
+import { histogramPercentile, histogramWindows, totalRows } from "../../read/rollup.ts";
+import { instant, uuidEquals } from "../../read/sql.ts";
+
+export { instant, isUuid, uuidEquals, uuidIn } from "../../read/sql.ts";
 
 /**
  * from is inclusive and to exclusive, both on Execution.createdAt. The tenant is not part of a
  * scope: it always comes from the tenant-scoped client the statistic runs on (db.$tenantId).
  */
 export type StatsScope = { workflowId?: string | null; from?: Date | null; to?: Date | null };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A string Postgres accepts as a uuid; anything else can match no row (and must not reach `::uuid`). */
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
-
-/** `column = id`, or FALSE when `id` is not a uuid so that a malformed id means "no rows", not a SQL error. */
-export function uuidEquals(column: Prisma.Sql, id: string): Prisma.Sql {
-  return isUuid(id) ? Prisma.sql`${column} = ${id}::uuid` : Prisma.sql`FALSE`;
-}
-
-/** `column IN (ids)` over the ids that are uuids (FALSE when none is). */
-export function uuidIn(column: Prisma.Sql, ids: readonly string[]): Prisma.Sql {
-  const valid = ids.filter(isUuid);
-  if (valid.length === 0) return Prisma.sql`FALSE`;
-  return Prisma.sql`${column} IN (${Prisma.join(valid.map((id) => Prisma.sql`${id}::uuid`))})`;
-}
-
-/**
- * An instant as a parameter. Bound as an ISO string with its "Z" and cast in SQL, because the pg
- * adapter sends Date parameters without a zone, which Postgres would then read in the session's.
- */
-export function instant(date: Date): Prisma.Sql {
-  return Prisma.sql`${date.toISOString()}::timestamptz`;
-}
 
 /** The createdAt range of a scope, over `"Execution" e`. */
 export function rangeWhere(scope: Pick<StatsScope, "from" | "to">): Prisma.Sql {
@@ -63,7 +40,9 @@ export function assertIntegerIn(name: string, value: number, min: number, max: n
  *   "failed" means the same in every statistic (and matches the FAILED enum value a client sees);
  * - durations are over runs with a durationMs (set when a run finishes); avg and percentiles skip NULLs.
  */
-export const FINISHED = Prisma.sql`e.status IN ('COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT')`;
+export const FINISHED_STATUS = (alias: string) =>
+  Prisma.sql`${Prisma.raw(alias)}.status IN ('COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT')`;
+export const FINISHED = FINISHED_STATUS("e");
 
 /**
  * Per-workflow aggregate columns over `"Execution" e` (total, completed, failed, successRate,
@@ -77,6 +56,38 @@ export const WORKFLOW_AGGREGATES = Prisma.sql`
   (count(*) FILTER (WHERE e.status = 'FAILED'))::float8 / NULLIF(count(*) FILTER (WHERE ${FINISHED}), 0) AS "failureRate",
   avg(e."durationMs")::float8 AS "avgDurationMs",
   percentile_cont(0.95) WITHIN GROUP (ORDER BY e."durationMs") AS "p95DurationMs"`;
+
+/**
+ * A SELECT of one row per workflow with runs in scope: "workflowId" and the WORKFLOW_AGGREGATES
+ * columns. Without from/to, from the all-time rollup (read/rollup.ts: counts, rates and the mean
+ * exact, p95 from its duration histogram within 4.4%); with them, from the runs in range (exact).
+ */
+export function workflowAggregates(tenantId: string, scope: StatsScope): Prisma.Sql {
+  if (scope.from != null || scope.to != null) {
+    return Prisma.sql`SELECT e."workflowId", ${WORKFLOW_AGGREGATES}
+      FROM "Execution" e WHERE ${scopeWhere(tenantId, scope)} GROUP BY e."workflowId"`;
+  }
+  const keys = scope.workflowId != null ? { workflowId: scope.workflowId } : {};
+  const finished = Prisma.sql`sum(h.n) FILTER (WHERE ${FINISHED_STATUS("h")})`;
+  return Prisma.sql`
+    SELECT h."workflowId",
+      sum(h.n)::int AS total,
+      coalesce(sum(h.n) FILTER (WHERE h.status = 'COMPLETED'), 0)::int AS completed,
+      coalesce(sum(h.n) FILTER (WHERE h.status = 'FAILED'), 0)::int AS failed,
+      coalesce(sum(h.n) FILTER (WHERE h.status = 'COMPLETED'), 0)::float8 / NULLIF(${finished}, 0) AS "successRate",
+      coalesce(sum(h.n) FILTER (WHERE h.status = 'FAILED'), 0)::float8 / NULLIF(${finished}, 0) AS "failureRate",
+      sum(h.dur)::float8 / NULLIF(max(h.durations), 0) AS "avgDurationMs",
+      ${histogramPercentile(0.95, { mean: "h.mean", upto: "h.upto", count: "h.durations" })} AS "p95DurationMs"
+    FROM (
+      SELECT h.*, ${histogramWindows(`h."workflowId"`)}
+      FROM (
+        SELECT u."workflowId", u.status, u.bucket, sum(u.n) AS n, sum(u."durationSumMs") AS dur
+        FROM (${totalRows(tenantId, keys)}) u GROUP BY 1, 2, 3
+      ) h
+    ) h
+    GROUP BY h."workflowId"
+    HAVING sum(h.n) > 0`;
+}
 
 /** Statistics of one workflow's runs in a scope. failed = FAILED only (see FINISHED above). */
 export type WorkflowStatsRow = {

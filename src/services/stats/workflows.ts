@@ -2,14 +2,7 @@
 import { Prisma } from "@prisma/client";
 import type { TenantDb } from "../../db/tenant-scope.ts";
 import { BadUserInputError } from "../../errors.ts";
-import {
-  assertIntegerIn,
-  type StatsScope,
-  scopeWhere,
-  uuidEquals,
-  WORKFLOW_AGGREGATES,
-  type WorkflowStatsRow,
-} from "./scope.ts";
+import { assertIntegerIn, type StatsScope, uuidEquals, workflowAggregates, type WorkflowStatsRow } from "./scope.ts";
 
 /**
  * The workflows with the most runs in scope (total desc, then workflow id), at most `limit`
@@ -19,12 +12,7 @@ export async function topWorkflows(db: TenantDb, scope: StatsScope, limit: numbe
   assertIntegerIn("limit", limit, 1, 100);
   return db.$queryRaw<WorkflowStatsRow[]>`
     SELECT e."workflowId"::text AS "workflowId", total, completed, failed, "successRate", "avgDurationMs", "p95DurationMs"
-    FROM (
-      SELECT e."workflowId", ${WORKFLOW_AGGREGATES}
-      FROM "Execution" e
-      WHERE ${scopeWhere(db.$tenantId, scope)}
-      GROUP BY e."workflowId"
-    ) e
+    FROM (${workflowAggregates(db.$tenantId, scope)}) e
     ORDER BY total DESC, e."workflowId"
     LIMIT ${limit}::int`;
 }
@@ -64,12 +52,7 @@ export async function workflowStatsPage(
   assertIntegerIn("limit", page.limit, 1, 100);
   assertIntegerIn("offset", page.offset, 0, Number.MAX_SAFE_INTEGER);
   const rows = await db.$queryRaw<PageRow[]>`
-    WITH stats AS (
-      SELECT e."workflowId", ${WORKFLOW_AGGREGATES}
-      FROM "Execution" e
-      WHERE ${scopeWhere(db.$tenantId, scope)}
-      GROUP BY e."workflowId"
-    ),
+    WITH stats AS (${workflowAggregates(db.$tenantId, scope)}),
     workflows AS (
       SELECT w.id,
         COALESCE(s.total, 0) AS total,
