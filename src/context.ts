@@ -4,6 +4,7 @@
 import type { Principal, Tenant } from "./auth/principal.ts";
 import type { TenantDb } from "./db/tenant-scope.ts";
 import type { EventBus } from "./realtime/event-bus.ts";
+import type { Fanout } from "./realtime/fanout.ts";
 import type { Actor, ExecutionServices } from "./services/executions.ts";
 import { createLoaders, type Loaders } from "./services/loaders.ts";
 import type { WorkflowServices } from "./services/workflows.ts";
@@ -23,6 +24,8 @@ export type Context = Readonly<{
   workflows: WorkflowServices;
   /** Committed engine events, for subscriptions. */
   events: EventBus;
+  /** Reads and resolutions that subscribers of the same thing share (one per event, not per subscriber). */
+  fanout: Fanout;
   /**
    * How a long-lived response (an SSE subscription) checks that its credentials still hold; null
    * where something else does (a WebSocket is rechecked per socket) or nothing can change (dev).
@@ -37,6 +40,7 @@ export type ContextServices = Readonly<{
   executions: Omit<ExecutionServices, "db">;
   workflows: Omit<WorkflowServices, "db">;
   events: EventBus;
+  fanout: Fanout;
 }>;
 
 export function createContext(
@@ -56,6 +60,7 @@ export function createContext(
     executions: { ...services.executions, db },
     workflows: { ...services.workflows, db },
     events: services.events,
+    fanout: services.fanout,
     recheck,
   };
 }
