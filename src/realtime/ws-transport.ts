@@ -21,11 +21,15 @@ const MARK_JSON = JSON.stringify(MARK);
 /** The JSON of each result object, made the first time any subscriber sends it. */
 const serialized = new WeakMap<object, string>();
 
+/** Payloads serialized by this process so far (tests compare it with the messages sent). */
+export const payloadSerializations = { count: 0 };
+
 function payloadJson(result: object): string {
   let json = serialized.get(result);
   if (json === undefined) {
     json = JSON.stringify(result);
     serialized.set(result, json);
+    payloadSerializations.count += 1;
   }
   return json;
 }
