@@ -28,7 +28,7 @@ import { createRedisOutages } from "./realtime/redis-outages.ts";
 import { attachGraphQLWs } from "./realtime/websocket.ts";
 import { schema } from "./schema/index.ts";
 import { createMutationLimiter, rateLimitPlugin } from "./server/rate-limit.ts";
-import { sharedSubscriptionsPlugin } from "./server/shared-subscriptions.ts";
+import { sharedSubscriptionsPlugin } from "./realtime/shared-subscriptions.ts";
 import { createGraphQLServer, GRAPHQL_PATH } from "./server/yoga.ts";
 import { createEmailSender } from "./services/email.ts";
 import type { ExecutionServices } from "./services/executions.ts";

@@ -189,7 +189,9 @@ export function replayThenLive<Row extends Caused>(options: ReplayOptions<Row>):
       if (event.sequence <= known) continue;
       // With 1,000 subscribers on one run, reading each event back per subscriber was most of
       // the database load; the next event in order is taken from the notification itself.
-      if (!mustRead && options.fromEvent && event.sequence === known + 1) {
+      // At most a page is held: beyond that the database has the rest (a consumer that pulls, but
+      // slower than events come, would otherwise move the bounded live queue into this buffer).
+      if (!mustRead && options.fromEvent && event.sequence === known + 1 && buffer.length < pageSize) {
         buffer.push(options.fromEvent(event));
         known = event.sequence;
       } else {

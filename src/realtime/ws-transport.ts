@@ -36,7 +36,7 @@ function payloadJson(result: object): string {
 
 type Frame = { data: string; resolve: () => void; reject: (error: Error) => void };
 
-/** One socket's queue: flushed on the next turn of the event loop, every frame in one cork. */
+/** One socket's queue: flushed once the current tick's sends are in, every frame in one cork. */
 function createOutbox(socket: WebSocket, raw: http.IncomingMessage["socket"]) {
   let frames: Frame[] = [];
   const flush = () => {
@@ -54,7 +54,8 @@ function createOutbox(socket: WebSocket, raw: http.IncomingMessage["socket"]) {
     new Promise((resolve, reject) => {
       if (socket.readyState !== socket.OPEN) return resolve();
       frames.push({ data, resolve, reject });
-      if (frames.length === 1) setImmediate(flush);
+      // After the promise jobs now queued (other subscriptions' sends of this event), before I/O.
+      if (frames.length === 1) process.nextTick(flush);
     });
 }
 

@@ -5,7 +5,7 @@
 // subscribers whose operation (document, operation name, variables) and scope (what the context
 // contributes to a result: tenant and role) are equal, and whose source value stands for the same
 // event (SourceEvent.cause), get the one result the first of them produced — the same object,
-// so the WebSocket layer serializes it once as well. Values without a cause are executed alone.
+// so the WebSocket transport serializes it once as well. Values without a cause are executed alone.
 import { createHash } from "node:crypto";
 import {
   createSourceEventStream,
@@ -17,7 +17,7 @@ import {
   print,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { type Fanout, SourceEvent, stableJson } from "../realtime/fanout.ts";
+import { type Fanout, SourceEvent, stableJson } from "./fanout.ts";
 
 export type SharedSubscriptionsOptions<C> = {
   fanout: Fanout;
@@ -78,23 +78,34 @@ async function sharedSubscribe<C>(
     error instanceof Error
       ? new GraphQLError(error.message, { originalError: error })
       : new GraphQLError("Unexpected error.");
+  // After an error or return() the stream is over: later next() calls are done (consumers ask again).
+  let ended = false;
+  const end = async () => {
+    ended = true;
+    await iterator.return?.();
+  };
   const mapped: AsyncIterableIterator<ExecutionResult> = {
     async next() {
+      if (ended) return done();
       let item: IteratorResult<unknown>;
       try {
         item = await iterator.next();
       } catch (error) {
+        await end();
         throw wrap(error);
       }
-      if (item.done) return { value: undefined, done: true };
+      if (item.done) {
+        ended = true;
+        return done();
+      }
       return { value: await resolve(item.value), done: false };
     },
     async return() {
-      await iterator.return?.();
+      await end();
       return done();
     },
     async throw(error?: unknown) {
-      await iterator.return?.();
+      await end();
       throw error;
     },
     [Symbol.asyncIterator]() {
