@@ -34,12 +34,15 @@ export type Fanout = {
 };
 
 export type FanoutOptions = {
-  /** How long a settled shared resolution stays reusable: between this and twice it (default 1000 ms). */
+  /**
+   * How long a settled shared resolution stays reusable: between this and twice it (default 5 s,
+   * so that a subscriber whose socket was slow still finds it).
+   */
   retainMs?: number;
 };
 
 export function createFanout(options: FanoutOptions = {}): Fanout {
-  const retainMs = options.retainMs ?? 1_000;
+  const retainMs = options.retainMs ?? 5_000;
   // Two generations instead of a timer per entry: every retainMs the older one is dropped.
   let current = new Map<string, Promise<unknown>>();
   let previous = new Map<string, Promise<unknown>>();

@@ -21,15 +21,15 @@ const MARK_JSON = JSON.stringify(MARK);
 /** The JSON of each result object, made the first time any subscriber sends it. */
 const serialized = new WeakMap<object, string>();
 
-/** Payloads serialized by this process so far (tests compare it with the messages sent). */
-export const payloadSerializations = { count: 0 };
+/** What this process's transports did so far (tests compare it with the messages sent). */
+export const wsTransportStats = { payloadSerializations: 0, flushes: 0, frames: 0 };
 
 function payloadJson(result: object): string {
   let json = serialized.get(result);
   if (json === undefined) {
     json = JSON.stringify(result);
     serialized.set(result, json);
-    payloadSerializations.count += 1;
+    wsTransportStats.payloadSerializations += 1;
   }
   return json;
 }
@@ -46,6 +46,8 @@ function createOutbox(socket: WebSocket, raw: http.IncomingMessage["socket"]) {
       for (const frame of batch) frame.resolve();
       return;
     }
+    wsTransportStats.flushes += 1;
+    wsTransportStats.frames += batch.length;
     raw.cork();
     for (const frame of batch) socket.send(frame.data, (error) => (error ? frame.reject(error) : frame.resolve()));
     raw.uncork();

@@ -4,10 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EngineEvent } from "../../src/engine/events.ts";
 import { executionTopic } from "../../src/realtime/event-bus.ts";
-import { payloadSerializations } from "../../src/realtime/ws-transport.ts";
+import { wsTransportStats } from "../../src/realtime/ws-transport.ts";
 import { graphql } from "../generated/gql.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { createWorkflow, startRunId } from "../support/engine.ts";
+import { print } from "graphql";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
 import { subscribeOverWs, waitUntil, type WsSubscriber } from "../support/ws-subscriber.ts";
 
 const Updated = graphql(`
@@ -37,7 +40,8 @@ let id: string;
 let uuid: string;
 
 beforeAll(async () => {
-  app = await startTestApp();
+  // No idle rechecks: their reads would be counted with the events'.
+  app = await startTestApp({ SUBSCRIPTION_IDLE_RECHECK_MS: "0" });
   // One long delay: once asleep, every further event of this execution is one the test writes.
   const workflowId = await createWorkflow(app, { steps: [{ id: "sleep", type: "delay", config: { ms: 3_600_000 } }] });
   id = await startRunId(app, workflowId);
@@ -63,6 +67,14 @@ async function appendAndPublish(): Promise<void> {
   app.app.events.publish(rows);
 }
 
+/** Until no statement has been run for 300 ms. */
+async function settled(): Promise<void> {
+  for (let count = -1; count !== app.statements.length; ) {
+    count = app.statements.length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
 /** Statements and payload serializations per event with `n` subscribers on each of three subscriptions. */
 async function perEvent(n: number): Promise<{ statements: number; serializations: number }> {
   const { lastEventSequence } = await app.database.db.execution.findUniqueOrThrow({ where: { id: uuid } });
@@ -75,10 +87,10 @@ async function perEvent(n: number): Promise<{ statements: number; serializations
   try {
     await waitUntil("every subscription to listen", () => app.app.events.listenerCount() === 3 * n);
     // Subscribing reads (the execution, the log after afterSequence); let those finish.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await settled();
     const events = 3;
     app.statements.length = 0;
-    const serializedBefore = payloadSerializations.count;
+    const serializedBefore = wsTransportStats.payloadSerializations;
     for (let i = 1; i <= events; i++) {
       await appendAndPublish();
       await waitUntil(`event ${i} at every subscriber`, () => all.every((s) => s.data.length >= i));
@@ -86,7 +98,7 @@ async function perEvent(n: number): Promise<{ statements: number; serializations
     expect(all.flatMap((s) => s.errors)).toEqual([]);
     return {
       statements: app.statements.length / events,
-      serializations: (payloadSerializations.count - serializedBefore) / events,
+      serializations: (wsTransportStats.payloadSerializations - serializedBefore) / events,
     };
   } finally {
     await Promise.all(all.map((s) => s.stop()));
@@ -108,5 +120,42 @@ describe("subscribers with the same operation and variables", () => {
     // One payload per subscription and event, however many sockets it went out on.
     expect(one.serializations).toBe(3);
     expect(many.serializations).toBe(3);
+  });
+});
+
+describe("one socket with many subscriptions", () => {
+  it("gets an event's messages for all of them in one write, each subscription's in order", { timeout: 60_000 }, async () => {
+    const { lastEventSequence } = await app.database.db.execution.findUniqueOrThrow({ where: { id: uuid } });
+    const client = createClient({ url: app.url.replace(/^http/, "ws"), webSocketImpl: WebSocket, retryAttempts: 0 });
+    const received: number[][] = Array.from({ length: 20 }, () => []);
+    try {
+      received.forEach((sequences, i) =>
+        client.subscribe<{ executionEvents: { sequence: number } }>(
+          { query: print(Events), variables: { executionId: id, afterSequence: lastEventSequence - (i % 2) } },
+          { next: (r) => void sequences.push(r.data?.executionEvents.sequence ?? -1), error: () => {}, complete: () => {} },
+        ),
+      );
+      await waitUntil("every subscription to listen", () => app.app.events.listenerCount(executionTopic(uuid)) === 20);
+      // Half of them replay the last event first.
+      await waitUntil("the replays", () => received.filter((r) => r.length === 1).length === 10);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const before = { ...wsTransportStats };
+      await appendAndPublish();
+      await appendAndPublish();
+      await waitUntil("both events everywhere", () => received.every((r) => r.at(-1) === lastEventSequence + 2));
+      const frames = wsTransportStats.frames - before.frames;
+      const flushes = wsTransportStats.flushes - before.flushes;
+      console.log(`one socket, 20 subscriptions, 2 events: ${frames} messages in ${flushes} writes`);
+      expect(frames).toBe(40);
+      // A subscription sends its next message once the previous one was written: a write per event at most.
+      expect(flushes).toBeLessThanOrEqual(4);
+      for (const [i, sequences] of received.entries()) {
+        const first = lastEventSequence + 1 - (i % 2);
+        expect(sequences).toEqual(Array.from({ length: lastEventSequence + 2 - first + 1 }, (_, k) => first + k));
+      }
+    } finally {
+      await client.dispose();
+      await waitUntil("every subscription released", () => app.app.events.listenerCount() === 0);
+    }
   });
 });
