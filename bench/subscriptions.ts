@@ -20,8 +20,8 @@ const SCENARIOS = [
 const CLIENTS_PER_PROCESS = 2_500;
 // Above the delay action's 5 s in-process limit, so the gate sleeps without holding a worker slot.
 const GATE_MS = 12_000;
-/** More subscribers take longer to connect and replay: 12 s for 1,000, 30 s for 10,000. */
-const gateMs = (subscribers: number) => Math.max(GATE_MS, 10_000 + subscribers * 2);
+/** More subscribers take longer to connect and replay: 12 s for 1,000, 45 s for 10,000. */
+const gateMs = (subscribers: number) => Math.max(GATE_MS, 5_000 + subscribers * 4);
 const TARGET_P99_MS = 50;
 const CONNECT_BATCH = 100;
 

@@ -27,7 +27,7 @@ builder.subscriptionField("executionEvents", (t) =>
     subscribe: async (_root, args, ctx) => {
       const after = args.afterSequence ?? 0;
       if (after < 0) throw new BadUserInputError("afterSequence must be 0 or greater");
-      const execution = await visibleExecution(ctx, args.executionId);
+      const execution = await visibleExecution(ctx, args.executionId, after);
       // Read before subscribing: a finished execution has no events to come.
       if (isTerminalStatus(execution.status) && execution.lastEventSequence <= after) {
         return emptyStream<ExecutionEventRow>();

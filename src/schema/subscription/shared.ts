@@ -12,13 +12,19 @@ import { decodeIdOf } from "../global-id.ts";
 
 export type VisibleExecution = { id: string; status: ExecutionStatus; lastEventSequence: number };
 
-/** The execution of the viewer's tenant; a foreign ID is NOT_FOUND, like one that does not exist. */
-export async function visibleExecution(ctx: Context, globalId: string | number): Promise<VisibleExecution> {
+/**
+ * The execution of the viewer's tenant; a foreign ID is NOT_FOUND, like one that does not exist.
+ * Subscribers connecting at once share the read: a status or last sequence a moment old only makes
+ * a stream read a little more of the log. A client that has seen more than such a read knows
+ * (`seen` > its lastEventSequence) gets a read of its own, so a finished run is never taken for a
+ * running one by someone who already has its last event.
+ */
+export async function visibleExecution(ctx: Context, globalId: string | number, seen = 0): Promise<VisibleExecution> {
   const id = decodeIdOf("Execution", String(globalId));
-  const execution = await ctx.db.execution.findFirst({
-    where: { id },
-    select: { id: true, status: true, lastEventSequence: true },
-  });
+  const read = () =>
+    ctx.db.execution.findFirst({ where: { id }, select: { id: true, status: true, lastEventSequence: true } });
+  let execution = await ctx.fanout.join(`visible|${ctx.db.$tenantId}|${id}`, Number.NEGATIVE_INFINITY, read);
+  if (execution && execution.lastEventSequence < seen) execution = await read();
   if (!execution) throw new NotFoundError("Execution", String(globalId));
   return execution;
 }
