@@ -105,7 +105,9 @@ async function runScenario(env: BenchEnv, scenario: (typeof SCENARIOS)[number]):
       const connected = all.reduce((n, p) => n + p.connected, 0);
       const settled = all.reduce((n, p) => n + p.completed + p.errors, 0);
       const errors = all.reduce((n, p) => n + p.errors, 0);
-      const lowest = (id: string) => Math.min(...all.map((p) => p.minSequence[id] ?? 0));
+      // Over the processes that have subscribers of the execution (not every process has each).
+      const lowest = (id: string) =>
+        Math.min(...all.flatMap((p) => (p.minSequence[id] === undefined ? [] : [p.minSequence[id] as number])));
       const seen = (i: number) => lowest(ids[i] as string) - (caughtUp.get(rows[i] as string) ?? 0);
       if (!readyAt && connected >= scenario.subscribers && ids.every((_, i) => seen(i) >= 0)) {
         readyAt = Date.now();
