@@ -4,10 +4,13 @@
 // seen entirely, it completes at once.
 import type { ExecutionEvent as ExecutionEventRow } from "@prisma/client";
 import { BadUserInputError } from "../../errors.ts";
-import { emptyStream, isTerminalStatus } from "../../realtime/streams.ts";
+import { executionTopic } from "../../realtime/event-bus.ts";
+import { emptyStream, isTerminalEvent, isTerminalStatus, replayThenLive } from "../../realtime/streams.ts";
 import { builder } from "../builder.ts";
 import { ExecutionEvent } from "../event/types.ts";
-import { executionFeed, freshLoaders, hasSelections, serve, visibleExecution } from "./shared.ts";
+import { freshLoaders, hasSelections, serve, visibleExecution } from "./shared.ts";
+
+const REPLAY_PAGE_SIZE = 500;
 
 builder.subscriptionField("executionEvents", (t) =>
   t.prismaField({
@@ -27,12 +30,25 @@ builder.subscriptionField("executionEvents", (t) =>
     subscribe: async (_root, args, ctx) => {
       const after = args.afterSequence ?? 0;
       if (after < 0) throw new BadUserInputError("afterSequence must be 0 or greater");
-      const execution = await visibleExecution(ctx, args.executionId, after);
+      const execution = await visibleExecution(ctx, args.executionId);
       // Read before subscribing: a finished execution has no events to come.
       if (isTerminalStatus(execution.status) && execution.lastEventSequence <= after) {
         return emptyStream<ExecutionEventRow>();
       }
-      const events = executionFeed(ctx, execution.id, after);
+      const events = replayThenLive<ExecutionEventRow>({
+        subscribe: () => ctx.events.subscribe(executionTopic(execution.id)),
+        after,
+        pageSize: REPLAY_PAGE_SIZE,
+        load: (afterSequence, limit) =>
+          ctx.db.executionEvent.findMany({
+            where: { executionId: execution.id, sequence: { gt: afterSequence } },
+            orderBy: { sequence: "asc" },
+            take: limit,
+          }),
+        sequenceOf: (row) => row.sequence,
+        isLast: (row) => isTerminalEvent(row.type),
+        fromEvent: (event) => event,
+      });
       // Never overflows: it reads what it missed from the database.
       return serve(ctx, events);
     },
