@@ -8,19 +8,12 @@
 //   grows with days, never with runs.
 // `search` matches text the rollup does not keep: null, and the caller counts rows.
 import { Prisma } from "@prisma/client";
+import type { ExecutionFilter } from "./execution-filter.ts";
 import { type DayRange, dailyRows, keysWhere, type RollupKeys, totalRows } from "./rollup.ts";
 import { instant, type RawDb, utcDay } from "./sql.ts";
 
-export type CountFilter = {
-  workflowId?: string | null;
-  status?: readonly string[] | null;
-  triggerSource?: readonly string[] | null;
-  /** Inclusive. */
-  createdAfter?: Date | null;
-  /** Exclusive. */
-  createdBefore?: Date | null;
-  search?: string | null;
-};
+/** What the rollup counts by: the executions filter (its `search` makes the rollup answer null). */
+export type CountFilter = ExecutionFilter;
 
 const DAY_MS = 86_400_000;
 const floorDay = (d: Date) => new Date(Math.floor(d.getTime() / DAY_MS) * DAY_MS);
