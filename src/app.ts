@@ -7,7 +7,7 @@ import { createAuthenticator } from "./auth/authenticate.ts";
 import type { Principal } from "./auth/principal.ts";
 import { type Config, ConfigError } from "./config.ts";
 import { UnauthenticatedError } from "./errors.ts";
-import { type ContextServices, createContext } from "./context.ts";
+import { type Context, type ContextServices, createContext } from "./context.ts";
 import { createDb, type Db } from "./db/client.ts";
 import { isConnectionError } from "./db/connection-errors.ts";
 import { pendingMigrationCount } from "./db/migrate.ts";
@@ -27,6 +27,7 @@ import { jobSql, migrateQueue } from "./jobs/queue.ts";
 import { startWorker, type Worker } from "./jobs/worker.ts";
 import { createListFeeds, type ListFeeds } from "./read/list-changes/feed.ts";
 import { createEventBus, type EventBus } from "./realtime/event-bus.ts";
+import { createFanout, type Fanout } from "./realtime/fanout.ts";
 import { createRedisOutages } from "./realtime/redis-outages.ts";
 import { watchTenant } from "./realtime/tenant-watch.ts";
 import { attachGraphQLWs } from "./realtime/websocket.ts";
@@ -34,6 +35,7 @@ import { decodeIdOf, encodeGlobalId } from "./schema/global-id.ts";
 import { schema } from "./schema/index.ts";
 import { createLogDownload } from "./server/log-download.ts";
 import { createMutationLimiter, rateLimitPlugin } from "./server/rate-limit.ts";
+import { sharedSubscriptionsPlugin } from "./realtime/shared-subscriptions.ts";
 import { createGraphQLServer, GRAPHQL_PATH } from "./server/yoga.ts";
 import { createEmailSender } from "./services/email.ts";
 import type { ExecutionServices } from "./services/executions.ts";
@@ -82,13 +84,22 @@ export async function createApp(config: Config, { log = console, onQuery, action
   let events: EventBus | null = null;
   let redis: Redis | null = null;
   let listChanges: ListFeeds | null = null;
+  let fanout: Fanout | null = null;
   try {
     const auth = await createAuthenticator(db, { ...config.auth, env: config.env });
     const scoped = createTenantScopes(db);
-    events = createEventBus({ redisUrl: config.redisUrl, onError: (message, error) => log.error(message, error), log });
+    events = createEventBus({
+      redisUrl: config.redisUrl,
+      onError: (message, error) => log.error(message, error),
+      log,
+      idleRecheckMs: config.subscriptionIdleRecheckMs,
+    });
     const bus = events;
     const publish = (committed: EngineEvent[]) => bus.publish(committed);
     const cancellations = createCancellationRegistry();
+    // Shared resolutions are kept 0.5-1 s, not the default 5 s: kept longer, a burst of 20,000
+    // events held ~10 MB more for a stalled subscriber (test/e2e/slow-subscriber.test.ts).
+    fanout = createFanout({ retainMs: 500 });
     const store = createPgStore({ sql: createSqlRunner(enginePool, watchSql), jobs: jobSql });
     const onError = (message: string, error?: unknown) => (error === undefined ? log.error(message) : log.error(message, error));
     const engine = createLifecycle({ store, publish, cancellations, leaseMs: config.worker.leaseMs, now: Date.now });
@@ -132,7 +143,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
       retentionMs: config.listChangesRetentionMs,
       onError: (message, error) => health.reachable && log.error(message, error),
     });
-    const services: ContextServices = { scoped, sql, executions, workflows, events: bus, listChanges };
+    const services: ContextServices = { scoped, sql, executions, workflows, events: bus, listChanges, fanout };
     // Whether credentials still hold (a key may be revoked): only a definite "no" ends a socket or
     // a stream, a database hiccup does not.
     const stillValid = (authorization: unknown) =>
@@ -161,7 +172,12 @@ export async function createApp(config: Config, { log = console, onQuery, action
             : null;
         return createContext(services, principal, address, recheck);
       },
-      plugins: limiter ? [rateLimitPlugin(limiter)] : [],
+      plugins: [
+        ...(limiter ? [rateLimitPlugin(limiter)] : []),
+        // Results depend on the context only through the tenant (every read is scoped to it) and
+        // the role (authScopes); the viewer's name, key and expiry never reach a resolver.
+        sharedSubscriptionsPlugin<Context>({ fanout, scopeOf: (ctx) => `${ctx.tenant.id}:${ctx.viewer.role}` }),
+      ],
       graphiql: config.graphiql,
       introspection: config.introspection,
       limits: config.limits,
@@ -202,6 +218,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
           // Refused here, not in createApp: a worker-only process serves nobody and needs no auth.
           if (auth.refusal) throw new ConfigError([auth.refusal]);
           if (auth.warning) log.warn(`\n${"!".repeat(78)}\n${auth.warning}\n${"!".repeat(78)}`);
+          if (!config.worker.enabled && !config.redisUrl) log.warn(API_ONLY_WITHOUT_REDIS);
           server.once("error", reject);
           server.listen(port, host, () => {
             const address = server.address() as AddressInfo;
@@ -217,6 +234,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
         await worker?.stop();
         listChanges?.close();
         await bus.close();
+        fanout?.close();
         redis?.disconnect();
         const cut = setTimeout(() => server.closeAllConnections(), 2_000);
         await closed;
@@ -232,6 +250,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
     await worker?.stop();
     listChanges?.close();
     await events?.close();
+    fanout?.close();
     redis?.disconnect();
     await db.$disconnect();
     await enginePool.end();
@@ -241,6 +260,11 @@ export async function createApp(config: Config, { log = console, onQuery, action
     throw err;
   }
 }
+
+export const API_ONLY_WITHOUT_REDIS =
+  "WARNING: RUN_WORKER=false and no REDIS_URL: this API-only process never sees events of runs executed by a " +
+  "worker process, so its subscriptions only learn of them by re-reading the database every " +
+  "SUBSCRIPTION_IDLE_RECHECK_MS. Set REDIS_URL (the same one as the workers') for live updates.";
 
 /** connection_init's `{ authorization: "Bearer …" }` (either capitalisation). */
 function credentialOf(params: Readonly<Record<string, unknown>> | undefined): unknown {

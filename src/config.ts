@@ -41,6 +41,7 @@ const envSchema = z.object({
   EMAIL_FROM: z.string().min(3).default("Stepstream <noreply@stepstream.local>"),
   LIST_CHANGES_RETENTION_MS: z.coerce.number().int().min(60_000).max(90 * 86_400_000).default(86_400_000),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+  SUBSCRIPTION_IDLE_RECHECK_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   AUTH_DEV_MODE: flag.optional(),
   JWT_SECRET: z.string().min(32, "must be at least 32 characters (HS256 needs 256 bits)").optional(),
   JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -123,6 +124,11 @@ export type Config = Readonly<{
   email: Readonly<{ smtpUrl: string | undefined; from: string }>;
   /** Set: events cross processes through Redis pub/sub; unset: in-process only. */
   redisUrl: string | undefined;
+  /**
+   * A subscription to an execution that has had no event for this long reads what it may have
+   * missed (a notification lost while Redis was away); 0 = never.
+   */
+  subscriptionIdleRecheckMs: number;
   auth: Readonly<{
     /**
      * Requests without credentials run as the dev tenant's admin. Unset: only outside production
@@ -203,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     listChangesRetentionMs: e.LIST_CHANGES_RETENTION_MS,
     email: Object.freeze({ smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM }),
     redisUrl: e.REDIS_URL,
+    subscriptionIdleRecheckMs: e.SUBSCRIPTION_IDLE_RECHECK_MS,
     auth: Object.freeze({
       devMode: e.AUTH_DEV_MODE,
       jwt:

@@ -6,6 +6,7 @@ import type { Query } from "./db/query.ts";
 import type { TenantDb } from "./db/tenant-scope.ts";
 import type { ListFeeds } from "./read/list-changes/feed.ts";
 import type { EventBus } from "./realtime/event-bus.ts";
+import type { Fanout } from "./realtime/fanout.ts";
 import type { Actor, ExecutionServices } from "./services/executions.ts";
 import { createLoaders, type Loaders } from "./services/loaders.ts";
 import type { WorkflowServices } from "./services/workflows.ts";
@@ -31,6 +32,8 @@ export type Context = Readonly<{
   events: EventBus;
   /** The shared change-log feeds behind executionListChanges. */
   listChanges: ListFeeds;
+  /** Reads and resolutions that subscribers of the same thing share (one per event, not per subscriber). */
+  fanout: Fanout;
   /**
    * How a long-lived response (an SSE subscription) checks that its credentials still hold; null
    * where something else does (a WebSocket is rechecked per socket) or nothing can change (dev).
@@ -47,6 +50,7 @@ export type ContextServices = Readonly<{
   workflows: Omit<WorkflowServices, "db">;
   events: EventBus;
   listChanges: ListFeeds;
+  fanout: Fanout;
 }>;
 
 export function createContext(
@@ -68,6 +72,7 @@ export function createContext(
     workflows: { ...services.workflows, db },
     events: services.events,
     listChanges: services.listChanges,
+    fanout: services.fanout,
     recheck,
   };
 }

@@ -33,8 +33,22 @@ export class SubscriptionOverflowError extends Error {
   }
 }
 
-export type EventSubscription = AsyncIterableIterator<EngineEvent> & {
+/**
+ * What a subscription made with `{ rechecks: true }` yields besides events: "read what you may
+ * have missed". Sent after the Redis transport reconnected (publishes meanwhile were dropped) and
+ * while a topic has been quiet for the idle recheck interval (a notification may have been lost).
+ */
+export type Recheck = { readonly recheck: true };
+export const RECHECK: Recheck = Object.freeze({ recheck: true });
+export const isRecheck = (item: EngineEvent | Recheck): item is Recheck => item === RECHECK;
+
+export type EventSubscription<T extends EngineEvent | Recheck = EngineEvent> = AsyncIterableIterator<T> & {
   readonly topic: string;
+  /**
+   * performance.now() when the newest event or recheck reached this subscription (or when it was
+   * made): a read started at or after it sees everything that had been notified.
+   */
+  readonly lastArrival: number;
   /** Takes every buffered event without waiting (for coalescing); [] when none is buffered. */
   drain(): EngineEvent[];
   /** Removes the listener at once and ends the iterator; a pending next() resolves as done. */
@@ -46,6 +60,9 @@ export type EventBus = {
   publish(events: readonly EngineEvent[]): void;
   /** Starts listening at once (before the first next()), with a bounded buffer. */
   subscribe(topic: string): EventSubscription;
+  subscribe(topic: string, options: { rechecks: true }): EventSubscription<EngineEvent | Recheck>;
+  /** Sends a recheck to every subscription that takes them (all topics, or one). */
+  recheck(topic?: string): void;
   /** Listeners this bus holds, on one topic or on all; tests use it to prove nothing leaks. */
   listenerCount(topic?: string): number;
   /** Ends every subscription and closes the transport. */
@@ -63,19 +80,30 @@ export type EventBusOptions = {
   onError?: (message: string, error: unknown) => void;
   /** Where a Redis outage and its end are reported, one line each; default console. */
   log?: OutageLog;
+  /**
+   * A topic with rechecking subscribers that has had no event for this long gets a recheck
+   * (all its subscribers at once, so that their reads can be shared); 0 or unset: never.
+   */
+  idleRecheckMs?: number;
 };
 
 export function createEventBus(options: EventBusOptions = {}): EventBus {
   const limit = options.maxBufferPerSubscriber ?? 1000;
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError("maxBufferPerSubscriber must be a positive integer");
   const onError = options.onError ?? ((message, error) => console.error(message, error));
+  const active = new Set<Subscription>();
+  const recheck = (topic?: string) => {
+    for (const s of active) if (topic === undefined || s.topic === topic) s.wake();
+  };
   const redis =
     !options.transport && options.redisUrl
-      ? createRedisTransport(options.redisUrl, { onError, log: options.log ?? console })
+      ? createRedisTransport(options.redisUrl, { onError, log: options.log ?? console, onReconnect: () => recheck() })
       : undefined;
   const transport: Transport = options.transport ?? redis?.target ?? unlimitedEventTarget();
-  const active = new Set<Subscription>();
   let closed = false;
+  const idleMs = options.idleRecheckMs ?? 0;
+  const idleTimer = idleMs > 0 ? setInterval(() => wakeIdleTopics(active, idleMs), Math.max(1, idleMs / 2)) : undefined;
+  idleTimer?.unref();
 
   return {
     publish(events) {
@@ -91,12 +119,14 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
         }
       }
     },
-    subscribe(topic) {
-      const subscription = new Subscription(topic, limit, transport, (s) => active.delete(s));
+    subscribe(topic: string, subscribeOptions?: { rechecks: true }) {
+      const rechecks = subscribeOptions?.rechecks ?? false;
+      const subscription = new Subscription(topic, limit, transport, rechecks, (s) => active.delete(s));
       if (closed) void subscription.return();
       else active.add(subscription);
-      return subscription;
+      return subscription as EventSubscription & EventSubscription<EngineEvent | Recheck>;
     },
+    recheck,
     listenerCount(topic) {
       if (topic === undefined) return active.size;
       let n = 0;
@@ -106,6 +136,7 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(idleTimer);
       await Promise.all([...active].map((s) => s.return()));
       await redis?.close();
     },
@@ -119,25 +150,40 @@ function reviveEvent(detail: unknown): EngineEvent | undefined {
   return event.at instanceof Date ? event : { ...event, at: new Date(event.at) };
 }
 
+/** Wakes every rechecking subscription of each topic that has been quiet for `idleMs`, all of a topic together. */
+function wakeIdleTopics(active: ReadonlySet<Subscription>, idleMs: number): void {
+  const latest = new Map<string, number>();
+  for (const s of active) {
+    if (s.rechecks) latest.set(s.topic, Math.max(latest.get(s.topic) ?? 0, s.lastArrival));
+  }
+  const now = performance.now();
+  for (const s of [...active]) {
+    if (s.rechecks && now - (latest.get(s.topic) ?? now) >= idleMs) s.wake();
+  }
+}
+
 type Waiter = {
-  resolve: (result: IteratorResult<EngineEvent, undefined>) => void;
+  resolve: (result: IteratorResult<EngineEvent | Recheck, undefined>) => void;
   reject: (error: unknown) => void;
 };
 
 // A hand-written iterator rather than an async generator: a generator suspended in `await`
 // cannot run `return()` until it resumes, so a disconnected client would keep its listener until
 // the next event arrived. Here `return()` removes the listener synchronously.
-class Subscription implements EventSubscription {
+class Subscription implements EventSubscription<EngineEvent | Recheck> {
   private queue: EngineEvent[] = [];
   private head = 0;
   private waiter: Waiter | undefined;
   private overflow: SubscriptionOverflowError | undefined;
   private ended = false;
+  private recheckPending = false;
+  lastArrival = performance.now();
 
   constructor(
     readonly topic: string,
     private readonly limit: number,
     private readonly transport: Transport,
+    readonly rechecks: boolean,
     private readonly onEnd: (s: Subscription) => void,
   ) {
     transport.addEventListener(topic, this.listener);
@@ -148,6 +194,7 @@ class Subscription implements EventSubscription {
     if (this.ended || this.overflow) return;
     const value = reviveEvent((event as CustomEvent<unknown>).detail);
     if (!value) return;
+    this.lastArrival = performance.now();
     if (this.waiter) {
       const { resolve } = this.waiter;
       this.waiter = undefined;
@@ -161,6 +208,19 @@ class Subscription implements EventSubscription {
     }
     this.queue.push(value);
   };
+
+  /** A recheck: delivered after what is buffered; several pending ones are one. */
+  wake(): void {
+    if (!this.rechecks || this.ended || this.overflow) return;
+    this.lastArrival = performance.now();
+    if (this.waiter) {
+      const { resolve } = this.waiter;
+      this.waiter = undefined;
+      resolve({ value: RECHECK, done: false });
+      return;
+    }
+    this.recheckPending = true;
+  }
 
   private release(): void {
     this.transport.removeEventListener(this.topic, this.listener);
@@ -178,9 +238,13 @@ class Subscription implements EventSubscription {
     return value;
   }
 
-  next(): Promise<IteratorResult<EngineEvent, undefined>> {
+  next(): Promise<IteratorResult<EngineEvent | Recheck, undefined>> {
     const value = this.take();
     if (value) return Promise.resolve({ value, done: false });
+    if (this.recheckPending && !this.overflow && !this.ended) {
+      this.recheckPending = false;
+      return Promise.resolve({ value: RECHECK, done: false });
+    }
     if (this.overflow) {
       const error = this.overflow;
       this.overflow = undefined;
@@ -216,7 +280,7 @@ class Subscription implements EventSubscription {
     return Promise.resolve({ value: undefined, done: true });
   }
 
-  throw(error?: unknown): Promise<IteratorResult<EngineEvent, undefined>> {
+  throw(error?: unknown): Promise<IteratorResult<EngineEvent | Recheck, undefined>> {
     void this.return();
     return Promise.reject(error);
   }

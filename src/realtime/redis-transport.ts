@@ -9,7 +9,14 @@ export type RedisTransport = { target: Transport; close(): Promise<void> };
 
 type OnError = (message: string, error: unknown) => void;
 
-export function createRedisTransport(url: string, options: { onError: OnError; log: OutageLog }): RedisTransport {
+export type RedisTransportOptions = {
+  onError: OnError;
+  log: OutageLog;
+  /** The subscriber connection is back after it was lost: what was published meanwhile never came. */
+  onReconnect?: () => void;
+};
+
+export function createRedisTransport(url: string, options: RedisTransportOptions): RedisTransport {
   const { onError, log } = options;
   let closing = false;
   const outages = createRedisOutages("events", {
@@ -32,6 +39,15 @@ export function createRedisTransport(url: string, options: { onError: OnError; l
   // ioredis reconnects by itself; without an 'error' listener it would print every attempt.
   outages.watch(publishClient);
   outages.watch(subscribeClient);
+  let lost = false;
+  subscribeClient.on("close", () => (lost = !closing));
+  subscribeClient.on("ready", () => {
+    if (!lost) return;
+    lost = false;
+    // ioredis has sent the SUBSCRIBEs again by now; an event published before they took effect
+    // is caught by the idle recheck.
+    options.onReconnect?.();
+  });
   // The event target calls these without awaiting them; a rejection (Redis down, or closed while
   // a command was queued) would be unhandled, and an unhandled rejection ends the process.
   catchRejections(publishClient, ["publish"], report);

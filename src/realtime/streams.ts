@@ -4,7 +4,7 @@
 // EventSubscription at once, which also settles a next() that is waiting on it.
 import type { ExecutionEventType, ExecutionStatus } from "@prisma/client";
 import type { EngineEvent } from "../engine/events.ts";
-import { type EventSubscription, SubscriptionOverflowError } from "./event-bus.ts";
+import { type EventSubscription, isRecheck, type Recheck, SubscriptionOverflowError } from "./event-bus.ts";
 
 const TERMINAL_EVENTS: ReadonlySet<ExecutionEventType> = new Set([
   "EXECUTION_COMPLETED",
@@ -29,7 +29,20 @@ export type Stream<T> = {
   next(): Promise<IteratorResult<T, undefined>>;
   return(): Promise<IteratorReturnResult<undefined>>;
   [Symbol.asyncIterator](): Stream<T>;
+  /**
+   * The event the value next() returned last stands for ("<topic>#<execution>:<sequence>"):
+   * subscribers that receive a value with the same cause may share its resolution. Null or
+   * missing: the value is resolved on its own.
+   */
+  cause?(): string | null;
 };
+
+/** A stream whose buffered items can be taken without waiting (to coalesce a burst into one value). */
+export type Feed<E> = Stream<E> & { readonly topic: string; drain(): E[] };
+
+/** What a cause is made of: an event's execution and its place in that execution's log. */
+type Caused = { executionId: string; sequence: number };
+const causeOf = (topic: string, event: Caused) => `${topic}#${event.executionId}:${event.sequence}`;
 
 type Done = IteratorReturnResult<undefined>;
 const DONE: Done = { value: undefined, done: true };
@@ -47,28 +60,49 @@ export function emptyStream<T>(): Stream<T> {
 
 /**
  * Runs every live event through `handle` (which may be async, e.g. a database check) and yields
- * what it keeps. Ends when `handle` marks an outcome `last`, when the subscription ends, or on
- * return(). An error (from the subscription or the handler) ends it and is rethrown once.
+ * what it keeps. Ends when `handle` marks an outcome `last`, when the source ends, or on
+ * return(). An error (from the source or the handler) ends it and is rethrown once. The cause of
+ * a value is the last event `handle` saw, drained ones included.
  */
-export function transformEvents<T>(
-  source: EventSubscription,
-  handle: (event: EngineEvent, source: EventSubscription) => Outcome<T> | Promise<Outcome<T>>,
+export function transformEvents<T, E extends Caused = EngineEvent>(
+  source: Feed<E> | EventSubscription,
+  handle: (event: E, source: Feed<E>) => Outcome<T> | Promise<Outcome<T>>,
 ): Stream<T> {
+  const feed = source as Feed<E>;
   let done = false;
+  let lastEvent: E | undefined;
+  let cause: string | null = null;
+  const tracked: Feed<E> = {
+    topic: feed.topic,
+    next: () => feed.next(),
+    return: () => feed.return(),
+    drain: () => {
+      const drained = feed.drain();
+      if (drained.length > 0) lastEvent = drained.at(-1);
+      return drained;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
   const finish = () => {
     done = true;
-    void source.return();
+    void feed.return();
   };
   return {
     async next(): Promise<IteratorResult<T, undefined>> {
       try {
         while (!done) {
-          const event = await source.next();
+          const event = await feed.next();
           if (event.done || done) break;
-          const outcome = await handle(event.value, source);
+          lastEvent = event.value;
+          const outcome = await handle(event.value, tracked);
           if (done) break;
           if (outcome.last) finish();
-          if ("value" in outcome) return { value: outcome.value, done: false };
+          if ("value" in outcome) {
+            cause = causeOf(feed.topic, lastEvent);
+            return { value: outcome.value, done: false };
+          }
         }
       } catch (error) {
         if (done) return DONE;
@@ -82,6 +116,7 @@ export function transformEvents<T>(
       finish();
       return Promise.resolve(DONE);
     },
+    cause: () => cause,
     [Symbol.asyncIterator]() {
       return this;
     },
@@ -93,11 +128,14 @@ export type ReplayOptions<Row> = {
    * Subscribes to the live events; called at once (before the first read, so nothing committed
    * meanwhile is missed) and again if that subscription overflows.
    */
-  subscribe(): EventSubscription;
+  subscribe(): EventSubscription<EngineEvent | Recheck>;
   /** Deliver rows with a sequence greater than this. */
   after: number;
-  /** Rows with sequence > after, ordered by sequence, at most `limit` of them. */
-  load(after: number, limit: number): Promise<Row[]>;
+  /**
+   * Rows with sequence > after, ordered by sequence, at most `limit` of them, read by a query that
+   * started at or after `since` (performance.now()): such a read may be shared (Fanout.join).
+   */
+  load(after: number, limit: number, since: number): Promise<Row[]>;
   sequenceOf(row: Row): number;
   /** The row after which nothing follows (the execution's terminal event). */
   isLast(row: Row): boolean;
@@ -115,9 +153,10 @@ export type ReplayOptions<Row> = {
  * after that one are read from the database. That fills every gap (events committed while the
  * replay ran, events that two transactions or two processes published out of order) and turns a
  * burst into one query per page. As the database has every event, an overflowing live
- * subscription is simply replaced: this stream never ends with SubscriptionOverflowError.
+ * subscription is simply replaced: this stream never ends with SubscriptionOverflowError. A recheck
+ * (after a Redis reconnect, or a quiet interval) reads too: a lost notification strands no one.
  */
-export function replayThenLive<Row>(options: ReplayOptions<Row>): Stream<Row> {
+export function replayThenLive<Row extends Caused>(options: ReplayOptions<Row>): Feed<Row> {
   const { load, sequenceOf, isLast } = options;
   const pageSize = options.pageSize ?? 500;
   let live = options.subscribe();
@@ -126,7 +165,14 @@ export function replayThenLive<Row>(options: ReplayOptions<Row>): Stream<Row> {
   let known = options.after;
   let buffer: Row[] = [];
   let mustRead = true;
+  // When the need to read arose: a read that started before then may miss what was notified.
+  let since = live.lastArrival;
   let done = false;
+  let cause: string | null = null;
+  const needRead = () => {
+    since = live.lastArrival;
+    mustRead = true;
+  };
   const finish = () => {
     done = true;
     buffer = [];
@@ -134,28 +180,35 @@ export function replayThenLive<Row>(options: ReplayOptions<Row>): Stream<Row> {
   };
   // Taking what the live subscription buffered on every pull keeps its queue short even while a
   // long replay is being delivered.
-  const notice = (events: readonly EngineEvent[]) => {
+  const notice = (events: readonly (EngineEvent | Recheck)[]) => {
     for (const event of events) {
+      if (isRecheck(event)) {
+        needRead();
+        continue;
+      }
       if (event.sequence <= known) continue;
       // With 1,000 subscribers on one run, reading each event back per subscriber was most of
       // the database load; the next event in order is taken from the notification itself.
-      if (!mustRead && options.fromEvent && event.sequence === known + 1) {
+      // At most a page is held: beyond that the database has the rest (a consumer that pulls, but
+      // slower than events come, would otherwise move the bounded live queue into this buffer).
+      if (!mustRead && options.fromEvent && event.sequence === known + 1 && buffer.length < pageSize) {
         buffer.push(options.fromEvent(event));
         known = event.sequence;
       } else {
-        mustRead = true;
+        needRead();
       }
     }
   };
 
   /** The next live event, or "resubscribed" when the subscription overflowed and was replaced. */
-  async function nextLive(): Promise<IteratorResult<EngineEvent, undefined> | "resubscribed"> {
+  async function nextLive(): Promise<IteratorResult<EngineEvent | Recheck, undefined> | "resubscribed"> {
     try {
       return await live.next();
     } catch (error) {
       if (!(error instanceof SubscriptionOverflowError) || done) throw error;
       live = options.subscribe();
       mustRead = true;
+      since = live.lastArrival;
       return "resubscribed";
     }
   }
@@ -163,7 +216,7 @@ export function replayThenLive<Row>(options: ReplayOptions<Row>): Stream<Row> {
   async function fill(): Promise<void> {
     for (;;) {
       if (mustRead) {
-        const rows = await load(last, pageSize);
+        const rows = await load(last, pageSize, since);
         if (done) return;
         // Only a loader that ignored `after` could return rows delivered already; never repeat one.
         buffer = rows.filter((row) => sequenceOf(row) > last);
@@ -201,6 +254,7 @@ export function replayThenLive<Row>(options: ReplayOptions<Row>): Stream<Row> {
         return DONE;
       }
       last = sequenceOf(row);
+      cause = causeOf(live.topic, row);
       if (isLast(row)) finish();
       return { value: row, done: false };
     },
@@ -208,6 +262,24 @@ export function replayThenLive<Row>(options: ReplayOptions<Row>): Stream<Row> {
       finish();
       return Promise.resolve(DONE);
     },
+    get topic() {
+      return live.topic;
+    },
+    // What is buffered, up to and including the last row (nothing follows it).
+    drain() {
+      if (done) return [];
+      notice(live.drain());
+      const end = buffer.findIndex(isLast);
+      const rows = end < 0 ? buffer : buffer.slice(0, end + 1);
+      buffer = end < 0 ? [] : buffer.slice(end + 1);
+      const tail = rows.at(-1);
+      if (tail) {
+        last = sequenceOf(tail);
+        if (isLast(tail)) finish();
+      }
+      return rows;
+    },
+    cause: () => cause,
     [Symbol.asyncIterator]() {
       return this;
     },

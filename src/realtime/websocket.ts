@@ -1,13 +1,14 @@
 // GraphQL over WebSocket (the graphql-transport-ws protocol of graphql-ws) on the HTTP server that
 // serves yoga, at the same path. Every operation goes through yoga's envelop pipeline (yoga's
-// documented recipe), so the context, error masking and plugins are the same as over HTTP.
+// documented recipe), so the context, error masking and plugins are the same as over HTTP. The
+// transport (ws-transport.ts) serializes a shared payload once and writes a socket's messages together.
 import type http from "node:http";
 import { type ExecutionArgs, GraphQLError } from "graphql";
-import { useServer } from "graphql-ws/use/ws";
 import type { YogaServerInstance } from "graphql-yoga";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { runAt } from "./timers.ts";
+import { serveGraphQLWs } from "./ws-transport.ts";
 
 export type GraphQLWsOptions = {
   path: "/graphql";
@@ -90,7 +91,7 @@ export function attachGraphQLWs<TServerContext extends Record<string, unknown>, 
   // recipe's alternative, rootValue, would hand them to every root resolver as its parent).
   const enveloped = new WeakMap<ExecutionArgs, Enveloped>();
 
-  const disposable = useServer(
+  const disposable = serveGraphQLWs(
     {
       // Internal messages never go out in close reasons, whatever NODE_ENV says.
       isProd: true,

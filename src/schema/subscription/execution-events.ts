@@ -4,13 +4,10 @@
 // seen entirely, it completes at once.
 import type { ExecutionEvent as ExecutionEventRow } from "@prisma/client";
 import { BadUserInputError } from "../../errors.ts";
-import { executionTopic } from "../../realtime/event-bus.ts";
-import { emptyStream, isTerminalEvent, isTerminalStatus, replayThenLive } from "../../realtime/streams.ts";
+import { emptyStream, isTerminalStatus } from "../../realtime/streams.ts";
 import { builder } from "../builder.ts";
 import { ExecutionEvent } from "../event/types.ts";
-import { freshLoaders, hasSelections, serve, visibleExecution } from "./shared.ts";
-
-const REPLAY_PAGE_SIZE = 500;
+import { executionFeed, freshLoaders, hasSelections, serve, visibleExecution } from "./shared.ts";
 
 builder.subscriptionField("executionEvents", (t) =>
   t.prismaField({
@@ -30,25 +27,12 @@ builder.subscriptionField("executionEvents", (t) =>
     subscribe: async (_root, args, ctx) => {
       const after = args.afterSequence ?? 0;
       if (after < 0) throw new BadUserInputError("afterSequence must be 0 or greater");
-      const execution = await visibleExecution(ctx, args.executionId);
+      const execution = await visibleExecution(ctx, args.executionId, after);
       // Read before subscribing: a finished execution has no events to come.
       if (isTerminalStatus(execution.status) && execution.lastEventSequence <= after) {
         return emptyStream<ExecutionEventRow>();
       }
-      const events = replayThenLive<ExecutionEventRow>({
-        subscribe: () => ctx.events.subscribe(executionTopic(execution.id)),
-        after,
-        pageSize: REPLAY_PAGE_SIZE,
-        load: (afterSequence, limit) =>
-          ctx.db.executionEvent.findMany({
-            where: { executionId: execution.id, sequence: { gt: afterSequence } },
-            orderBy: { sequence: "asc" },
-            take: limit,
-          }),
-        sequenceOf: (row) => row.sequence,
-        isLast: (row) => isTerminalEvent(row.type),
-        fromEvent: (event) => event,
-      });
+      const events = executionFeed(ctx, execution.id, after);
       // Never overflows: it reads what it missed from the database.
       return serve(ctx, events);
     },

@@ -3,7 +3,7 @@
 import { emptyStream, isTerminalEvent, transformEvents } from "../../realtime/streams.ts";
 import { builder } from "../builder.ts";
 import { Execution } from "../execution/types.ts";
-import { freshLoaders, serve, subscribeToRunningExecution } from "./shared.ts";
+import { freshLoaders, runningExecutionFeed, serve } from "./shared.ts";
 
 builder.subscriptionField("executionUpdated", (t) =>
   t.prismaField({
@@ -14,7 +14,7 @@ builder.subscriptionField("executionUpdated", (t) =>
       "one update). Completes after the execution has finished; at once if it has finished already.",
     args: { id: t.arg.id({ required: true, description: "Global ID of the execution." }) },
     subscribe: async (_root, args, ctx) => {
-      const running = await subscribeToRunningExecution(ctx, args.id);
+      const running = await runningExecutionFeed(ctx, args.id);
       if (!running) return emptyStream<string>();
       const { execution, events } = running;
       const updates = transformEvents(events, (event, source) => {

@@ -4,6 +4,7 @@
 // kept for existing clients.
 import { executionWhere, ExecutionFilter } from "../execution/filter.ts";
 import { tenantTopic } from "../../realtime/event-bus.ts";
+import { stableJson } from "../../realtime/fanout.ts";
 import { transformEvents } from "../../realtime/streams.ts";
 import { builder } from "../builder.ts";
 import { Execution } from "../execution/types.ts";
@@ -23,12 +24,15 @@ builder.subscriptionField("executionsChanged", (t) =>
     subscribe: (_root, args, ctx) => {
       // Built first: an invalid filter fails the subscription instead of every event.
       const where = executionWhere(args.filter);
-      const changes = transformEvents(ctx.events.subscribe(tenantTopic(ctx.db.$tenantId)), async (event) => {
+      const tenantId = ctx.db.$tenantId;
+      const filter = stableJson(args.filter);
+      const changes = transformEvents(ctx.events.subscribe(tenantTopic(tenantId)), async (event) => {
         if (!isExecutionEvent(event.type)) return { skip: true };
-        const match = await ctx.db.execution.findFirst({
-          where: { AND: [where, { id: event.executionId }] },
-          select: { id: true },
-        });
+        // One check per event and filter, whoever subscribed with it: the key names the event.
+        const key = `changed|${tenantId}|${event.executionId}:${event.sequence}|${filter}`;
+        const match = await ctx.fanout.share(key, () =>
+          ctx.db.execution.findFirst({ where: { AND: [where, { id: event.executionId }] }, select: { id: true } }),
+        );
         return match ? { value: match.id } : { skip: true };
       });
       return serve(ctx, changes, "Subscribe again and re-read the list.");

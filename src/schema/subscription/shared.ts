@@ -1,46 +1,75 @@
 // What the subscription fields share: the visibility check and turning a dropped subscriber into
 // an error the client sees (anything not an AppError or GraphQLError would be masked).
-import type { ExecutionStatus } from "@prisma/client";
+import type { ExecutionEvent as ExecutionEventRow, ExecutionStatus } from "@prisma/client";
 import { GraphQLError } from "graphql";
 import type { Context } from "../../context.ts";
 import { NotFoundError } from "../../errors.ts";
-import { type EventSubscription, executionTopic, SubscriptionOverflowError } from "../../realtime/event-bus.ts";
-import { isTerminalStatus, type Stream } from "../../realtime/streams.ts";
+import { executionTopic, SubscriptionOverflowError } from "../../realtime/event-bus.ts";
+import { SourceEvent } from "../../realtime/fanout.ts";
+import { type Feed, isTerminalEvent, isTerminalStatus, replayThenLive, type Stream } from "../../realtime/streams.ts";
 import { runAt } from "../../realtime/timers.ts";
 import { decodeIdOf } from "../global-id.ts";
 
 export type VisibleExecution = { id: string; status: ExecutionStatus; lastEventSequence: number };
 
-/** The execution of the viewer's tenant; a foreign ID is NOT_FOUND, like one that does not exist. */
-export async function visibleExecution(ctx: Context, globalId: string | number): Promise<VisibleExecution> {
+/**
+ * The execution of the viewer's tenant; a foreign ID is NOT_FOUND, like one that does not exist.
+ * Subscribers connecting at once share the read: a status or last sequence a moment old only makes
+ * a stream read a little more of the log. A client that has seen more than such a read knows
+ * (`seen` > its lastEventSequence) gets a read of its own, so a finished run is never taken for a
+ * running one by someone who already has its last event.
+ */
+export async function visibleExecution(ctx: Context, globalId: string | number, seen = 0): Promise<VisibleExecution> {
   const id = decodeIdOf("Execution", String(globalId));
-  const execution = await ctx.db.execution.findFirst({
-    where: { id },
-    select: { id: true, status: true, lastEventSequence: true },
-  });
+  const read = () =>
+    ctx.db.execution.findFirst({ where: { id }, select: { id: true, status: true, lastEventSequence: true } });
+  let execution = await ctx.fanout.join(`visible|${ctx.db.$tenantId}|${id}`, Number.NEGATIVE_INFINITY, read);
+  if (execution && execution.lastEventSequence < seen) execution = await read();
   if (!execution) throw new NotFoundError("Execution", String(globalId));
   return execution;
 }
 
+const REPLAY_PAGE_SIZE = 500;
+
 /**
- * Subscribes to a visible execution's events; null (and nothing held) when the execution has
- * finished, as nothing will follow. Subscribing before reading means an event committed in
- * between is not missed.
+ * A visible execution's events after `after`: the persisted ones, then live ones, gapless and in
+ * order (replayThenLive), ending after the terminal event. Reads are shared by every subscriber
+ * of this process at the same position: after a Redis reconnect or a quiet interval all of them
+ * read the execution's log once, not once each.
  */
-export async function subscribeToRunningExecution(
+export function executionFeed(ctx: Context, executionId: string, after: number): Feed<ExecutionEventRow> {
+  const tenantId = ctx.db.$tenantId;
+  return replayThenLive<ExecutionEventRow>({
+    subscribe: () => ctx.events.subscribe(executionTopic(executionId), { rechecks: true }),
+    after,
+    pageSize: REPLAY_PAGE_SIZE,
+    load: (afterSequence, limit, since) =>
+      ctx.fanout.join(`events|${tenantId}|${executionId}|${afterSequence}|${limit}`, since, () =>
+        ctx.db.executionEvent.findMany({
+          where: { executionId, sequence: { gt: afterSequence } },
+          orderBy: { sequence: "asc" },
+          take: limit,
+        }),
+      ),
+    sequenceOf: (row) => row.sequence,
+    isLast: (row) => isTerminalEvent(row.type),
+    // A live event is the row it announces, so the next one in order needs no read.
+    fromEvent: (event) => event,
+  });
+}
+
+/**
+ * The events to come of a visible execution; null when it has finished, as nothing will follow.
+ * Everything after the last event at the time of the check is delivered, so nothing committed
+ * while subscribing is missed.
+ */
+export async function runningExecutionFeed(
   ctx: Context,
   globalId: string | number,
-): Promise<{ execution: VisibleExecution; events: EventSubscription } | null> {
-  const events = ctx.events.subscribe(executionTopic(decodeIdOf("Execution", String(globalId))));
-  try {
-    const execution = await visibleExecution(ctx, globalId);
-    if (!isTerminalStatus(execution.status)) return { execution, events };
-  } catch (error) {
-    void events.return();
-    throw error;
-  }
-  void events.return();
-  return null;
+): Promise<{ execution: VisibleExecution; events: Feed<ExecutionEventRow> } | null> {
+  const execution = await visibleExecution(ctx, globalId);
+  if (isTerminalStatus(execution.status)) return null;
+  return { execution, events: executionFeed(ctx, execution.id, execution.lastEventSequence) };
 }
 
 /**
@@ -53,6 +82,8 @@ export async function subscribeToRunningExecution(
  *   (so never cancels) a response body whose client left before the response was ready, which
  *   with an async subscribe function is a real window; the listener would stay until the
  *   execution's next event. Over graphql-ws there is no request, and graphql-ws calls return().
+ * Each value leaves as a SourceEvent with its cause, which server/shared-subscriptions.ts unwraps
+ * before the field's resolver sees it: subscribers with the same operation share its resolution.
  */
 export function serve<T>(ctx: Context, source: Stream<T>, overflowHint?: string): Stream<T> {
   const signal = (ctx as { request?: { signal?: AbortSignal } }).request?.signal;
@@ -67,10 +98,12 @@ export function serve<T>(ctx: Context, source: Stream<T>, overflowHint?: string)
   return {
     next: () =>
       source.next().then(
-        (result) => {
+        (result): IteratorResult<T, undefined> => {
           if (result.done) detach();
           if (expiry.error) throw expiry.error;
-          return result;
+          if (result.done) return result;
+          // Typed as T: the resolver receives the value itself (see above).
+          return { value: new SourceEvent(result.value, source.cause?.() ?? null) as T, done: false };
         },
         (error: unknown) => {
           detach();

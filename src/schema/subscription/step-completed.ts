@@ -7,7 +7,7 @@ import { tenantTopic } from "../../realtime/event-bus.ts";
 import { emptyStream, isTerminalEvent, type Outcome, transformEvents } from "../../realtime/streams.ts";
 import { builder } from "../builder.ts";
 import { Step } from "../step/types.ts";
-import { freshLoaders, serve, subscribeToRunningExecution } from "./shared.ts";
+import { freshLoaders, runningExecutionFeed, serve } from "./shared.ts";
 
 const STEP_FINISHED: ReadonlySet<ExecutionEventType> = new Set([
   "STEP_COMPLETED",
@@ -16,7 +16,7 @@ const STEP_FINISHED: ReadonlySet<ExecutionEventType> = new Set([
   "STEP_CANCELLED",
 ]);
 
-function finishedStep(event: EngineEvent): Outcome<string> {
+function finishedStep(event: Pick<EngineEvent, "type" | "stepId">): Outcome<string> {
   if (isTerminalEvent(event.type)) return { skip: true, last: true };
   if (STEP_FINISHED.has(event.type) && event.stepId) return { value: event.stepId };
   return { skip: true };
@@ -42,7 +42,7 @@ builder.subscriptionField("stepCompleted", (t) =>
         });
         return serve(ctx, steps, "Subscribe again and re-read the steps of the executions you show.");
       }
-      const running = await subscribeToRunningExecution(ctx, args.executionId);
+      const running = await runningExecutionFeed(ctx, args.executionId);
       if (!running) return emptyStream<string>();
       return serve(ctx, transformEvents(running.events, finishedStep), "Subscribe again and re-read the execution's steps.");
     },

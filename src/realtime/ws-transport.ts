@@ -1,0 +1,134 @@
+// graphql-ws's protocol core (makeServer) on a `ws` server: graphql-ws's own use/ws adapter, plus
+// two things a fan-out to thousands of subscribers needs.
+// - Serialized once: a `next` message is `{"id":…,"type":"next","payload":…}`. Subscribers that
+//   share a resolution get the same result object (server/shared-subscriptions.ts); its JSON is
+//   made once, kept with the object, and each subscriber's frame is that JSON with its id around
+//   it. (graphql-ws would stringify the whole message per subscriber.)
+// - Written in one go: messages for one socket are queued and written together once per tick
+//   (corked: one syscall for many frames), in the order they were sent, so nothing is reordered.
+//   A send still resolves only once its frame was written, so a socket that stops reading stops
+//   its subscriptions from being pulled, as before (their bounded buffers then apply).
+import type http from "node:http";
+import { CloseCode, type ServerOptions } from "graphql-ws";
+import { handleProtocols, makeServer } from "graphql-ws";
+import type { Extra } from "graphql-ws/use/ws";
+import type { WebSocket, WebSocketServer } from "ws";
+
+// What stands in for a payload while graphql-ws stringifies the message around it.
+const MARK = "\u0000payload";
+const MARK_JSON = JSON.stringify(MARK);
+
+/** The JSON of each result object, made the first time any subscriber sends it. */
+const serialized = new WeakMap<object, string>();
+
+/** What this process's transports did so far (tests compare it with the messages sent). */
+export const wsTransportStats = { payloadSerializations: 0, flushes: 0, frames: 0 };
+
+function payloadJson(result: object): string {
+  let json = serialized.get(result);
+  if (json === undefined) {
+    json = JSON.stringify(result);
+    serialized.set(result, json);
+    wsTransportStats.payloadSerializations += 1;
+  }
+  return json;
+}
+
+type Frame = { data: string; resolve: () => void; reject: (error: Error) => void };
+
+/** One socket's queue: flushed once the current tick's sends are in, every frame in one cork. */
+function createOutbox(socket: WebSocket, raw: http.IncomingMessage["socket"]) {
+  let frames: Frame[] = [];
+  const flush = () => {
+    const batch = frames;
+    frames = [];
+    if (socket.readyState !== socket.OPEN) {
+      for (const frame of batch) frame.resolve();
+      return;
+    }
+    wsTransportStats.flushes += 1;
+    wsTransportStats.frames += batch.length;
+    raw.cork();
+    for (const frame of batch) socket.send(frame.data, (error) => (error ? frame.reject(error) : frame.resolve()));
+    raw.uncork();
+  };
+  return (data: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (socket.readyState !== socket.OPEN) return resolve();
+      frames.push({ data, resolve, reject });
+      // After the promise jobs now queued (other subscriptions' sends of this event), before I/O.
+      if (frames.length === 1) process.nextTick(flush);
+    });
+}
+
+/** Like graphql-ws's useServer(options, wss, keepAlive), with the two changes above. */
+export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
+  options: ServerOptions<P, Extra> & { isProd: boolean },
+  wss: WebSocketServer,
+  keepAliveMs = 12_000,
+): { dispose(): Promise<void> } {
+  // Set by the replacer, taken by the send that follows: graphql-ws stringifies a message and
+  // hands it to socket.send in one synchronous step.
+  let pending: string | undefined;
+  const server = makeServer<P, Extra>({
+    ...options,
+    // The result object itself, not graphql-ws's per-subscriber copy of it: its JSON is kept.
+    onNext: async (ctx, id, payload, args, result) => (await options.onNext?.(ctx, id, payload, args, result)) ?? result,
+    jsonMessageReplacer(this: unknown, key, value: unknown) {
+      if (key === "payload" && (this as { type?: string }).type === "next" && value && typeof value === "object") {
+        pending = payloadJson(value);
+        return MARK;
+      }
+      return value;
+    },
+  });
+  const internalError = (socket: WebSocket, error: unknown) => {
+    console.error("Internal error on a GraphQL WebSocket.", error);
+    socket.close(CloseCode.InternalServerError, options.isProd ? "Internal server error" : String(error).slice(0, 100));
+  };
+  wss.options.handleProtocols = handleProtocols;
+  wss.on("connection", (socket: WebSocket, request: http.IncomingMessage) => {
+    socket.once("error", (error) => internalError(socket, error));
+    const outbox = createOutbox(socket, request.socket);
+    let pongWait: NodeJS.Timeout | null = null;
+    const ping = setInterval(() => {
+      if (socket.readyState !== socket.OPEN) return;
+      pongWait = setTimeout(() => socket.terminate(), keepAliveMs);
+      socket.once("pong", () => {
+        if (pongWait) clearTimeout(pongWait);
+        pongWait = null;
+      });
+      socket.ping();
+    }, keepAliveMs);
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) => {
+          const json = pending;
+          pending = undefined;
+          if (json === undefined) return outbox(data);
+          const at = data.lastIndexOf(MARK_JSON);
+          return outbox(data.slice(0, at) + json + data.slice(at + MARK_JSON.length));
+        },
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (cb) =>
+          socket.on("message", (message) => {
+            cb(String(message)).catch((error: unknown) => internalError(socket, error));
+          }),
+      },
+      { socket, request },
+    );
+    socket.once("close", (code, reason) => {
+      if (pongWait) clearTimeout(pongWait);
+      clearInterval(ping);
+      void closed(code, String(reason));
+    });
+  });
+  return {
+    async dispose() {
+      for (const client of wss.clients) client.close(1001, "Going away");
+      wss.removeAllListeners();
+      await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}

@@ -1,0 +1,161 @@
+// Subscribers of the same operation with the same variables share one resolution per event: the
+// SQL statements an event costs do not grow with the number of subscribers (issue 9: 1,000 of
+// them on one execution used to cost 1,000 reads of every event's payload).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EngineEvent } from "../../src/engine/events.ts";
+import { executionTopic } from "../../src/realtime/event-bus.ts";
+import { wsTransportStats } from "../../src/realtime/ws-transport.ts";
+import { graphql } from "../generated/gql.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { createWorkflow, startRunId } from "../support/engine.ts";
+import { print } from "graphql";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
+import { subscribeOverWs, waitUntil, type WsSubscriber } from "../support/ws-subscriber.ts";
+
+const Updated = graphql(`
+  subscription SharingUpdated($id: ID!) {
+    executionUpdated(id: $id) {
+      id status
+      progress { totalSteps completedSteps percent }
+      steps(first: 10) { edges { node { key status } } }
+    }
+  }
+`);
+
+const Events = graphql(`
+  subscription SharingEvents($executionId: ID!, $afterSequence: Int) {
+    executionEvents(executionId: $executionId, afterSequence: $afterSequence) { sequence type step { key status } }
+  }
+`);
+
+const Changed = graphql(`
+  subscription SharingChanged($filter: ExecutionFilter) {
+    executionsChanged(filter: $filter) { id status workflow { name } }
+  }
+`);
+
+let app: TestApp;
+let id: string;
+let uuid: string;
+
+beforeAll(async () => {
+  // No idle rechecks: their reads would be counted with the events'.
+  app = await startTestApp({ SUBSCRIPTION_IDLE_RECHECK_MS: "0" });
+  // One long delay: once asleep, every further event of this execution is one the test writes.
+  const workflowId = await createWorkflow(app, { steps: [{ id: "sleep", type: "delay", config: { ms: 3_600_000 } }] });
+  id = await startRunId(app, workflowId);
+  uuid = Buffer.from(id, "base64url").toString("utf8").split(":")[1] as string;
+  await waitUntil("the run to sleep", async () => {
+    const step = await app.database.db.step.findFirst({ where: { executionId: uuid, key: "sleep" } });
+    return step?.wakeAt != null;
+  });
+});
+afterAll(() => app?.stop());
+
+/** Writes one more event of the execution (as the engine would: row, then publish after commit). */
+async function appendAndPublish(): Promise<void> {
+  const rows = await app.database.db.$queryRaw<EngineEvent[]>`
+    WITH bumped AS (
+      UPDATE "Execution" SET "lastEventSequence" = "lastEventSequence" + 1 WHERE id = ${uuid}::uuid
+      RETURNING id, "tenantId", status, "lastEventSequence" AS sequence
+    )
+    INSERT INTO "ExecutionEvent" ("tenantId", "executionId", sequence, type, "executionStatus", "stepId")
+    SELECT b."tenantId", b.id, b.sequence, 'EXECUTION_STARTED', b.status, s.id
+    FROM bumped b JOIN "Step" s ON s."executionId" = b.id AND s.key = 'sleep'
+    RETURNING id, "tenantId", "executionId", sequence, type, "executionStatus", "stepId", "batchId", at, data`;
+  app.app.events.publish(rows);
+}
+
+/** Until no statement has been run for 300 ms. */
+async function settled(): Promise<void> {
+  for (let count = -1; count !== app.statements.length; ) {
+    count = app.statements.length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+/** Statements and payload serializations per event with `n` subscribers on each of three subscriptions. */
+async function perEvent(n: number): Promise<{ statements: number; serializations: number }> {
+  const { lastEventSequence } = await app.database.db.execution.findUniqueOrThrow({ where: { id: uuid } });
+  const subscribers: WsSubscriber<unknown>[][] = Array.from({ length: n }, () => [
+    subscribeOverWs(app.url, Updated, { id }),
+    subscribeOverWs(app.url, Events, { executionId: id, afterSequence: lastEventSequence }),
+    subscribeOverWs(app.url, Changed, { filter: { status: ["RUNNING"] } }),
+  ]);
+  const all = subscribers.flat();
+  try {
+    await waitUntil("every subscription to listen", () => app.app.events.listenerCount() === 3 * n);
+    // Subscribing reads (the execution, the log after afterSequence); let those finish.
+    await settled();
+    const events = 3;
+    app.statements.length = 0;
+    const serializedBefore = wsTransportStats.payloadSerializations;
+    for (let i = 1; i <= events; i++) {
+      await appendAndPublish();
+      await waitUntil(`event ${i} at every subscriber`, () => all.every((s) => s.data.length >= i));
+    }
+    expect(all.flatMap((s) => s.errors)).toEqual([]);
+    return {
+      statements: app.statements.length / events,
+      serializations: (wsTransportStats.payloadSerializations - serializedBefore) / events,
+    };
+  } finally {
+    await Promise.all(all.map((s) => s.stop()));
+    await waitUntil("every subscription released", () => app.app.events.listenerCount(executionTopic(uuid)) === 0);
+    await waitUntil("every subscription released", () => app.app.events.listenerCount() === 0);
+  }
+}
+
+describe("subscribers with the same operation and variables", () => {
+  it("cost the same SQL statements and serializations per event for 1 of them or 25", { timeout: 60_000 }, async () => {
+    const one = await perEvent(1);
+    const many = await perEvent(25);
+    console.log(
+      `per event: ${one.statements} SQL statements with 1 subscriber per subscription, ${many.statements} with 25; ` +
+        `payloads serialized: ${one.serializations} and ${many.serializations}`,
+    );
+    expect(one.statements).toBeGreaterThan(0);
+    expect(many.statements).toBe(one.statements);
+    // One payload per subscription and event, however many sockets it went out on.
+    expect(one.serializations).toBe(3);
+    expect(many.serializations).toBe(3);
+  });
+});
+
+describe("one socket with many subscriptions", () => {
+  it("gets an event's messages for all of them in one write, each subscription's in order", { timeout: 60_000 }, async () => {
+    const { lastEventSequence } = await app.database.db.execution.findUniqueOrThrow({ where: { id: uuid } });
+    const client = createClient({ url: app.url.replace(/^http/, "ws"), webSocketImpl: WebSocket, retryAttempts: 0 });
+    const received: number[][] = Array.from({ length: 20 }, () => []);
+    try {
+      received.forEach((sequences, i) =>
+        client.subscribe<{ executionEvents: { sequence: number } }>(
+          { query: print(Events), variables: { executionId: id, afterSequence: lastEventSequence - (i % 2) } },
+          { next: (r) => void sequences.push(r.data?.executionEvents.sequence ?? -1), error: () => {}, complete: () => {} },
+        ),
+      );
+      await waitUntil("every subscription to listen", () => app.app.events.listenerCount(executionTopic(uuid)) === 20);
+      // Half of them replay the last event first.
+      await waitUntil("the replays", () => received.filter((r) => r.length === 1).length === 10);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const before = { ...wsTransportStats };
+      await appendAndPublish();
+      await appendAndPublish();
+      await waitUntil("both events everywhere", () => received.every((r) => r.at(-1) === lastEventSequence + 2));
+      const frames = wsTransportStats.frames - before.frames;
+      const flushes = wsTransportStats.flushes - before.flushes;
+      console.log(`one socket, 20 subscriptions, 2 events: ${frames} messages in ${flushes} writes`);
+      expect(frames).toBe(40);
+      // A subscription sends its next message once the previous one was written: a write per event at most.
+      expect(flushes).toBeLessThanOrEqual(4);
+      for (const [i, sequences] of received.entries()) {
+        const first = lastEventSequence + 1 - (i % 2);
+        expect(sequences).toEqual(Array.from({ length: lastEventSequence + 2 - first + 1 }, (_, k) => first + k));
+      }
+    } finally {
+      await client.dispose();
+      await waitUntil("every subscription released", () => app.app.events.listenerCount() === 0);
+    }
+  });
+});
