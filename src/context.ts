@@ -24,7 +24,7 @@ export type Context = Readonly<{
   /** The peer's address; what rate limits count against when there are no credentials. */
   clientAddress: string | null;
   loaders: Loaders;
-  /** Who is acting, for writes (cancelledBy, ...). */
+  /** Who is acting, from the credentials only: recorded as startedBy, cancelledBy, createdBy. */
   actor: Actor;
   executions: ExecutionServices;
   workflows: WorkflowServices;
@@ -67,7 +67,7 @@ export function createContext(
     viewer,
     clientAddress,
     loaders: createLoaders(db),
-    actor: { name: viewer.name },
+    actor: viewer.actor,
     executions: { ...services.executions, db },
     workflows: { ...services.workflows, db },
     events: services.events,

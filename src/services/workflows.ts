@@ -7,6 +7,7 @@ import { Prisma } from "@prisma/client";
 import { z } from "zod";
 import type { TenantDb } from "../db/tenant-scope.ts";
 import { parseWorkflowDefinition } from "../engine/definition.ts";
+import type { Actor } from "../engine/events.ts";
 import { type ActionCatalog, validateSteps } from "../engine/validate-steps.ts";
 import { type FieldIssue, NotFoundError, ValidationError } from "../errors.ts";
 
@@ -44,6 +45,14 @@ function definitionIssues(definition: unknown, actions: ActionCatalog): FieldIss
   return issues.map((i) => ({ path: ["definition", ...i.path], message: i.message }));
 }
 
+/** The event a definition listens to (`trigger.event`), kept on the workflow row for emitEvent. */
+function triggerEventOf(definition: unknown): string | null {
+  const parsed = parseWorkflowDefinition(definition);
+  return parsed.ok ? (parsed.value.trigger?.event ?? null) : null;
+}
+
+const createdBy = (actor: Actor) => ({ createdByKind: actor.kind, createdById: actor.id, createdByName: actor.name });
+
 function isUniqueViolation(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
 }
@@ -51,7 +60,7 @@ function isUniqueViolation(err: unknown): boolean {
 const duplicateName = () =>
   new ValidationError([{ path: ["name"], message: "a workflow with this name already exists" }]);
 
-export async function createWorkflow({ db, actions }: WorkflowServices, input: CreateWorkflowInput) {
+export async function createWorkflow({ db, actions }: WorkflowServices, actor: Actor, input: CreateWorkflowInput) {
   const name = nameSchema.safeParse(input.name);
   const issues = [
     ...fieldIssues("name", name),
@@ -67,7 +76,15 @@ export async function createWorkflow({ db, actions }: WorkflowServices, input: C
         description: input.description ?? null,
         isActive: input.isActive ?? true,
         version: 1,
-        versions: { create: { tenantId: db.$tenantId, version: 1, definition: input.definition as Prisma.InputJsonValue } },
+        triggerEvent: triggerEventOf(input.definition),
+        versions: {
+          create: {
+            tenantId: db.$tenantId,
+            version: 1,
+            definition: input.definition as Prisma.InputJsonValue,
+            ...createdBy(actor),
+          },
+        },
       },
     });
   } catch (err) {
@@ -76,7 +93,7 @@ export async function createWorkflow({ db, actions }: WorkflowServices, input: C
   }
 }
 
-export async function updateWorkflow({ db, actions }: WorkflowServices, input: UpdateWorkflowInput) {
+export async function updateWorkflow({ db, actions }: WorkflowServices, actor: Actor, input: UpdateWorkflowInput) {
   const name = input.name == null ? undefined : nameSchema.safeParse(input.name);
   const issues = [
     ...(name ? fieldIssues("name", name) : []),
@@ -101,7 +118,7 @@ export async function updateWorkflow({ db, actions }: WorkflowServices, input: U
           ...(name?.success ? { name: name.data } : {}),
           ...(input.description !== undefined ? { description: input.description } : {}),
           ...(input.isActive != null ? { isActive: input.isActive } : {}),
-          ...(changed ? { version: { increment: 1 } } : {}),
+          ...(changed ? { version: { increment: 1 }, triggerEvent: triggerEventOf(input.definition) } : {}),
         },
       });
       if (changed) {
@@ -111,6 +128,7 @@ export async function updateWorkflow({ db, actions }: WorkflowServices, input: U
             workflowId: workflow.id,
             version: workflow.version,
             definition: input.definition as Prisma.InputJsonValue,
+            ...createdBy(actor),
           },
         });
       }

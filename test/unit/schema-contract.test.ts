@@ -83,24 +83,10 @@ type Piece = {
 // them exists, so this list only ever shrinks: remove an entry when you build it.
 const NOT_YET_BUILT = new Set<string>([
   // v2: who did it
-  "ActorKind",
-  "Actor",
-  "Execution.startedBy",
-  "Execution.cancelledBy",
-  "Execution.cancelReason",
-  "ExecutionFilter.startedBy",
   // v2: what a run ran
-  "WorkflowVersion",
-  "Workflow.versions",
-  "Execution.definition",
   // v2: how runs start (events and schedules)
-  "Workflow.triggerEvent",
   "Workflow.schedule",
   "Workflow.nextRunAt",
-  "EmitEventInput",
-  "EmitEventSuccess",
-  "TriggerSkip",
-  "Mutation.emitEvent",
   // v2: pause and resume
   "ExecutionStatus.PAUSED",
   "ExecutionEventType.EXECUTION_PAUSED",
@@ -119,11 +105,7 @@ const NOT_YET_BUILT = new Set<string>([
   "Mutation.startBulkOperation",
   "Subscription.bulkOperationUpdated",
   // v2: correlation and run context
-  "StartExecutionInput.externalId",
-  "EmitEventInput.externalId",
-  "Execution.externalId",
   "Execution.context",
-  "ExecutionFilter.externalId",
   // v2: workflow templates
   "WorkflowTemplate",
   "CreateWorkflowFromTemplateInput",
