@@ -86,8 +86,6 @@ const NOT_YET_BUILT = new Set<string>([
   "WorkflowStats.failureRate",
   "StatusCount.avgDurationMs",
   "Workflow.lastExecutedAt",
-  // v2: who did it
-  // v2: what a run ran
   // v2: how runs start (events and schedules)
   "Workflow.schedule",
   "Workflow.nextRunAt",
@@ -110,11 +108,6 @@ const NOT_YET_BUILT = new Set<string>([
   "Subscription.bulkOperationUpdated",
   // v2: correlation and run context
   "Execution.context",
-  // v2: workflow templates
-  "WorkflowTemplate",
-  "CreateWorkflowFromTemplateInput",
-  "Query.workflowTemplates",
-  "Mutation.createWorkflowFromTemplate",
 ]);
 
 const contract = parse(readFileSync(contractCopy, "utf8"));
