@@ -24,6 +24,17 @@ const TemplateNode = graphql(`
   }
 `);
 
+const CreateTemplate = graphql(`
+  mutation CreateTemplate($input: CreateWorkflowTemplateInput!) {
+    createWorkflowTemplate(input: $input) {
+      __typename
+      ... on CreateWorkflowTemplateSuccess { template { id name isPublic usageCount tags } }
+      ... on ValidationError { issues { path message } }
+      ... on Error { code message }
+    }
+  }
+`);
+
 const FromTemplate = graphql(`
   mutation FromTemplate($input: CreateWorkflowFromTemplateInput!) {
     createWorkflowFromTemplate(input: $input) {
@@ -48,18 +59,18 @@ beforeAll(async () => {
   viewer = app.as((await apiKey(app.app.db, tenant.id, "VIEWER")).authorization);
   const other = await app.app.db.tenant.create({ data: { slug: "templates-other", name: "Other" } });
   stranger = app.as((await apiKey(app.app.db, other.id, "ADMIN")).authorization);
-  // A tenant's own template, written as an admin tool would.
-  const own = await app.app.db.workflowTemplate.create({
-    data: {
-      tenantId: tenant.id,
+  const { createWorkflowTemplate } = await admin.query(CreateTemplate, {
+    input: {
       name: "Zz team checklist",
       description: "Our own release checklist",
       category: "operations",
-      tags: ["release"],
+      tags: ["release", "release"],
       definition: { steps: [{ id: "remind", type: "log", config: { message: "check the changelog" } }] },
     },
   });
-  privateId = encodeGlobalId("WorkflowTemplate", own.id);
+  if (createWorkflowTemplate.__typename !== "CreateWorkflowTemplateSuccess") throw new Error(JSON.stringify(createWorkflowTemplate));
+  expect(createWorkflowTemplate.template).toMatchObject({ isPublic: false, usageCount: 0, tags: ["release"] });
+  privateId = createWorkflowTemplate.template.id;
 });
 afterAll(() => app?.stop());
 
@@ -94,6 +105,25 @@ describe("workflowTemplates", () => {
     expect((await stranger.query(TemplateNode, { id: privateId })).node).toBeNull();
     const { createWorkflowFromTemplate } = await stranger.query(FromTemplate, { input: { templateId: privateId, name: "mine" } });
     expect(createWorkflowFromTemplate).toMatchObject({ __typename: "NotFoundError", code: "NOT_FOUND" });
+  });
+});
+
+describe("createWorkflowTemplate", () => {
+  it("checks the definition like createWorkflow and writes nothing when it is refused", async () => {
+    const { createWorkflowTemplate } = await admin.query(CreateTemplate, {
+      input: { name: "broken", tags: ["x".repeat(51)], definition: { steps: [{ id: "a", type: "emial", config: {} }] } },
+    });
+    expect(createWorkflowTemplate).toMatchObject({ __typename: "ValidationError" });
+    if (createWorkflowTemplate.__typename !== "ValidationError") return;
+    expect(createWorkflowTemplate.issues.map((i) => i.path)).toEqual([["tags"], ["definition", "steps", "0", "type"]]);
+    expect((await viewer.query(Templates, { search: "broken" })).workflowTemplates.totalCount).toBe(0);
+  });
+
+  it("is FORBIDDEN for a viewer", async () => {
+    const { createWorkflowTemplate } = await viewer.query(CreateTemplate, {
+      input: { name: "nope", definition: { steps: [{ id: "a", type: "log", config: { message: "x" } }] } },
+    });
+    expect(createWorkflowTemplate).toMatchObject({ __typename: "ForbiddenError", code: "FORBIDDEN" });
   });
 });
 

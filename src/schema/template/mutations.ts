@@ -1,8 +1,9 @@
-import { createWorkflowFromTemplate } from "../../services/templates/templates.ts";
+import { createWorkflowFromTemplate, createWorkflowTemplate } from "../../services/templates/templates.ts";
 import { builder } from "../builder.ts";
 import { mutationErrors } from "../errors.ts";
 import { decodeIdOf } from "../global-id.ts";
 import { Workflow } from "../workflow/types.ts";
+import { WorkflowTemplate } from "./types.ts";
 
 const CreateWorkflowFromTemplateInput = builder.inputType("CreateWorkflowFromTemplateInput", {
   description: "A new workflow with a template's definition and description.",
@@ -12,7 +13,31 @@ const CreateWorkflowFromTemplateInput = builder.inputType("CreateWorkflowFromTem
   }),
 });
 
+const CreateWorkflowTemplateInput = builder.inputType("CreateWorkflowTemplateInput", {
+  description: "A private template of your tenant (only your tenant sees it).",
+  fields: (t) => ({
+    name: t.string({ required: true, description: "1 to 200 characters." }),
+    description: t.string({ description: "Up to 5000 characters." }),
+    category: t.string({ description: "Up to 100 characters, e.g. operations." }),
+    tags: t.stringList({ description: "Up to 20 keywords of up to 50 characters." }),
+    definition: t.field({ type: "JSON", required: true, description: "Checked like createWorkflow's definition." }),
+  }),
+});
+
 builder.mutationFields((t) => ({
+  createWorkflowTemplate: t.field({
+    authScopes: { admin: true },
+    type: WorkflowTemplate,
+    description: "Saves a private template for your tenant; its definition is checked like a workflow's.",
+    args: { input: t.arg({ type: CreateWorkflowTemplateInput, required: true, description: "The template." }) },
+    errors: {
+      types: mutationErrors,
+      union: { name: "CreateWorkflowTemplatePayload", description: "The template, or why it was not saved." },
+      result: { name: "CreateWorkflowTemplateSuccess", description: "The template was saved." },
+      dataField: { name: "template", description: "The new template." },
+    },
+    resolve: (_root, { input }, ctx) => createWorkflowTemplate(ctx.workflows, { ...input, definition: input.definition ?? null }),
+  }),
   createWorkflowFromTemplate: t.field({
     authScopes: { admin: true },
     type: Workflow,
