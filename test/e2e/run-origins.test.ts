@@ -267,6 +267,10 @@ describe("versions", () => {
     const first = rest.workflow?.versions.edges[0]?.node;
     const { node } = await viewer.query(Node, { id: first?.id as string });
     expect(node).toEqual({ __typename: "WorkflowVersion", version: 1 });
+    // Another tenant's version is not there for anyone else.
+    const other = await app.app.db.tenant.create({ data: { slug: "versions-other", name: "Other" } });
+    const stranger = app.as((await apiKey(app.app.db, other.id, "VIEWER")).authorization);
+    expect((await stranger.query(Node, { id: first?.id as string })).node).toBeNull();
   });
 
   it("retries on the version the run ran, on the latest one if asked, and with edited input", async () => {
