@@ -14,8 +14,8 @@ import { type FieldIssue, NotFoundError, ValidationError } from "../errors.ts";
 /** What saving a workflow needs: the tenant's database and the action types this app can run. */
 export type WorkflowServices = Readonly<{ db: TenantDb; actions: ActionCatalog }>;
 
-const nameSchema = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
-const descriptionSchema = z.string().max(5000, "must be at most 5000 characters").nullish();
+export const nameSchema = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
+export const descriptionSchema = z.string().max(5000, "must be at most 5000 characters").nullish();
 
 export type CreateWorkflowInput = {
   name: string;
@@ -32,13 +32,13 @@ export type UpdateWorkflowInput = {
   isActive?: boolean | null;
 };
 
-function fieldIssues(field: string, result: z.ZodSafeParseResult<unknown>): FieldIssue[] {
+export function fieldIssues(field: string, result: z.ZodSafeParseResult<unknown>): FieldIssue[] {
   return result.success ? [] : result.error.issues.map((i) => ({ path: [field], message: i.message }));
 }
 
 // Shape and graph first, then what only this app can tell (its action types and their inputs), so
 // a definition that would fail every run is refused when it is saved.
-function definitionIssues(definition: unknown, actions: ActionCatalog): FieldIssue[] {
+export function definitionIssues(definition: unknown, actions: ActionCatalog): FieldIssue[] {
   const parsed = parseWorkflowDefinition(definition);
   const shape = parsed.ok ? parsed.value : parsed.shape;
   const issues = [...(parsed.ok ? [] : parsed.issues), ...(shape ? validateSteps(shape, actions) : [])];

@@ -219,6 +219,20 @@ describe("filters", () => {
     expect(none.executions).toMatchObject({ totalCount: 0, edges: [] });
   });
 
+  it("reads startedBy with the page and every run's definition in one batch, whatever the page size", async () => {
+    const workflowId = await createWorkflow(app.as(admin.authorization), ok);
+    await app.as(admin.authorization).query(UpdateWorkflow, { input: { id: workflowId, definition: failing("v2") } });
+    for (let i = 0; i < 6; i++) await start(user, { workflowId, input: { name: `n${i}` } });
+    app.statements.length = 0;
+    const { executions } = await viewer.query(Runs, { filter: { workflowId } });
+    expect(executions.edges).toHaveLength(6);
+    expect(executions.edges.every((e) => e.node.startedBy.id === "ada@acme.example")).toBe(true);
+    expect(executions.edges.every((e) => e.node.definition.version >= 1)).toBe(true);
+    // The worker runs these meanwhile (its claims read versions too): count the API's reads only.
+    const reads = app.statements.filter((sql) => sql.includes('"WorkflowVersion"') && !sql.includes("engine:"));
+    expect(reads).toHaveLength(1);
+  });
+
   it("refuses an externalId over 200 characters", async () => {
     const workflowId = await createWorkflow(app.as(admin.authorization), ok);
     const res = await user.request(Start, { input: { workflowId, externalId: "x".repeat(201) } });
@@ -253,6 +267,10 @@ describe("versions", () => {
     const first = rest.workflow?.versions.edges[0]?.node;
     const { node } = await viewer.query(Node, { id: first?.id as string });
     expect(node).toEqual({ __typename: "WorkflowVersion", version: 1 });
+    // Another tenant's version is not there for anyone else.
+    const other = await app.app.db.tenant.create({ data: { slug: "versions-other", name: "Other" } });
+    const stranger = app.as((await apiKey(app.app.db, other.id, "VIEWER")).authorization);
+    expect((await stranger.query(Node, { id: first?.id as string })).node).toBeNull();
   });
 
   it("retries on the version the run ran, on the latest one if asked, and with edited input", async () => {

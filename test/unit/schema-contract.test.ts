@@ -82,8 +82,6 @@ type Piece = {
 // Parts of the contract that are not built yet, by piece name (see above). A test fails when one of
 // them exists, so this list only ever shrinks: remove an entry when you build it.
 const NOT_YET_BUILT = new Set<string>([
-  // v2: who did it
-  // v2: what a run ran
   // v2: how runs start (events and schedules)
   "Workflow.schedule",
   "Workflow.nextRunAt",
@@ -106,11 +104,6 @@ const NOT_YET_BUILT = new Set<string>([
   "Subscription.bulkOperationUpdated",
   // v2: correlation and run context
   "Execution.context",
-  // v2: workflow templates
-  "WorkflowTemplate",
-  "CreateWorkflowFromTemplateInput",
-  "Query.workflowTemplates",
-  "Mutation.createWorkflowFromTemplate",
 ]);
 
 const contract = parse(readFileSync(contractCopy, "utf8"));
