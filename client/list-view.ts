@@ -85,11 +85,15 @@ export function applyListChange(state: ExecutionListState, change: ExecutionList
   state.cursor = change.cursor;
 }
 
-/** Watches one page of executions; `onChange` is called with the (mutated) state after every change. */
+/**
+ * Watches one page of executions; `onChange` is called with the (mutated) state after every change,
+ * `onListChange` with each change applied (for an activity feed, or a test).
+ */
 export function watchExecutionList(
   client: StepstreamClient,
   page: ExecutionListPage,
   onChange: (state: ExecutionListState) => void,
+  options: { onListChange?: (change: ExecutionListChange) => void } = {},
 ): ExecutionListWatch {
   const state: ExecutionListState = {
     rows: [],
@@ -126,6 +130,7 @@ export function watchExecutionList(
       const change = result.data?.executionListChanges;
       if (!change) return;
       applyListChange(state, change, page);
+      options.onListChange?.(change);
       state.status = "live";
       emit();
     });
