@@ -195,7 +195,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
         },
       },
     });
-    // Plain HTTP routes first (the log download), then GraphQL.
+    // Plain HTTP routes first (the log download, the dashboard's files), then GraphQL.
     const downloads = createLogDownload({
       authenticate: (authorization) => auth.authenticate(authorization),
       query: sql,
