@@ -14,7 +14,7 @@ import { graphql } from "../generated/gql.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { apiKey } from "../support/auth.ts";
 import { launchBrowser, screenshot } from "../support/browser.ts";
-import { startRunId } from "../support/engine.ts";
+import { startRunId, waitForRun } from "../support/engine.ts";
 
 const CreateNamedWorkflow = graphql(`
   mutation CreateNamedWorkflow($input: CreateWorkflowInput!) {
@@ -31,6 +31,7 @@ let app: TestApp;
 let browser: Browser;
 let outDir: string;
 let operatorKey: string;
+let viewerKey: string;
 const workflows: Record<string, string> = {};
 
 async function createNamed(name: string, definition: unknown): Promise<string> {
@@ -51,6 +52,7 @@ beforeAll(async () => {
   app = await startTestApp({}, { dashboardDir: outDir });
   const summary = await seed({ db: app.app.db, url: app.database.url }, { executions: 40 });
   operatorKey = (await apiKey(app.app.db, summary.tenantId, "OPERATOR")).secret;
+  viewerKey = (await apiKey(app.app.db, summary.tenantId, "VIEWER")).secret;
   workflows["demo"] = await createNamed("browser-demo", {
     steps: [
       { id: "fetch", type: "delay", config: { ms: 1200 } },
@@ -194,5 +196,35 @@ describe("the dashboard in a browser", () => {
     expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it("shows a viewer no action buttons, and signs in without credentials in dev mode as admin", { timeout: 60_000 }, async () => {
+    const failing = await createNamed("browser-failing", { steps: [{ id: "boom", type: "transform", config: { output: "{{input.missing.deeper}}" } }] });
+    const failedId = await startRunId(app, failing);
+    const failed = await waitForRun(app, failedId);
+    expect(failed.status).toBe("FAILED");
+    // A context of its own: the first test's session (localStorage) must not carry over.
+    const context = await browser.createBrowserContext();
+    const page = await context.newPage();
+    await page.setViewport({ width: 1280, height: 860 });
+    await page.goto(`${origin()}/dashboard/executions/${encodeURIComponent(failedId)}`, { waitUntil: "load" });
+    await page.waitForSelector("input[name=token]");
+    await page.type("input[name=token]", viewerKey);
+    await page.click("button[type=submit]");
+    await until(page, "the failed run for a viewer", `document.querySelector(".page-head [data-testid=status]")?.textContent.includes("FAILED")`);
+    expect(await page.$eval("[data-testid=viewer]", (e) => e.textContent)).toContain("viewer");
+    expect(await page.$$("[data-testid=retry], [data-testid=retry-from-failed], [data-testid=cancel]")).toHaveLength(0);
+
+    await page.locator("::-p-text(Sign out)").click();
+    await page.waitForSelector("input[value=dev]");
+    await page.click("input[value=dev]");
+    await page.click("button[type=submit]");
+    await until(page, "the retry buttons for an admin", `!!document.querySelector("[data-testid=retry]") && !!document.querySelector("[data-testid=retry-from-failed]")`);
+    expect(await page.$eval("[data-testid=viewer]", (e) => e.textContent)).toContain("admin");
+    expect(await page.$("[data-testid=cancel]")).toBeNull();
+    await page.click("[data-testid=retry]");
+    await until(page, "the retry's own page", `location.pathname !== ${JSON.stringify(`/dashboard/executions/${encodeURIComponent(failedId)}`)} && document.querySelector(".summary")?.textContent.includes("retry of a failed run")`);
+    await screenshot(page, "dashboard-retry");
+    await context.close();
   });
 });
