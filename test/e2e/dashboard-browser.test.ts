@@ -65,7 +65,7 @@ beforeAll(async () => {
   workflows["short"] = await createNamed("browser-short", { steps: [{ id: "wait", type: "delay", config: { ms: 2500 } }] });
   await building;
   browser = await launchBrowser();
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();
