@@ -6,7 +6,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "src/generated/", "test/generated/", ".data/"] },
+  { ignores: ["node_modules/", "src/generated/", "test/generated/", "client/generated/", "examples/dashboard/dist/", ".data/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -16,4 +16,6 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
     },
   },
+  // Browser code: the frontend client and the example dashboard (its .vue files are checked by vue-tsc).
+  { files: ["client/**", "examples/dashboard/src/**"], languageOptions: { globals: globals.browser } },
 );

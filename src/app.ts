@@ -2,6 +2,7 @@
 // them in reverse.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { createAuthenticator } from "./auth/authenticate.ts";
 import type { Principal } from "./auth/principal.ts";
@@ -34,6 +35,7 @@ import { watchTenant } from "./realtime/tenant-watch.ts";
 import { attachGraphQLWs } from "./realtime/websocket.ts";
 import { decodeIdOf, encodeGlobalId } from "./schema/global-id.ts";
 import { schema } from "./schema/index.ts";
+import { createDashboardStatic } from "./server/dashboard-static.ts";
 import { createLogDownload } from "./server/log-download.ts";
 import { createMutationLimiter, rateLimitPlugin } from "./server/rate-limit.ts";
 import { sharedSubscriptionsPlugin } from "./realtime/shared-subscriptions.ts";
@@ -58,9 +60,11 @@ export type AppOptions = {
   onQuery?: (sql: string, durationMs: number) => void;
   /** Custom action types, next to the built-in ones (see README "Custom actions"). */
   actions?: readonly ActionHandler[];
+  /** Where the built dashboard is served from at /dashboard (default: examples/dashboard/dist). */
+  dashboardDir?: string;
 };
 
-export async function createApp(config: Config, { log = console, onQuery, actions = [] }: AppOptions = {}): Promise<App> {
+export async function createApp(config: Config, { log = console, onQuery, actions = [], dashboardDir = DEFAULT_DASHBOARD_DIR }: AppOptions = {}): Promise<App> {
   const database = await openDatabase(config, (line) => log.info(line));
   if (database.migrated.length > 0) log.info(`Applied migrations: ${database.migrated.join(", ")}`);
   await migrateQueue(database.url);
@@ -193,7 +197,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
         },
       },
     });
-    // Plain HTTP routes first (the log download), then GraphQL.
+    // Plain HTTP routes first (the log download, the dashboard's files), then GraphQL.
     const downloads = createLogDownload({
       authenticate: (authorization) => auth.authenticate(authorization),
       query: sql,
@@ -201,7 +205,8 @@ export async function createApp(config: Config, { log = console, onQuery, action
       encodeId: encodeGlobalId,
       logError: (message, error) => log.error(message, error),
     });
-    const server = http.createServer((req, res) => downloads(req, res) || void yoga(req, res));
+    const dashboard = createDashboardStatic(dashboardDir);
+    const server = http.createServer((req, res) => downloads(req, res) || dashboard(req, res) || void yoga(req, res));
     // graphql-ws on the same port and path as HTTP; SSE comes with yoga.
     const ws = attachGraphQLWs(server, yoga, {
       path: GRAPHQL_PATH,
@@ -262,6 +267,9 @@ export async function createApp(config: Config, { log = console, onQuery, action
     throw err;
   }
 }
+
+/** The example dashboard's build output (`npm run dashboard:build`), relative to this file. */
+const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL("../examples/dashboard/dist", import.meta.url));
 
 export const API_ONLY_WITHOUT_REDIS =
   "WARNING: RUN_WORKER=false and no REDIS_URL: this API-only process never sees events of runs executed by a " +

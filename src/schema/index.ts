@@ -23,6 +23,7 @@ import "./stats/queries.ts";
 import "./api-key/types.ts";
 import "./api-key/queries.ts";
 import "./api-key/mutations.ts";
+import "./viewer/queries.ts";
 import "./subscription/index.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -36,7 +36,7 @@ const silent = { info() {}, warn() {}, error() {} };
 /** `env` adds settings (e.g. RUN_WORKER=false when a separate worker process runs the jobs). */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: Pick<AppOptions, "actions" | "log"> = {},
+  options: Pick<AppOptions, "actions" | "log" | "dashboardDir"> = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const statements: string[] = [];
