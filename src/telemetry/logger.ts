@@ -84,12 +84,32 @@ export function loggerOptions(settings: LogSettings): LoggerOptions {
   };
 }
 
+const ONE_LINE_FIELDS = ["method", "path", "status", "operation", "type", "durationMs", "aborted", "sql"];
+
+function oneLine(line: Record<string, unknown>, messageKey: string): string {
+  const msg = line[messageKey];
+  if (msg === "request") {
+    const operation = line["operation"] && line["operation"] !== "-" ? ` ${String(line["operation"])} (${String(line["type"])})` : "";
+    const aborted = line["aborted"] ? " (aborted)" : "";
+    return `${String(line["method"])} ${String(line["path"])} ${String(line["status"])}${operation} ${String(line["durationMs"])} ms${aborted}`;
+  }
+  if (msg === "sql") return `[sql ${String(line["durationMs"])} ms] ${String(line["sql"])}`;
+  return String(msg ?? "");
+}
+
 /** The process's logger; `destination` replaces stdout (tests collect lines with `collectingDestination`). */
 export function createLogger(settings: LogSettings, destination?: DestinationStream): Logger {
   const stream =
     destination ??
     (settings.format === "pretty"
-      ? pretty({ colorize: process.stdout.isTTY, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname", sync: true })
+      ? pretty({
+          colorize: process.stdout.isTTY,
+          translateTime: "SYS:HH:MM:ss.l",
+          // Request and SQL lines stay one line each: their fields go into the message.
+          ignore: `pid,hostname,${ONE_LINE_FIELDS.join(",")}`,
+          messageFormat: oneLine,
+          sync: true,
+        })
       : pino.destination(1));
   return pino(loggerOptions(settings), stream);
 }
