@@ -118,7 +118,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     fanout = createFanout({ retainMs: 500 });
     const store = createPgStore({ sql: createSqlRunner(enginePool, watchSql), jobs: jobSql });
     const onError = (message: string, error?: unknown) => (error === undefined ? log.error(message) : log.error({ err: error }, message));
-    const engine = createLifecycle({ store, publish, cancellations, leaseMs: config.worker.leaseMs, now: Date.now });
+    const engine = createLifecycle({
+      store,
+      publish,
+      cancellations,
+      leaseMs: config.worker.leaseMs,
+      now: Date.now,
+      ...(metrics ? { observer: metrics.engine } : {}),
+    });
     const executions: Omit<ExecutionServices, "db"> = { engine };
     // One registry: what a saved definition may use is what the worker can run.
     const registry = createActionRegistry([...builtInActions, ...actions]);

@@ -8,8 +8,8 @@ export const STEP_OUTCOMES: readonly StepOutcome[] = ["completed", "failed", "sk
 export type EngineObserver = {
   /** A step of action `type` reached `outcome` (it is committed with the run's next commit). */
   step(type: string, outcome: StepOutcome): void;
-  /** A run this worker drove ended; `durationMs` from its first start. */
-  run(status: "COMPLETED" | "FAILED" | "TIMED_OUT", durationMs: number): void;
+  /** A run ended (driven by this process's worker, or cancelled here after it started); `durationMs` from its first start. */
+  run(status: "COMPLETED" | "FAILED" | "TIMED_OUT" | "CANCELLED", durationMs: number): void;
 };
 
 export const NO_OBSERVER: EngineObserver = { step() {}, run() {} };

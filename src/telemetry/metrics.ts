@@ -71,7 +71,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
   });
   const runDuration = new Histogram({
     name: `${METRICS_PREFIX}run_duration_seconds`,
-    help: "Executions a worker of this process finished, by status, from their first start",
+    help: "Executions a worker of this process finished, or this process cancelled after they started, by status, from their first start",
     labelNames: ["status"],
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 86_400],
     registers,

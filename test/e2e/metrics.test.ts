@@ -105,4 +105,18 @@ describe("/metrics", () => {
     }
     expect(metric(after, "stepstream_db_pool_connections", { pool: "engine", state: "total" })).toBeGreaterThan(0);
   });
+
+  it("counts a run cancelled after it started with its duration", async () => {
+    const before = await scrape();
+    const workflowId = await createWorkflow(app, { steps: [{ id: "wait", type: "delay", config: { ms: 4_000 } }] });
+    const id = await startRunId(app, workflowId);
+    await waitForRun(app, id, (run) => run.status === "RUNNING");
+    const res = await graphql(`mutation { cancelExecution(input: { id: "${id}", reason: "metrics test" }) { __typename } }`);
+    expect(((await res.json()) as { data: { cancelExecution: { __typename: string } } }).data.cancelExecution.__typename).toBe(
+      "CancelExecutionSuccess",
+    );
+    const after = await scrape();
+    const count = "stepstream_run_duration_seconds_count";
+    expect(metric(after, count, { status: "CANCELLED" }) - metric(before, count, { status: "CANCELLED" })).toBe(1);
+  });
 });
