@@ -37,8 +37,15 @@ export function requestObserverPlugin(metrics: Metrics | null): Plugin<{ req?: h
       operations.set(req, { operation: params.operationName ?? guess?.[2] ?? "anonymous", type: guess?.[1] ?? "-" });
     },
     onExecute({ args }) {
-      const req = (args.contextValue as { req?: http.IncomingMessage }).req;
-      if (req) operations.set(req, noted(args.document, args.operationName));
+      const context = args.contextValue as { req?: http.IncomingMessage; socket?: unknown };
+      const operation = noted(args.document, args.operationName);
+      // Over WebSocket there is no HTTP response to time: the execution is the request.
+      if (context.socket !== undefined) {
+        if (!metrics) return;
+        const started = performance.now();
+        return { onExecuteDone: () => metrics.request({ ...operation, status: "ws", durationMs: performance.now() - started }) };
+      }
+      if (context.req) operations.set(context.req, operation);
     },
     onSubscribe({ args }) {
       const req = (args.contextValue as { req?: http.IncomingMessage }).req;

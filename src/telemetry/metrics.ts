@@ -18,7 +18,8 @@ export type RequestSample = {
   operation: string;
   /** query, mutation, subscription, or "-". */
   type: string;
-  status: number;
+  /** The HTTP status, or "ws" for a query or mutation over graphql-ws. */
+  status: number | "ws";
   durationMs: number;
 };
 
@@ -64,7 +65,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
 
   const requestDuration = new Histogram({
     name: `${METRICS_PREFIX}graphql_request_duration_seconds`,
-    help: "HTTP requests by GraphQL operation name and type, status and duration (subscriptions: until the stream opened)",
+    help: "Requests by GraphQL operation name and type and HTTP status (ws: a query or mutation over graphql-ws); not subscriptions",
     labelNames: ["operation", "type", "status"],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,

@@ -67,6 +67,14 @@ describe("/metrics", () => {
     expect(metric(after, "stepstream_graphql_request_duration_seconds_sum", labels)).toBeGreaterThan(0);
   });
 
+  it("counts queries over WebSocket too", async () => {
+    const WsProbe = parse("query WsProbe { __typename }") as TypedDocumentNode<{ __typename: string }, Record<string, never>>;
+    const client = subscribeOverWs(app.url, WsProbe, {});
+    await waitUntil("the query answers", () => client.completed);
+    await client.stop();
+    expect(metric(await scrape(), "stepstream_graphql_request_duration_seconds_count", { operation: "WsProbe", status: "ws" })).toBe(1);
+  });
+
   it("counts steps by type and outcome, runs, events, queue lag, subscriptions and pool use", async () => {
     const before = await scrape();
     const workflowId = await createWorkflow(app, {
