@@ -5,6 +5,7 @@ import pg from "pg";
 import { type App, createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import { migrateDatabase } from "../src/db/migrate.ts";
+import { lineText, recordingLogger } from "../test/support/logs.ts";
 import type { ProfileOptions } from "./cpu-profile.ts";
 import { createSqlRecorder, type SqlRecorder } from "./sql-profile.ts";
 
@@ -113,13 +114,7 @@ export async function withBenchApp<T>(
   const databaseUrl = withDatabaseName(env.adminUrl, name);
   const sql = createSqlRecorder();
   const errors: string[] = [];
-  const quiet = {
-    info() {},
-    warn() {},
-    error(message: unknown, error?: unknown) {
-      errors.push(`${String(message)} ${error instanceof Error ? error.message : String(error ?? "")}`.trim());
-    },
-  };
+  const quiet = recordingLogger("error", (line) => errors.push(lineText(line))).log;
   let app: App | undefined;
   const client = new pg.Client({ connectionString: databaseUrl });
   try {

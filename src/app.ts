@@ -39,11 +39,14 @@ import { createDashboardStatic } from "./server/dashboard-static.ts";
 import { createLogDownload } from "./server/log-download.ts";
 import { createMutationLimiter, rateLimitPlugin } from "./server/rate-limit.ts";
 import { sharedSubscriptionsPlugin } from "./realtime/shared-subscriptions.ts";
+import { createMetricsRoute } from "./server/metrics-route.ts";
+import { observeRequests, requestObserverPlugin } from "./server/request-log.ts";
 import { createGraphQLServer, GRAPHQL_PATH } from "./server/yoga.ts";
+import { createLogger, type Logger } from "./telemetry/logger.ts";
+import { createMetrics } from "./telemetry/metrics.ts";
 import { createEmailSender } from "./services/email.ts";
 import type { ExecutionServices } from "./services/executions.ts";
 
-export type Logger = Pick<Console, "info" | "warn" | "error">;
 
 export type App = {
   db: Db;
@@ -55,6 +58,7 @@ export type App = {
 };
 
 export type AppOptions = {
+  /** Default: a logger of the config's LOG_LEVEL and LOG_FORMAT on stdout. */
   log?: Logger;
   /** Sees every SQL statement the app runs (tests count them to catch N+1 queries). */
   onQuery?: (sql: string, durationMs: number) => void;
@@ -64,20 +68,25 @@ export type AppOptions = {
   dashboardDir?: string;
 };
 
-export async function createApp(config: Config, { log = console, onQuery, actions = [], dashboardDir = DEFAULT_DASHBOARD_DIR }: AppOptions = {}): Promise<App> {
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const { onQuery, actions = [], dashboardDir = DEFAULT_DASHBOARD_DIR } = options;
+  const log = options.log ?? createLogger(config.log);
+  // Collected only where someone may scrape them; the hot paths then cost a counter each.
+  const metrics = config.metricsToken ? createMetrics({ processMetrics: config.env !== "test" }) : null;
   const database = await openDatabase(config, (line) => log.info(line));
   if (database.migrated.length > 0) log.info(`Applied migrations: ${database.migrated.join(", ")}`);
-  await migrateQueue(database.url);
+  await migrateQueue(database.url, (message) => log.error(message));
   const watchSql =
     config.logSql || onQuery
       ? (sql: string, ms: number) => {
           onQuery?.(sql, ms);
-          if (config.logSql) log.info(`[sql ${ms}ms] ${sql}`);
+          if (config.logSql) log.info({ sql, durationMs: ms }, "sql");
         }
       : undefined;
   // One health for every pool of this process: an outage is logged once, its end once.
   const health = createDatabaseHealth({ url: database.url, log });
-  const db = createDb({ url: database.url, poolSize: config.databasePoolSize, health, onQuery: watchSql });
+  const onPool = metrics ? metrics.trackPool : undefined;
+  const db = createDb({ url: database.url, poolSize: config.databasePoolSize, health, onQuery: watchSql, onPool });
   // The engine's hot path runs on pg directly (Prisma costs ~1 ms of CPU per statement here).
   const enginePool = createPgPool({ url: database.url, max: config.databasePoolSize, name: "engine", health });
   // The read layer's hot path (the executions page) on pg directly too: one statement, no Prisma.
@@ -85,6 +94,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
   // Live list views read the change log on a pool of their own: catching-up subscribers never
   // take the engine's connections.
   const listPool = createPgPool({ url: database.url, max: 3, name: "list changes", health });
+  for (const [name, pool] of [["engine", enginePool], ["read", readPool], ["list changes", listPool]] as const) onPool?.(name, pool);
   let worker: Worker | null = null;
   let events: EventBus | null = null;
   let redis: Redis | null = null;
@@ -96,19 +106,32 @@ export async function createApp(config: Config, { log = console, onQuery, action
     const scoped = createTenantScopes(db);
     events = createEventBus({
       redisUrl: config.redisUrl,
-      onError: (message, error) => log.error(message, error),
+      onError: (message, error) => log.error({ err: error }, message),
       log,
       idleRecheckMs: config.subscriptionIdleRecheckMs,
+      ...(metrics ? { onOverflow: metrics.overflowed } : {}),
     });
     const bus = events;
-    const publish = (committed: EngineEvent[]) => bus.publish(committed);
+    const publish = metrics
+      ? (committed: EngineEvent[]) => {
+          metrics.published(committed.length);
+          bus.publish(committed);
+        }
+      : (committed: EngineEvent[]) => bus.publish(committed);
     const cancellations = createCancellationRegistry();
     // Shared resolutions are kept 0.5-1 s, not the default 5 s: kept longer, a burst of 20,000
     // events held ~10 MB more for a stalled subscriber (test/e2e/slow-subscriber.test.ts).
     fanout = createFanout({ retainMs: 500 });
     const store = createPgStore({ sql: createSqlRunner(enginePool, watchSql), jobs: jobSql });
-    const onError = (message: string, error?: unknown) => (error === undefined ? log.error(message) : log.error(message, error));
-    const engine = createLifecycle({ store, publish, cancellations, leaseMs: config.worker.leaseMs, now: Date.now });
+    const onError = (message: string, error?: unknown) => (error === undefined ? log.error(message) : log.error({ err: error }, message));
+    const engine = createLifecycle({
+      store,
+      publish,
+      cancellations,
+      leaseMs: config.worker.leaseMs,
+      now: Date.now,
+      ...(metrics ? { observer: metrics.engine } : {}),
+    });
     const executions: Omit<ExecutionServices, "db"> = { engine };
     // One registry: what a saved definition may use is what the worker can run.
     const registry = createActionRegistry([...builtInActions, ...actions]);
@@ -123,6 +146,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
         cancellations,
         maxWorkerLosses: config.worker.maxWorkerLosses,
         maxPayloadBytes: config.worker.maxPayloadBytes,
+        ...(metrics ? { observer: metrics.engine } : {}),
         // A run interrupted by an outage is its consequence: the pools report the outage once.
         onError: (message, error) => health.reachable && onError(message, error),
       });
@@ -138,6 +162,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
         health,
         changeRetentionMs: config.listChangesRetentionMs,
         onError,
+        ...(metrics ? { onJobStart: metrics.jobStarted, onPool: metrics.trackPool } : {}),
       });
     }
     // Saving a workflow checks it against the same action types the runner is given above.
@@ -147,7 +172,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
       query: createSqlRunner(listPool, watchSql).query,
       watch: (tenantId, notify) => watchTenant(bus, tenantId, notify),
       retentionMs: config.listChangesRetentionMs,
-      onError: (message, error) => health.reachable && log.error(message, error),
+      onError: (message, error) => health.reachable && log.error({ err: error }, message),
     });
     const services: ContextServices = { scoped, sql, executions, workflows, events: bus, listChanges, fanout };
     // Whether credentials still hold (a key may be revoked): only a definite "no" ends a socket or
@@ -183,11 +208,12 @@ export async function createApp(config: Config, { log = console, onQuery, action
         // Results depend on the context only through the tenant (every read is scoped to it) and
         // the role (authScopes); the viewer's name, key and expiry never reach a resolver.
         sharedSubscriptionsPlugin<Context>({ fanout, scopeOf: (ctx) => `${ctx.tenant.id}:${ctx.viewer.role}` }),
+        requestObserverPlugin(metrics),
       ],
       graphiql: config.graphiql,
       introspection: config.introspection,
       limits: config.limits,
-      logError: (message, error) => log.error(message, error),
+      logError: (message, error) => log.error({ err: error }, message),
       databaseUnavailable: (error) => !health.reachable || isConnectionError(error),
       readiness: {
         ping: () => enginePool.query("SELECT 1"),
@@ -203,10 +229,19 @@ export async function createApp(config: Config, { log = console, onQuery, action
       query: sql,
       decodeId: decodeIdOf,
       encodeId: encodeGlobalId,
-      logError: (message, error) => log.error(message, error),
+      logError: (message, error) => log.error({ err: error }, message),
     });
+    const metricsRoute = createMetricsRoute({
+      token: config.metricsToken,
+      scrape: () => (metrics ? metrics.scrape() : Promise.reject(new Error("metrics are off"))),
+      logError: (message, error) => log.error({ err: error }, message),
+    });
+    const observe = observeRequests(log, metrics);
     const dashboard = createDashboardStatic(dashboardDir);
-    const server = http.createServer((req, res) => downloads(req, res) || dashboard(req, res) || void yoga(req, res));
+    const server = http.createServer((req, res) => {
+      observe(req, res);
+      if (!downloads(req, res) && !metricsRoute(req, res) && !dashboard(req, res)) void yoga(req, res);
+    });
     // graphql-ws on the same port and path as HTTP; SSE comes with yoga.
     const ws = attachGraphQLWs(server, yoga, {
       path: GRAPHQL_PATH,
@@ -216,7 +251,9 @@ export async function createApp(config: Config, { log = console, onQuery, action
       authenticate: (params) => auth.authenticate(credentialOf(params)),
       isRefusal: (error) => error instanceof UnauthenticatedError,
       recheck: { intervalMs: config.auth.recheckMs, stillValid: (params) => stillValid(credentialOf(params)) },
+      logError: (message, error) => log.error({ err: error }, message),
     });
+    metrics?.trackSockets(() => ws.clientCount);
     return {
       db,
       events: bus,

@@ -31,6 +31,9 @@ const envSchema = z.object({
   JSON_INPUT_MAX_BYTES: z.coerce.number().int().min(1).max(1024 ** 3).default(256 * 1024),
   JSON_INPUT_MAX_DEPTH: z.coerce.number().int().min(1).max(1000).default(32),
   LOG_SQL: flag.default(false),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (it guards /metrics)").optional(),
   RUN_WORKER: flag.default(true),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
   ENGINE_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
@@ -104,6 +107,10 @@ export type Config = Readonly<{
     }>;
   }>;
   logSql: boolean;
+  /** pino's level, and JSON lines (production, test) or readable lines (development). */
+  log: Readonly<{ level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent"; format: "json" | "pretty" }>;
+  /** Bearer token that /metrics requires; unset: /metrics answers 404. */
+  metricsToken: string | undefined;
   worker: Readonly<{
     /** Run the engine's worker inside this process (the server's default; `npm run worker` runs it alone). */
     enabled: boolean;
@@ -198,6 +205,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       }),
     }),
     logSql: e.LOG_SQL,
+    log: Object.freeze({ level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === "development" ? "pretty" : "json") }),
+    metricsToken: e.METRICS_TOKEN,
     worker: Object.freeze({
       enabled: e.RUN_WORKER,
       concurrency: e.WORKER_CONCURRENCY,

@@ -7,6 +7,7 @@ import cluster from "node:cluster";
 import { type App, createApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { EmbeddedPostgresError } from "./db/embedded.ts";
+import { createLogger, type Logger } from "./telemetry/logger.ts";
 
 type Listening = { type: "stepstream:listening"; url: string };
 
@@ -15,12 +16,12 @@ function describe(config: Config): string {
   return `${database}${config.worker.enabled ? ", with worker" : ""}`;
 }
 
-function onSignals(stop: (signal: string) => Promise<void>): void {
+function onSignals(log: Logger, stop: (signal: string) => Promise<void>): void {
   let stopping = false;
   const once = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.info(`${signal}: stopping`);
+    log.info(`${signal}: stopping`);
     void stop(signal).then(() => process.exit(0));
   };
   process.on("SIGINT", () => once("SIGINT"));
@@ -38,21 +39,21 @@ async function failedStart(app: App, config: Config, err: unknown): Promise<neve
 
 class StartError extends Error {}
 
-async function serve(config: Config, workerOnly: boolean, started: number): Promise<void> {
-  const app = await createApp(config);
+async function serve(log: Logger, config: Config, workerOnly: boolean, started: number): Promise<void> {
+  const app = await createApp(config, { log });
   if (workerOnly) {
-    console.info(`Stepstream worker ready in ${Date.now() - started} ms (concurrency ${config.worker.concurrency})`);
+    log.info(`Stepstream worker ready in ${Date.now() - started} ms (concurrency ${config.worker.concurrency})`);
   } else {
     const { url } = await app.start().catch((err: unknown) => failedStart(app, config, err));
     if (cluster.isWorker) process.send?.({ type: "stepstream:listening", url } satisfies Listening);
-    else console.info(`Stepstream ready at ${url} in ${Date.now() - started} ms (${describe(config)})`);
+    else log.info(`Stepstream ready at ${url} in ${Date.now() - started} ms (${describe(config)})`);
   }
-  onSignals(() => app.stop());
+  onSignals(log, () => app.stop());
 }
 
 /** The WEB_CONCURRENCY supervisor: N API processes on one port, and the worker (if enabled) here. */
-async function supervise(config: Config, started: number): Promise<void> {
-  const app = config.worker.enabled ? await createApp(config) : null;
+async function supervise(log: Logger, config: Config, started: number): Promise<void> {
+  const app = config.worker.enabled ? await createApp(config, { log }) : null;
   let stopping = false;
   let listening = 0;
   const children = new Set<ReturnType<typeof cluster.fork>>();
@@ -77,7 +78,7 @@ async function supervise(config: Config, started: number): Promise<void> {
       listening += 1;
       if (listening === config.webConcurrency) {
         const mode = `${config.webConcurrency} API processes, ${describe({ ...config, worker: { ...config.worker, enabled: false } })}`;
-        console.info(`Stepstream ready at ${message.url} in ${Date.now() - started} ms (${mode}${app ? ", worker in the supervisor" : ""})`);
+        log.info(`Stepstream ready at ${message.url} in ${Date.now() - started} ms (${mode}${app ? ", worker in the supervisor" : ""})`);
       }
     });
     child.once("exit", (code, signal) => {
@@ -85,28 +86,33 @@ async function supervise(config: Config, started: number): Promise<void> {
       if (stopping) return;
       if (!ready) {
         // It printed its own reason (a taken port, a bad setting): stop everything, leave nothing.
-        console.error(`An API process failed to start (exit ${code ?? signal}); stopping`);
+        log.error(`An API process failed to start (exit ${code ?? signal}); stopping`);
         void stopAll(1);
         return;
       }
-      console.warn(`API process ${child.process.pid} exited (${code ?? signal}); starting another`);
+      log.warn(`API process ${child.process.pid} exited (${code ?? signal}); starting another`);
       setTimeout(() => stopping || fork(), 1_000).unref();
     });
   };
   for (let i = 0; i < config.webConcurrency; i += 1) fork();
-  onSignals(() => stopAll(0));
+  onSignals(log, () => stopAll(0));
 }
 
+let log: Logger | undefined;
 try {
   const started = Date.now();
   const workerOnly = process.argv.includes("--worker");
   const env = workerOnly ? { ...process.env, RUN_WORKER: "true", WEB_CONCURRENCY: "1" } : process.env;
   const config = loadConfig(env);
-  if (config.webConcurrency > 1 && cluster.isPrimary) await supervise(config, started);
-  else await serve(config, workerOnly, started);
+  log = createLogger(config.log);
+  if (config.webConcurrency > 1 && cluster.isPrimary) await supervise(log, config, started);
+  else await serve(log, config, workerOnly, started);
 } catch (err) {
-  // Problems the operator can fix are printed as they are; anything else with its stack.
+  // Problems the operator can fix are printed as they are; anything else with its stack. Before
+  // the configuration is read there is no logger: a bad setting goes to stderr as plain text.
   const known = err instanceof ConfigError || err instanceof EmbeddedPostgresError || err instanceof StartError;
-  console.error(known ? err.message : err);
+  if (!log) console.error(known ? (err as Error).message : err);
+  else if (known) log.fatal((err as Error).message);
+  else log.fatal({ err }, "Stepstream failed to start");
   process.exit(1);
 }

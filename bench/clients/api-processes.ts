@@ -4,10 +4,11 @@
 import cluster from "node:cluster";
 import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/telemetry/logger.ts";
 
 type Request = { processes: number; port: number; databaseUrl: string; redisUrl?: string };
 
-const quiet = { info() {}, warn() {}, error: (m: unknown, e?: unknown) => console.error(String(m), e ?? "") };
+const quiet = createLogger({ level: "error", format: "json" });
 
 if (cluster.isPrimary) {
   process.once("message", (raw) => {

@@ -13,7 +13,7 @@
 //   ...; await pool.end();
 import pg from "pg";
 
-export type PoolLog = Pick<Console, "error" | "info">;
+export type PoolLog = { error(message: string): void; info(message: string): void };
 
 /** Whether the database answers, as seen by the pools that share this state. */
 export type DatabaseHealth = {

@@ -19,6 +19,26 @@ export function evaluateConditions(conditions: Conditions | undefined, data: unk
 }
 
 /**
+ * One line saying why conditions passed or failed, rule by rule with the value each one saw:
+ * `Trigger conditions passed (AND): order.total greater_than_or_equal 100: passed (was 150); …`.
+ */
+export function describeConditions(conditions: Conditions, result: ConditionsResult): string {
+  const rules = result.results.map((r, i) => {
+    const expected = conditions.rules[i]?.value;
+    const operand = expected === undefined ? "" : ` ${shown(expected)}`;
+    return `${r.field} ${r.operator}${operand}: ${r.passed ? "passed" : "failed"} (was ${shown(r.actual)})`;
+  });
+  const verdict = result.passed ? "passed" : "did not pass; no step ran";
+  return `Trigger conditions ${verdict} (${conditions.logic}): ${rules.join("; ")}`;
+}
+
+function shown(value: unknown): string {
+  if (value === undefined) return "missing";
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
+/**
  * Reads a dot path ("user.profile.age", "items.0.sku"). Numeric segments index arrays. Only own
  * properties are followed, so "constructor" or "__proto__" never reach the prototype chain.
  */

@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { InvalidStateError, NotFoundError } from "../errors.ts";
 import type { CancellationRegistry } from "./cancellations.ts";
+import type { EngineObserver } from "./observer.ts";
 import { type Actor, type EngineEvent, type Json, makeEvent, type StepStatus, type TriggerSource } from "./events.ts";
 import { type ParseResult, parseWorkflowDefinition } from "./definition.ts";
 import { planBatches } from "./plan.ts";
@@ -17,6 +18,8 @@ export type LifecycleDeps = {
   /** How long a new run's job may wait before the sweeper queues it again (the worker's lease time). */
   leaseMs: number;
   now: () => number;
+  /** Told of runs cancelled after they started (metrics); default: nobody. */
+  observer?: EngineObserver;
 };
 
 export type CreateSpec = {
@@ -197,6 +200,8 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
       }
       deps.publish(result.events);
       deps.cancellations.abort(input.id, input.reason);
+      const { startedAt, durationMs } = result.execution;
+      if (startedAt) deps.observer?.run("CANCELLED", durationMs ?? deps.now() - startedAt.getTime());
       return result.execution;
     },
   };

@@ -7,6 +7,7 @@ import type { ActionRegistry } from "./actions/registry.ts";
 import type { ActionServices, EmailMessage, LogLevel } from "./actions/types.ts";
 import type { StepDefinition } from "./definition.ts";
 import type { EngineError, Json, StepStatus } from "./events.ts";
+import type { EngineObserver } from "./observer.ts";
 import { type RunBuffer, RunInterrupted } from "./run-buffer.ts";
 import type { StepState } from "./run-state.ts";
 import { resolveTemplates, type TemplateScope } from "./templates.ts";
@@ -26,6 +27,8 @@ export type StepDeps = {
   maxPayloadBytes: number;
   /** Waits out an in-process retry backoff (default: a timer); the seed's simulated clock replaces it. */
   wait?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Told each step outcome and each finished run (metrics); default: nobody. */
+  observer?: EngineObserver;
 };
 
 export type StepRun = {
@@ -69,6 +72,7 @@ async function drive(deps: StepDeps, run: StepRun): Promise<StepResult> {
       Object.assign(step, { status: "SKIPPED", branchTaken: skip.branchTaken, startedAt: new Date(now), completedAt: new Date(now), durationMs: 0 });
       buffer.touchStep(step);
       buffer.event("STEP_SKIPPED", { reason: skip.reason }, refs(step));
+      deps.observer?.step(step.type, "skipped");
       return { kind: "skipped" };
     }
   }
@@ -82,6 +86,7 @@ async function drive(deps: StepDeps, run: StepRun): Promise<StepResult> {
     resumedAt = step.wakeAt.getTime();
   } else if (step.status === "RUNNING") {
     step.workerLosses += 1;
+    deps.observer?.step(step.type, "worker_lost");
     const lost = workerLost(step.workerLosses, deps.maxWorkerLosses);
     if (!lost.retryable) return fail(deps, run, lost);
     buffer.touchStep(step);
@@ -155,6 +160,7 @@ async function drive(deps: StepDeps, run: StepRun): Promise<StepResult> {
       Object.assign(step, { status: "COMPLETED", output, wakeAt: null, completedAt, durationMs: elapsed(step, completedAt) });
       buffer.touchStep(step);
       buffer.event("STEP_COMPLETED", undefined, refs(step));
+      deps.observer?.step(step.type, "completed");
       if (!pure) await buffer.flush();
       return { kind: "completed" };
     }
@@ -177,6 +183,7 @@ async function drive(deps: StepDeps, run: StepRun): Promise<StepResult> {
     Object.assign(step, { status: "PENDING", error: error.message, errorCode: error.code, wakeAt: next.retryAt });
     buffer.touchStep(step);
     buffer.event("STEP_RETRYING", { attempt: step.attempt, error, retryAt: next.retryAt.toISOString() }, refs(step));
+    deps.observer?.step(step.type, "retrying");
     await buffer.flush();
     if (!next.inProcess) return { kind: "sleeping", wakeAt: next.retryAt };
     await (deps.wait ?? sleep)(next.retryAt.getTime() - deps.services.now(), run.signal);
@@ -199,6 +206,7 @@ function fail(deps: StepDeps, run: StepRun, error: EngineError): StepResult {
   buffer.touchStep(step);
   buffer.log({ stepId: step.id, level: "ERROR", message: `${error.code}: ${error.message}`, at: completedAt });
   buffer.event("STEP_FAILED", { error }, refs(step));
+  deps.observer?.step(step.type, "failed");
   return { kind: "failed", error };
 }
 

@@ -5,7 +5,7 @@
 // when the run finished, went to sleep (a wake-up job is queued), or another live worker holds it.
 import { randomUUID } from "node:crypto";
 import type { CancellationRegistry } from "./cancellations.ts";
-import { evaluateConditions } from "./conditions.ts";
+import { describeConditions, evaluateConditions } from "./conditions.ts";
 import { parseWorkflowDefinition, type RetryPolicy, type WorkflowDefinition } from "./definition.ts";
 import { type EngineError, type EngineEvent, isTerminalStep, type Json, type RunError } from "./events.ts";
 import { runBatch } from "./run-batch.ts";
@@ -143,13 +143,19 @@ function start(deps: RunnerDeps, buffer: RunBuffer, definition: WorkflowDefiniti
   const now = new Date(deps.services.now());
   Object.assign(execution, { status: "RUNNING", startedAt: now });
   buffer.event("EXECUTION_STARTED", undefined);
-  const conditions = evaluateConditions(definition.trigger?.conditions, execution.input);
+  const rules = definition.trigger?.conditions;
+  const conditions = evaluateConditions(rules, execution.input);
+  // Why the run did or did not go ahead, in one line at its start (no line without conditions).
+  if (rules) {
+    const data = { logic: rules.logic, passed: conditions.passed, rules: conditions.results } as unknown as Json;
+    buffer.log({ stepId: null, level: "INFO", message: describeConditions(rules, conditions), data, at: now });
+  }
   if (conditions.passed) return true;
-  buffer.log({ stepId: null, level: "INFO", message: "Trigger conditions did not pass; no step ran", data: conditions.results as unknown as Json, at: now });
   for (const step of steps) {
     Object.assign(step, { status: "SKIPPED", branchTaken: "trigger conditions did not pass" });
     buffer.touchStep(step);
     buffer.event("STEP_SKIPPED", { reason: "trigger conditions did not pass" }, { stepId: step.id, batchId: step.batchId });
+    deps.observer?.step(step.type, "skipped");
   }
   for (const batch of batches) {
     batch.status = "SKIPPED";
@@ -185,6 +191,7 @@ async function finish(
       Object.assign(step, { status: "CANCELLED", completedAt: now, wakeAt: null, error: reason });
       buffer.touchStep(step);
       buffer.event("STEP_CANCELLED", { reason }, { stepId: step.id, batchId: step.batchId });
+      deps.observer?.step(step.type, "cancelled");
     }
     for (const batch of batches.filter((b) => !isTerminalStep(b.status))) {
       const failed = batch.id === failure.failedBatchId;
@@ -213,6 +220,7 @@ async function finish(
   if (status === "COMPLETED") buffer.event("EXECUTION_COMPLETED", execution.output && isConditionsSkip(execution.output) ? { conditionsPassed: false } : undefined);
   else buffer.event(status === "FAILED" ? "EXECUTION_FAILED" : "EXECUTION_TIMED_OUT", { error: runError as RunError });
   await buffer.finish({ retryAt });
+  deps.observer?.run(status, execution.durationMs as number);
   return "finished";
 }
 

@@ -6,14 +6,16 @@ import type { JobSql } from "../engine/store/sql.ts";
 export const RUN_EXECUTION = "run-execution";
 export const RETRY_EXECUTION = "retry-execution";
 
-// graphile-worker logs every job at info level; the app reports what matters itself.
-export const quietLogger = new Logger(() => (level, message) => {
-  if (level === "error") console.error(`[worker] ${message}`);
-});
+/** graphile-worker logs every job at info level; the app reports what matters itself: its errors. */
+export function quietLogger(logError: (message: string) => void = (message) => console.error(message)): Logger {
+  return new Logger(() => (level, message) => {
+    if (level === "error") logError(`[worker] ${message}`);
+  });
+}
 
 /** Installs or upgrades graphile-worker's own schema (idempotent, takes its own lock). */
-export async function migrateQueue(connectionString: string): Promise<void> {
-  await runMigrations({ connectionString, logger: quietLogger });
+export async function migrateQueue(connectionString: string, logError?: (message: string) => void): Promise<void> {
+  await runMigrations({ connectionString, logger: quietLogger(logError) });
 }
 
 /**

@@ -2,6 +2,8 @@
 // queues again every run that is not finished and that nobody holds (its worker died before or
 // while running it), which graphile-worker alone would leave locked for 4 hours. Both pause while
 // the database is unreachable and carry on when it is back (supervised-runner.ts).
+import type pg from "pg";
+import type { JobHelpers, Task } from "graphile-worker";
 import { z } from "zod";
 import type { Db } from "../db/client.ts";
 import { createPgPool, type DatabaseHealth } from "../db/pool.ts";
@@ -36,6 +38,10 @@ export type WorkerOptions = {
    */
   changeRetentionMs: number;
   onError: (message: string, error?: unknown) => void;
+  /** Told when each job starts, how long after it was due (metrics: queue lag). */
+  onJobStart?: (task: string, lagMs: number) => void;
+  /** Told of the worker's own pool (metrics: pool use). */
+  onPool?: (name: string, pool: pg.Pool) => void;
 };
 
 export type Worker = {
@@ -62,6 +68,15 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     health: options.health,
     whileUnreachable: "wait",
   });
+  options.onPool?.("worker", pgPool);
+  // run_at is when a job became due (queued, or its wake-up / retry time).
+  const timed = (task: string, fn: Task): Task =>
+    options.onJobStart
+      ? (payload, helpers: JobHelpers) => {
+          options.onJobStart?.(task, Date.now() - new Date(helpers.job.run_at).getTime());
+          return fn(payload, helpers);
+        }
+      : fn;
   const scopes = createTenantScopes(options.db);
   const tenantOf = async ({ executionId, tenantId }: z.infer<typeof runPayload>) =>
     tenantId ?? (await options.store.tenantOf(executionId));
@@ -76,16 +91,16 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     pollInterval: 500,
     onError: options.onError,
     taskList: {
-      [RUN_EXECUTION]: async (payload) => {
+      [RUN_EXECUTION]: timed(RUN_EXECUTION, async (payload) => {
         const job = runPayload.parse(payload);
         const tenantId = await tenantOf(job);
         if (tenantId) await options.runner.run(tenantId, job.executionId);
-      },
-      [RETRY_EXECUTION]: async (payload) => {
+      }),
+      [RETRY_EXECUTION]: timed(RETRY_EXECUTION, async (payload) => {
         const job = runPayload.parse(payload);
         const tenantId = await tenantOf(job);
         if (tenantId) await automaticRetry({ ...options.executions, db: scopes(tenantId) }, job.executionId);
-      },
+      }),
     },
   });
   const sweeper = setInterval(() => {

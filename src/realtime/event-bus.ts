@@ -85,6 +85,8 @@ export type EventBusOptions = {
    * (all its subscribers at once, so that their reads can be shared); 0 or unset: never.
    */
   idleRecheckMs?: number;
+  /** Told of every subscriber dropped for falling behind (metrics). */
+  onOverflow?: (topic: string) => void;
 };
 
 export function createEventBus(options: EventBusOptions = {}): EventBus {
@@ -121,7 +123,7 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
     },
     subscribe(topic: string, subscribeOptions?: { rechecks: true }) {
       const rechecks = subscribeOptions?.rechecks ?? false;
-      const subscription = new Subscription(topic, limit, transport, rechecks, (s) => active.delete(s));
+      const subscription = new Subscription(topic, limit, transport, rechecks, (s) => active.delete(s), options.onOverflow);
       if (closed) void subscription.return();
       else active.add(subscription);
       return subscription as EventSubscription & EventSubscription<EngineEvent | Recheck>;
@@ -185,6 +187,7 @@ class Subscription implements EventSubscription<EngineEvent | Recheck> {
     private readonly transport: Transport,
     readonly rechecks: boolean,
     private readonly onEnd: (s: Subscription) => void,
+    private readonly onOverflow?: (topic: string) => void,
   ) {
     transport.addEventListener(topic, this.listener);
   }
@@ -204,6 +207,7 @@ class Subscription implements EventSubscription<EngineEvent | Recheck> {
     if (this.queue.length - this.head >= this.limit) {
       this.overflow = new SubscriptionOverflowError(this.topic, this.limit);
       this.release();
+      this.onOverflow?.(this.topic);
       return;
     }
     this.queue.push(value);

@@ -37,6 +37,8 @@ export type GraphQLWsOptions = {
    * closes the socket with 4403. Resolve true when unsure (e.g. the database is unreachable).
    */
   recheck?: { intervalMs: number; stillValid: (connectionParams: Readonly<Record<string, unknown>> | undefined) => Promise<boolean> };
+  /** Where a socket's internal errors are logged (default console.error). */
+  logError?: (message: string, error: unknown) => void;
 };
 
 export type ConnectionAuth = { readonly expiresAt: Date | null };
@@ -95,6 +97,7 @@ export function attachGraphQLWs<TServerContext extends Record<string, unknown>, 
     {
       // Internal messages never go out in close reasons, whatever NODE_ENV says.
       isProd: true,
+      ...(options.logError ? { logError: options.logError } : {}),
       connectionInitWaitTimeout: options.connectionInitTimeoutMs ?? 3_000,
       onConnect: async (ctx) => {
         if (!options.authenticate) return true;

@@ -63,7 +63,7 @@ function createOutbox(socket: WebSocket, raw: http.IncomingMessage["socket"]) {
 
 /** Like graphql-ws's useServer(options, wss, keepAlive), with the two changes above. */
 export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
-  options: ServerOptions<P, Extra> & { isProd: boolean },
+  options: ServerOptions<P, Extra> & { isProd: boolean; logError?: (message: string, error: unknown) => void },
   wss: WebSocketServer,
   keepAliveMs = 12_000,
 ): { dispose(): Promise<void> } {
@@ -83,7 +83,7 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
     },
   });
   const internalError = (socket: WebSocket, error: unknown) => {
-    console.error("Internal error on a GraphQL WebSocket.", error);
+    (options.logError ?? ((message, e) => console.error(message, e)))("Internal error on a GraphQL WebSocket", error);
     socket.close(CloseCode.InternalServerError, options.isProd ? "Internal server error" : String(error).slice(0, 100));
   };
   wss.options.handleProtocols = handleProtocols;

@@ -9,7 +9,7 @@ import type { Query } from "../db/query.ts";
 import { AppError, UnauthenticatedError } from "../errors.ts";
 import { type ExportedLogEntry, executionExists, LOG_LEVELS, type LogLevel, logPages } from "../read/log-export.ts";
 
-const ROUTE = /^\/executions\/([^/]+)\/logs\/?$/;
+export const LOG_DOWNLOAD_ROUTE = /^\/executions\/([^/]+)\/logs\/?$/;
 
 export type LogDownloadOptions = {
   authenticate(authorization: string | undefined): Promise<Principal>;
@@ -70,7 +70,7 @@ function parseLevels(raw: string | null): LogLevel[] | undefined {
 export function createLogDownload(options: LogDownloadOptions) {
   return (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const match = ROUTE.exec(url.pathname);
+    const match = LOG_DOWNLOAD_ROUTE.exec(url.pathname);
     if (!match) return false;
     void serve(req, res, url, decodeURIComponent(match[1] as string)).catch((error: unknown) => {
       if (res.headersSent) {

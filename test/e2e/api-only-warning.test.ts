@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { API_ONLY_WITHOUT_REDIS } from "../../src/app.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
+import { lineText, recordingLogger } from "../support/logs.ts";
 
 const redisUrl = process.env["TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379";
 const apps: TestApp[] = [];
@@ -14,7 +15,9 @@ afterEach(async () => {
 /** The warnings about Redis (dev mode, announced too, is not this test's business). */
 async function warningsAtStart(env: Record<string, string>): Promise<string[]> {
   const warnings: string[] = [];
-  const log = { info() {}, warn: (m: string) => void warnings.push(m), error() {} };
+  const { log } = recordingLogger("warn", (line) => {
+    if (line.level === 40) warnings.push(lineText(line));
+  });
   apps.push(await startTestApp(env, { log }));
   return warnings.filter((w) => w.includes("REDIS_URL"));
 }

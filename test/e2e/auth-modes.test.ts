@@ -10,6 +10,7 @@ import { startTestApp, type TestApp } from "../support/app.ts";
 import { AUTH_ENV, apiKey, bearer, jwt } from "../support/auth.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { createFixture } from "../support/fixture.ts";
+import { lineText, recordingLogger } from "../support/logs.ts";
 
 const Who = graphql(`
   query AuthModesWho {
@@ -32,7 +33,7 @@ afterEach(async () => {
 
 function recorder() {
   const lines: string[] = [];
-  const log = { info() {}, warn: (m: string) => void lines.push(m), error: (m: string) => void lines.push(m) };
+  const { log } = recordingLogger("warn", (line) => void lines.push(lineText(line)));
   return { lines, log };
 }
 

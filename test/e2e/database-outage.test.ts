@@ -71,7 +71,13 @@ describe("a worker whose database goes away for 15 s", () => {
     expect(after.status).toBe("COMPLETED");
 
     expect(worker.child.exitCode, worker.output()).toBeNull();
-    const lines = worker.output().slice(logBefore).trim().split("\n");
+    // The worker logs JSON lines (NODE_ENV=test); their messages are what this test reads.
+    const lines = worker
+      .output()
+      .slice(logBefore)
+      .trim()
+      .split("\n")
+      .map((line) => (line.startsWith("{") ? String((JSON.parse(line) as { msg?: unknown }).msg) : line));
     expect(lines, lines.join("\n")).toEqual([
       expect.stringMatching(/^database unreachable: .+ \(\w+ pool\)$/),
       expect.stringMatching(/^database reachable again after \d+\.\d s$/),

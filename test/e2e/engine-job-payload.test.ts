@@ -6,8 +6,8 @@ import { loadConfig } from "../../src/config.ts";
 import { decodeIdOf } from "../../src/schema/global-id.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { createWorkflow, startRunId, waitForRun } from "../support/engine.ts";
+import { silentLogger } from "../support/logs.ts";
 
-const silent = { info() {}, warn() {}, error() {} };
 let api: TestApp;
 let worker: App | undefined;
 
@@ -33,7 +33,7 @@ describe("run-execution jobs", () => {
       UPDATE graphile_worker._private_jobs SET payload = (payload::jsonb - 'tenantId')::json
       WHERE payload->>'executionId' = ${decodeIdOf("Execution", legacy)}`;
 
-    worker = await createApp(loadConfig({ NODE_ENV: "test", DATABASE_URL: api.database.url }), { log: silent });
+    worker = await createApp(loadConfig({ NODE_ENV: "test", DATABASE_URL: api.database.url }), { log: silentLogger() });
     for (const id of [withTenant, legacy]) {
       expect((await waitForRun(api, id)).status).toBe("COMPLETED");
     }

@@ -6,6 +6,7 @@ import { type App, createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
+import { lineText, recordingLogger } from "../support/logs.ts";
 
 let database: TestDatabase;
 let proxy: TcpProxy;
@@ -20,10 +21,10 @@ beforeAll(async () => {
   const viaProxy = new URL(database.url);
   viaProxy.hostname = "127.0.0.1";
   viaProxy.port = String(proxy.port);
-  const line = (...parts: unknown[]) => logged.push(parts.map((p) => (p instanceof Error ? p.message : String(p))).join(" "));
-  app = await createApp(loadConfig({ NODE_ENV: "test", DATABASE_URL: viaProxy.toString() }), {
-    log: { info: line, warn: line, error: line },
+  const { log } = recordingLogger("info", (line) => {
+    if (line.msg !== "request") logged.push(lineText(line));
   });
+  app = await createApp(loadConfig({ NODE_ENV: "test", DATABASE_URL: viaProxy.toString() }), { log });
   const { url } = await app.start(0, "127.0.0.1");
   base = new URL(url).origin;
 }, 60_000);
@@ -92,5 +93,10 @@ describe("with the database away", () => {
       if (again.status === 200) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    // The outage and its end, once each, and nothing else: no line per failed request.
+    const outage = logged.slice(before);
+    expect(outage.filter((l) => /database reachable again after/.test(l))).toHaveLength(1);
+    expect(outage.filter((l) => /database unreachable/.test(l))).toHaveLength(1);
+    expect(outage.filter((l) => !/database (unreachable|reachable again)/.test(l))).toEqual([]);
   });
 });

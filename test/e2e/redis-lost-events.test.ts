@@ -13,6 +13,7 @@ import { createWorkflow, startRunId } from "../support/engine.ts";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
 import { createWorkerFleet, type WorkerFleet } from "../support/workers.ts";
 import { subscribeOverWs, waitUntil, type WsSubscriber } from "../support/ws-subscriber.ts";
+import { silentLogger } from "../support/logs.ts";
 
 const redis = new URL(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379");
 
@@ -90,7 +91,7 @@ async function apiBehindProxy(idleRecheckMs: number): Promise<{ app: App; url: s
       REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
       SUBSCRIPTION_IDLE_RECHECK_MS: String(idleRecheckMs),
     }),
-    { log: { info() {}, warn() {}, error() {} } },
+    { log: silentLogger() },
   );
   const { url } = await app.start(0, "127.0.0.1");
   return { app, url, proxy };

@@ -8,6 +8,7 @@ import { tenantTopic } from "../../src/realtime/event-bus.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { createWorkflow, startRunId, waitForRun } from "../support/engine.ts";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
+import { lineText, recordingLogger } from "../support/logs.ts";
 
 const redis = new URL(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379");
 
@@ -15,11 +16,13 @@ describe("a server whose Redis goes away for 5 s", () => {
   let proxy: TcpProxy;
   let app: TestApp;
   const lines: string[] = [];
-  const record = (...parts: unknown[]) => lines.push(parts.map(String).join(" "));
 
   beforeAll(async () => {
     proxy = await startTcpProxy(redis.hostname, Number(redis.port || 6379));
-    const log = { info: record, warn() {}, error: record };
+    const { log } = recordingLogger("info", (line) => {
+      // Warnings (the dev-mode banner) are not this test's business.
+      if (line.msg !== "request" && line.level !== 40) lines.push(lineText(line));
+    });
     app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` }, { log });
   });
   afterAll(async () => {

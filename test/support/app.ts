@@ -4,6 +4,7 @@ import { print } from "graphql";
 import { type App, type AppOptions, createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
+import { silentLogger } from "./logs.ts";
 
 export type GraphQLResponse<T> = {
   data?: T | null;
@@ -31,7 +32,6 @@ export type TestApp = {
   stop(): Promise<void>;
 };
 
-const silent = { info() {}, warn() {}, error() {} };
 
 /** `env` adds settings (e.g. RUN_WORKER=false when a separate worker process runs the jobs). */
 export async function startTestApp(
@@ -41,7 +41,7 @@ export async function startTestApp(
   const database = await createTestDatabase();
   const statements: string[] = [];
   const app = await createApp(loadConfig({ NODE_ENV: "test", DATABASE_URL: database.url, ...env }), {
-    log: silent,
+    log: silentLogger(),
     onQuery: (sql) => statements.push(sql),
     ...options,
   });

@@ -33,7 +33,8 @@ const allowed: Record<string, string[]> = {
   // Read models: pages, filters, progress, the dashboard statement. Never schema/ or the engine.
   read: ["read", "db", "errors.ts"],
   // The HTTP edge: GraphQL plugins, and plain routes (the log download) that call the read layer.
-  server: ["server", "read", "db", "auth", "errors.ts", "context.ts", "config.ts"],
+  // telemetry: the request line and request metrics are taken at the HTTP edge.
+  server: ["server", "read", "db", "auth", "telemetry", "errors.ts", "context.ts", "config.ts"],
   schema: ["schema", "services", "read", "engine", "realtime", "auth", "errors.ts", "context.ts", "generated"],
   auth: ["auth", "db", "config.ts", "errors.ts"],
   realtime: ["realtime", "engine"],
@@ -41,6 +42,9 @@ const allowed: Record<string, string[]> = {
   seed: ["seed", "engine", "db", "config.ts", "jobs", "services"],
   jobs: ["jobs", "engine", "db", "services"],
   "context.ts": ["db", "services", "read", "realtime", "auth"],
+  // Logger and metrics. Metrics implement the engine's observer interface (engine/observer.ts): the
+  // engine only calls it, it never imports a metrics library or this folder.
+  telemetry: ["telemetry", "engine"],
   "errors.ts": [],
   "config.ts": [],
 };
@@ -56,6 +60,14 @@ describe("dependency direction", () => {
       expect(wrong).toEqual([]);
     });
   }
+
+  // The engine is benchmarked and framework-free: metrics and logs are recorded at the edges.
+  it("the engine imports no metrics or logging library", () => {
+    const importers = sourceFiles(path.join(src, "engine"))
+      .filter((file) => /from\s+"(prom-client|pino[^"]*)"/.test(readFileSync(file, "utf8")))
+      .map((file) => path.relative(src, file));
+    expect(importers).toEqual([]);
+  });
 
   it("the engine runs SQL only in engine/store/", () => {
     const sqlOutsideStore = sourceFiles(path.join(src, "engine"))

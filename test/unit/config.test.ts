@@ -33,4 +33,13 @@ describe("loadConfig", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems.map((p) => p.split(":")[0])).toEqual(["PORT", "DATABASE_URL", "GRAPHIQL"]);
   });
+
+  it("logs readable lines in development and JSON elsewhere, at LOG_LEVEL; metrics only with a token", () => {
+    expect(loadConfig({}).log).toEqual({ level: "info", format: "pretty" });
+    expect(loadConfig({ NODE_ENV: "production", LOG_LEVEL: "warn", AUTH_DEV_MODE: "true" }).log).toEqual({ level: "warn", format: "json" });
+    expect(loadConfig({ LOG_FORMAT: "json" }).log.format).toBe("json");
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: "a-token-long-enough" }).metricsToken).toBe("a-token-long-enough");
+    expect(() => loadConfig({ METRICS_TOKEN: "short", LOG_LEVEL: "loud" })).toThrow(/METRICS_TOKEN[\s\S]*LOG_LEVEL|LOG_LEVEL[\s\S]*METRICS_TOKEN/);
+  });
 });

@@ -29,7 +29,11 @@ export const delayAction = defineAction({
     // An attempt run again after its worker died waits only for the time it has left.
     const now = ctx.services.now();
     const until = (ctx.step.startedAt ?? now) + ms;
-    if (ms > IN_PROCESS_LIMIT_MS) return { status: "sleep", untilMs: until };
+    if (ms > IN_PROCESS_LIMIT_MS) {
+      const wakeAt = new Date(until).toISOString();
+      ctx.log("INFO", `Sleeping ${ms} ms; the run continues at ${wakeAt}`, { ms, wakeAt });
+      return { status: "sleep", untilMs: until };
+    }
     const finished = await wait(Math.max(0, until - now), ctx.signal);
     return finished ? { status: "completed", output: { sleptMs: ms } } : cancelled("the delay was cancelled");
   },

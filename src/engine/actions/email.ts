@@ -17,8 +17,14 @@ export const emailAction = defineAction({
   }),
   async run({ to, subject, text, html, from }, ctx) {
     if (ctx.signal.aborted) return cancelled();
+    const recipients = Array.isArray(to) ? to : [to];
+    ctx.log("INFO", `Sending "${subject}" to ${recipients.join(", ")}`, { to: recipients });
     try {
-      const sent = await ctx.services.sendEmail({ to: Array.isArray(to) ? to : [to], subject, text, html, from });
+      const sent = await ctx.services.sendEmail({ to: recipients, subject, text, html, from });
+      ctx.log("INFO", sent.transport === "smtp" ? `Sent by SMTP (${sent.id})` : `Stored in EmailOutbox (${sent.id}); SMTP_URL is not set`, {
+        transport: sent.transport,
+        id: sent.id,
+      });
       return { status: "completed", output: { delivered: sent.delivered, transport: sent.transport, id: sent.id } };
     } catch (error) {
       // Mail servers fail transiently far more often than permanently; the retry policy bounds it.

@@ -28,6 +28,9 @@ export const httpAction = defineAction({
   type: "http",
   input,
   async run(request, ctx) {
+    const shown = loggableUrl(request.url);
+    ctx.log("INFO", `${request.method} ${shown}`, { method: request.method, url: shown });
+    const started = ctx.services.now();
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), request.timeoutMs);
     const signal = AbortSignal.any([ctx.signal, timeout.signal]);
@@ -35,7 +38,7 @@ export const httpAction = defineAction({
     const aborted = (): ActionResult | undefined => {
       if (ctx.signal.aborted) return cancelled("the HTTP request was cancelled");
       if (timeout.signal.aborted) {
-        return failed("TIMEOUT", `${request.method} ${request.url} timed out after ${request.timeoutMs} ms`, true);
+        return failed("TIMEOUT", `${request.method} ${shown} timed out after ${request.timeoutMs} ms`, true);
       }
       return undefined;
     };
@@ -44,10 +47,13 @@ export const httpAction = defineAction({
       try {
         response = await ctx.services.fetch(request.url, { method: request.method, signal, ...encodeBody(request) });
       } catch (error) {
-        return aborted() ?? failed("HTTP_NETWORK_ERROR", `${request.method} ${request.url}: ${describe(error)}`, true);
+        return aborted() ?? failed("HTTP_NETWORK_ERROR", `${request.method} ${shown}: ${describe(error)}`, true);
       }
+      const durationMs = ctx.services.now() - started;
+      const line = `${response.status} ${response.statusText} from ${request.method} ${shown} in ${durationMs} ms`.replace("  ", " ");
+      ctx.log(response.status < 400 ? "INFO" : "WARN", line, { status: response.status, durationMs });
       try {
-        return await toResult(request, response);
+        return await toResult(request, shown, response);
       } catch (error) {
         return aborted() ?? failed("HTTP_NETWORK_ERROR", `reading the response failed: ${describe(error)}`, true);
       }
@@ -65,14 +71,14 @@ function encodeBody(request: HttpInput): { headers: Headers; body?: string } {
   return { headers, body: JSON.stringify(request.body) };
 }
 
-async function toResult(request: HttpInput, response: Response): Promise<ActionResult> {
+async function toResult(request: HttpInput, shown: string, response: Response): Promise<ActionResult> {
   const text = await readCapped(response);
   if (!response.ok) {
     const { status } = response;
     // The status is the failure; an oversized error page only loses its snippet.
     const snippet = text && text.length > ERROR_SNIPPET_CHARS ? `${text.slice(0, ERROR_SNIPPET_CHARS)}…` : text;
     const retryable = status === 408 || status === 429 || status >= 500;
-    const message = `${request.method} ${request.url} returned ${status} ${response.statusText}`.trim();
+    const message = `${request.method} ${shown} returned ${status} ${response.statusText}`.trim();
     return failed(`HTTP_${status}`, snippet ? `${message}: ${snippet}` : message, retryable);
   }
   if (text === undefined) {
@@ -84,11 +90,35 @@ async function toResult(request: HttpInput, response: Response): Promise<ActionR
       // An empty JSON response (204, HEAD) is "no value", not a parse error.
       body = text === "" ? null : JSON.parse(text);
     } catch {
-      return failed("HTTP_INVALID_JSON", `${request.method} ${request.url} sent invalid JSON`);
+      return failed("HTTP_INVALID_JSON", `${request.method} ${shown} sent invalid JSON`);
     }
   }
   const headers = Object.fromEntries(response.headers);
   return { status: "completed", output: { status: response.status, headers, body } };
+}
+
+// Query parameters whose values are credentials more often than not.
+const SECRET_PARAM = /token|key|secret|pass|auth|sig|credential|session|code/i;
+
+/**
+ * The URL as logs and error messages show it: no userinfo, and the values of credential-looking
+ * query parameters (`?api_key=`, `?token=`, `?signature=`) masked. Log entries are read by every
+ * viewer of the tenant and downloaded as files.
+ */
+export function loggableUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return "(invalid URL)";
+  }
+  url.username = "";
+  url.password = "";
+  for (const name of [...new Set(url.searchParams.keys())]) {
+    if (SECRET_PARAM.test(name)) url.searchParams.set(name, "[redacted]");
+  }
+  // URLSearchParams encodes the brackets; the mask reads better as typed.
+  return url.toString().replaceAll("%5Bredacted%5D", "[redacted]");
 }
 
 /** The body as text, or undefined once it passes MAX_RESPONSE_BYTES (the rest is never downloaded). */

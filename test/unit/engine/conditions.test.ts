@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { evaluateConditions, evaluateRule, getPath } from "../../../src/engine/conditions.ts";
+import { describeConditions, evaluateConditions, evaluateRule, getPath } from "../../../src/engine/conditions.ts";
 import { type Conditions, type Operator, parseWorkflowDefinition } from "../../../src/engine/definition.ts";
 
 const rule = (operator: Operator, value: unknown, actual: unknown) => evaluateRule({ operator, value }, actual);
@@ -203,5 +203,25 @@ describe("evaluateConditions", () => {
       passed: true,
       results: [{ field: "tags.length", operator: "greater_than_or_equal", passed: true, actual: 1 }],
     });
+  });
+});
+
+describe("describeConditions", () => {
+  it("says rule by rule why conditions passed or failed, with the value each saw", () => {
+    const conditions = {
+      logic: "AND" as const,
+      rules: [
+        { field: "order.total", operator: "greater_than_or_equal" as const, value: 100 },
+        { field: "order.country", operator: "in" as const, value: ["DE", "FR"] },
+        { field: "coupon", operator: "is_empty" as const },
+      ],
+    };
+    const input = { order: { total: 150, country: "US" } };
+    expect(describeConditions(conditions, evaluateConditions(conditions, input))).toBe(
+      "Trigger conditions did not pass; no step ran (AND): order.total greater_than_or_equal 100: passed (was 150); " +
+        'order.country in ["DE","FR"]: failed (was "US"); coupon is_empty: passed (was missing)',
+    );
+    const passing = { ...input, order: { total: 150, country: "DE" } };
+    expect(describeConditions(conditions, evaluateConditions(conditions, passing))).toMatch(/^Trigger conditions passed \(AND\): /);
   });
 });
