@@ -7,7 +7,7 @@ import { type EngineEvent, type Json, makeEvent, type StepStatus, type TriggerSo
 import { type ParseResult, parseWorkflowDefinition } from "./definition.ts";
 import { planBatches } from "./plan.ts";
 import type { ExecutionRecord } from "./run-state.ts";
-import type { CreateResult, NewStep, SystemStore } from "./store/store.ts";
+import type { Alongside, CreateResult, NewStep, SystemStore } from "./store/store.ts";
 
 export type LifecycleDeps = {
   store: SystemStore;
@@ -32,6 +32,8 @@ export type CreateSpec = {
   requireCurrentVersion?: boolean;
   /** Steps whose results a retry reuses, by key (their batches are complete). */
   reuse?: ReadonlyMap<string, { output: Json | null; status: "COMPLETED" | "SKIPPED"; branchTaken: string | null }>;
+  /** Committed with the new run (store.ts); events are published after that commit. */
+  alongside?: Alongside;
 };
 
 export type StartableWorkflow = { id: string; name: string; isActive: boolean; version: number; definition: ParseResult };
@@ -44,7 +46,7 @@ export type Lifecycle = {
   workflow(tenantId: string, workflowId: string, options?: { fresh?: boolean }): Promise<StartableWorkflow | null>;
   create(tenantId: string, spec: CreateSpec): Promise<CreateResult>;
   /** Throws NotFoundError for an unknown (or another tenant's) execution, InvalidStateError for a finished one. */
-  cancel(tenantId: string, input: { id: string; reason: string; by: string }): Promise<ExecutionRecord>;
+  cancel(tenantId: string, input: { id: string; reason: string; by: string; alongside?: Alongside }): Promise<ExecutionRecord>;
 };
 
 // Workflows read for starting runs, with their parsed definitions; bounded, oldest out first. An
@@ -118,13 +120,19 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
         reservedUntil: new Date(at.getTime() + deps.leaseMs),
         claimOriginal: spec.retryOf ?? null,
         requireCurrentVersion: spec.requireCurrentVersion ?? false,
+        ...(spec.alongside ? { alongside: spec.alongside } : {}),
       });
       if (result.kind === "created") deps.publish([event]);
       return result;
     },
 
     async cancel(tenantId, input) {
-      const result = await deps.store.tenant(tenantId).cancel(input.id, { reason: input.reason, by: input.by, now: new Date(deps.now()) });
+      const result = await deps.store.tenant(tenantId).cancel(input.id, {
+        reason: input.reason,
+        by: input.by,
+        now: new Date(deps.now()),
+        ...(input.alongside ? { alongside: input.alongside } : {}),
+      });
       if (result.kind === "not-found") throw new NotFoundError("Execution", input.id);
       if (result.kind === "finished") {
         throw new InvalidStateError(`The execution already finished (${result.status}); only a queued or running one can be cancelled`);

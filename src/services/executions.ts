@@ -6,6 +6,7 @@ import type { TenantDb } from "../db/tenant-scope.ts";
 import { parseWorkflowDefinition } from "../engine/definition.ts";
 import { FINISHED_EXECUTION_STATUSES, type Json, RETRYABLE_EXECUTION_STATUSES } from "../engine/events.ts";
 import type { Lifecycle } from "../engine/lifecycle.ts";
+import type { Alongside } from "../engine/store/store.ts";
 import { removedDeltas, removedStepDeltas } from "../engine/store/rollup.ts";
 import { InvalidStateError, NotFoundError, ValidationError } from "../errors.ts";
 import { isUuid } from "./stats/scope.ts";
@@ -77,10 +78,18 @@ export async function startExecution(s: ExecutionServices, input: StartInput) {
   }
 }
 
-/** Cancels a queued or running execution: cooperative, running actions are aborted. */
-export async function cancelExecution(s: ExecutionServices, actor: Actor, input: { id: string; reason?: string | null }) {
+/**
+ * Cancels a queued or running execution: cooperative, running actions are aborted. `alongside`
+ * commits with the cancel (a bulk operation's mark, see bulk-operations/).
+ */
+export async function cancelExecution(
+  s: ExecutionServices,
+  actor: Actor,
+  input: { id: string; reason?: string | null },
+  alongside?: Alongside,
+) {
   const reason = input.reason?.trim() || "cancelled";
-  return s.engine.cancel(s.db.$tenantId, { id: input.id, reason, by: actor.name });
+  return s.engine.cancel(s.db.$tenantId, { id: input.id, reason, by: actor.name, ...(alongside ? { alongside } : {}) });
 }
 
 /**
@@ -88,13 +97,22 @@ export async function cancelExecution(s: ExecutionServices, actor: Actor, input:
  * fromFailedStep, batches that completed are reused: their steps keep their outputs and the run
  * continues from the first batch that did not complete.
  */
-export async function retryExecution(s: ExecutionServices, input: { id: string; fromFailedStep?: boolean | null }) {
-  const retry = await retryRun(s, input, false);
+export async function retryExecution(
+  s: ExecutionServices,
+  input: { id: string; fromFailedStep?: boolean | null },
+  alongside?: Alongside,
+) {
+  const retry = await retryRun(s, input, false, alongside);
   if (!retry) throw new Error("a manual retry was not created");
   return retry;
 }
 
-async function retryRun(s: ExecutionServices, input: { id: string; fromFailedStep?: boolean | null }, automatic: boolean) {
+async function retryRun(
+  s: ExecutionServices,
+  input: { id: string; fromFailedStep?: boolean | null },
+  automatic: boolean,
+  alongside?: Alongside,
+) {
   const original = await s.db.execution.findFirst({
     where: { id: input.id },
     include: { batches: { orderBy: { index: "asc" }, include: { steps: true } } },
@@ -130,6 +148,7 @@ async function retryRun(s: ExecutionServices, input: { id: string; fromFailedSte
     // The retry replaces the scheduled one; an automatic retry only runs while still scheduled.
     retryOf: { id: original.id, onlyIfScheduled: automatic },
     reuse,
+    ...(alongside ? { alongside } : {}),
   });
   return result.kind === "created" ? result.execution : null;
 }

@@ -87,8 +87,6 @@ const NOT_YET_BUILT = new Set<string>([
   "StatusCount.avgDurationMs",
   "Workflow.lastExecutedAt",
   // v2: who did it
-  "ActorKind",
-  "Actor",
   "Execution.startedBy",
   "Execution.cancelledBy",
   "Execution.cancelReason",
@@ -113,15 +111,6 @@ const NOT_YET_BUILT = new Set<string>([
   "ResumeExecutionInput",
   "Mutation.pauseExecution",
   "Mutation.resumeExecution",
-  // v2: bulk operations
-  "BulkOperationKind",
-  "BulkOperationStatus",
-  "BulkOperation",
-  "StartBulkOperationInput",
-  "BulkOperationPreview",
-  "Query.bulkOperations",
-  "Mutation.startBulkOperation",
-  "Subscription.bulkOperationUpdated",
   // v2: correlation and run context
   "StartExecutionInput.externalId",
   "EmitEventInput.externalId",
