@@ -1,8 +1,9 @@
 // startBulkOperation: a dry run (what would be affected, nothing changed) or a tracked operation
 // the worker processes. One mutation field, so one point of the rate limit, however many runs it
 // touches. Roles by kind: operator for CANCEL and RETRY, admin for DELETE (dry runs included).
+import { wrapOrThrow } from "@pothos/plugin-errors";
 import { hasRole } from "../../auth/principal.ts";
-import { AppError, ForbiddenError } from "../../errors.ts";
+import { ForbiddenError } from "../../errors.ts";
 import { previewBulkOperation, startBulkOperation } from "../../services/bulk-operations/start.ts";
 import { actorOf } from "../actor/types.ts";
 import { builder } from "../builder.ts";
@@ -28,13 +29,14 @@ const StartBulkOperationInput = builder.inputType("StartBulkOperationInput", {
 });
 
 type PayloadError = InstanceType<(typeof mutationErrors)[number]>;
-const isPayloadError = (error: unknown): error is PayloadError => mutationErrors.some((type) => error instanceof type);
 
 const StartBulkOperationPayload = builder.unionType("StartBulkOperationPayload", {
   description: "The operation (or, for a dry run, its preview), or why nothing was started.",
   types: [BulkOperation, BulkOperationPreview, ...mutationErrors],
+  // A typed error arrives wrapped as the errors plugin wraps them (graphql-js would throw an Error
+  // instance it is given); it still reads as the error, `name` included.
   resolveType: (value) => {
-    if (value instanceof AppError) return value.name;
+    if ("code" in value) return (value as PayloadError).name;
     return "sampleIds" in value ? "BulkOperationPreview" : "BulkOperation";
   },
 });
@@ -63,8 +65,8 @@ builder.mutationField("startBulkOperation", (t) =>
         const { id } = await startBulkOperation(ctx.bulkOperations, actorOf(ctx.viewer), request);
         return await ctx.db.bulkOperation.findUniqueOrThrow({ where: { id } });
       } catch (error) {
-        if (isPayloadError(error)) return error;
-        throw error;
+        // As the errors plugin does for other mutations: a typed error becomes the payload, the rest is masked.
+        return wrapOrThrow(error, mutationErrors) as PayloadError;
       }
     },
   }),

@@ -29,7 +29,19 @@ export type BulkProcessDeps = {
   signal?: AbortSignal;
 };
 
-type Claimed = { kind: BulkOperationKind; reason: string | null; createdByName: string | null; createdById: string };
+type Claimed = {
+  kind: BulkOperationKind;
+  reason: string | null;
+  createdByKind: string;
+  createdByName: string | null;
+  createdById: string;
+};
+
+/** cancelledBy as the single cancelExecution records it for the same credentials (auth/authenticate.ts). */
+const cancelledBy = (op: Claimed) => {
+  const name = op.createdByName ?? op.createdById;
+  return op.createdByKind === "API_KEY" ? `api-key:${name}` : name;
+};
 
 /** The mark of one target, in the action's transaction; no row means someone marked it first. */
 const MARK = `/* bulk:mark */
@@ -134,7 +146,7 @@ async function claim(deps: BulkProcessDeps, tenantId: string, operationId: strin
        "leaseExpiresAt" = now() + $4 * interval '1 millisecond'
      WHERE id = $1::uuid AND "tenantId" = $2::uuid AND status IN ('PENDING', 'RUNNING')
        AND ("leaseOwner" IS NULL OR "leaseOwner" = $3 OR "leaseExpiresAt" < now())
-     RETURNING kind::text AS kind, reason, "createdByName", "createdById"`,
+     RETURNING kind::text AS kind, reason, "createdByKind", "createdByName", "createdById"`,
     [operationId, tenantId, deps.owner, deps.leaseMs],
   );
   return rows[0] ?? null;
@@ -162,8 +174,7 @@ async function actOn(deps: BulkProcessDeps, tenantId: string, operationId: strin
   };
   try {
     if (op.kind === "CANCEL") {
-      const by = op.createdByName ?? op.createdById;
-      await cancelExecution(s, { name: by }, { id: executionId, reason: op.reason ?? "bulk cancel" }, alongside);
+      await cancelExecution(s, { name: cancelledBy(op) }, { id: executionId, reason: op.reason ?? "bulk cancel" }, alongside);
     } else {
       await retryExecution(s, { id: executionId }, alongside);
     }
