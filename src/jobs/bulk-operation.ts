@@ -11,12 +11,13 @@ import {
 
 const payload = z.object({ operationId: z.uuid(), tenantId: z.uuid() });
 
-export function bulkOperationTask(deps: Omit<BulkProcessDeps, "signal">) {
+/** `stopping` aborts when the worker stops: the operation is handed back between two targets. */
+export function bulkOperationTask(deps: Omit<BulkProcessDeps, "signal">, stopping: AbortSignal) {
   return async (raw: unknown, helpers: JobHelpers) => {
     const job = payload.parse(raw);
-    // Stopping the worker aborts between two targets; the lease then runs out and the sweeper
-    // queues the operation again for whichever worker is left.
-    const work = { ...deps, signal: helpers.abortSignal };
+    // Stopping the worker stops it between two targets and hands the lease back; the next sweep
+    // of whichever worker is left queues the operation again.
+    const work = { ...deps, signal: AbortSignal.any([stopping, helpers.abortSignal]) };
     try {
       await processBulkOperation(work, job.tenantId, job.operationId);
     } catch (error) {

@@ -64,11 +64,12 @@ const ROLLUP_FOLD_LIMIT = 20_000;
 const RETENTION_BATCH = 500;
 
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
-  // Our own pool, so that stop() can wait for every connection to close. Two more connections
-  // than jobs: one LISTENs for new jobs, one probes the database and releases orphaned jobs.
+  // Our own pool, so that stop() can wait for every connection to close. Three more connections
+  // than jobs: one LISTENs for new jobs, one probes the database and releases orphaned jobs, one
+  // for the statements of bulk operations and retention between their jobs' own.
   const pgPool = createPgPool({
     url: options.connectionString,
-    max: options.concurrency + 2,
+    max: options.concurrency + 3,
     name: "worker",
     health: options.health,
     whileUnreachable: "wait",
@@ -77,6 +78,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const sql = createSqlRunner(pgPool);
   // Bulk operation leases name this process: a claim by another process after it died is safe.
   const owner = `worker:${randomUUID()}`;
+  const stopping = new AbortController();
   const tenantOf = async ({ executionId, tenantId }: z.infer<typeof runPayload>) =>
     tenantId ?? (await options.store.tenantOf(executionId));
   const runner = await startSupervisedRunner({
@@ -100,15 +102,18 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         const tenantId = await tenantOf(job);
         if (tenantId) await automaticRetry({ ...options.executions, db: scopes(tenantId) }, job.executionId);
       },
-      [BULK_OPERATION]: bulkOperationTask({
-        sql,
-        scoped: scopes,
-        executions: options.executions,
-        chunkSize: options.bulkOperations.chunkSize,
-        pauseMs: options.bulkOperations.pauseMs,
-        leaseMs: options.reservationMs,
-        owner,
-      }),
+      [BULK_OPERATION]: bulkOperationTask(
+        {
+          sql,
+          scoped: scopes,
+          executions: options.executions,
+          chunkSize: options.bulkOperations.chunkSize,
+          pauseMs: options.bulkOperations.pauseMs,
+          leaseMs: options.reservationMs,
+          owner,
+        },
+        stopping.signal,
+      ),
     },
   });
   const sweeper = setInterval(() => {
@@ -160,6 +165,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       clearInterval(pruner);
       clearInterval(retention);
       retentionStop.abort();
+      stopping.abort();
       await retentionPass;
       // While the database is away the runner's workers wait for it: ending the pool first makes
       // them give up (graphile-worker then prints a trace per waiting worker).

@@ -88,7 +88,7 @@ export async function processBulkOperation(deps: BulkProcessDeps, tenantId: stri
     return renew(deps, tenantId, operationId);
   };
   for (;;) {
-    if (deps.signal?.aborted) return;
+    if (deps.signal?.aborted) return handBack(deps, tenantId, operationId);
     if (claimed.kind === "DELETE") {
       const last = await deleteChunk(deps, tenantId, operationId, after);
       if (last === null) break;
@@ -102,7 +102,7 @@ export async function processBulkOperation(deps: BulkProcessDeps, tenantId: stri
       );
       if (rows.length === 0) break;
       for (const { executionId } of rows) {
-        if (deps.signal?.aborted) return;
+        if (deps.signal?.aborted) return handBack(deps, tenantId, operationId);
         if (Date.now() - renewedAt > deps.leaseMs / 3 && !(await keepLease())) return;
         await actOn(deps, tenantId, operationId, claimed, executionId);
       }
@@ -128,6 +128,18 @@ export async function failBulkOperation(deps: Pick<BulkProcessDeps, "sql">, tena
        "leaseExpiresAt" = NULL
      WHERE id = $1::uuid AND "tenantId" = $2::uuid AND status IN ('PENDING', 'RUNNING')`,
     [operationId, tenantId, error.slice(0, 1000)],
+  );
+}
+
+/**
+ * Stopped on purpose (the worker is shutting down): the lease is given back as already expired,
+ * so that the next sweep of any worker queues the operation again at once.
+ */
+async function handBack(deps: BulkProcessDeps, tenantId: string, operationId: string): Promise<void> {
+  await deps.sql.query(
+    `/* bulk:hand-back */ UPDATE "BulkOperation" SET "leaseOwner" = NULL, "leaseExpiresAt" = now()
+     WHERE id = $1::uuid AND "tenantId" = $2::uuid AND "leaseOwner" = $3`,
+    [operationId, tenantId, deps.owner],
   );
 }
 
