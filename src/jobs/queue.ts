@@ -38,6 +38,7 @@ export const jobSql: JobSql = {
 };
 
 export const BULK_OPERATION = "bulk-operation";
+const BULK_OPERATION_ATTEMPTS = 5;
 
 /**
  * A bulk operation's job, keyed by operation like run jobs: queuing it again (the sweeper, after
@@ -50,5 +51,3 @@ export const bulkOperationJobSql = ({ operation, tenant }: { operation: string; 
       max_attempts := ${BULK_OPERATION_ATTEMPTS},
       job_key := 'bulk:' || ${operation}::text,
       job_key_mode := 'replace')`;
-
-const BULK_OPERATION_ATTEMPTS = 5;
