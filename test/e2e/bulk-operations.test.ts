@@ -182,6 +182,8 @@ describe("CANCEL", () => {
     if (op.__typename !== "BulkOperation") throw new Error(JSON.stringify(op));
     expect(op).toMatchObject({ kind: "CANCEL", total: 10, reason: "incident 42", createdBy: { kind: "API_KEY" } });
     expect(op.filter).toMatchObject({ workflowId: wf, status: ["RUNNING"] });
+    // Started after the operation: it matches the filter, but the targets were fixed at the start.
+    const [late] = await runs(admin, wf, 1);
 
     const updates = subscribeOverWs(app.url, BulkUpdated, { id: op.id }, viewerKey);
     try {
@@ -197,8 +199,9 @@ describe("CANCEL", () => {
     expect(processed).toEqual([...processed].sort((a, b) => a - b));
     expect(new Set(processed).size).toBeGreaterThan(1);
 
-    const after = await settled(admin, wf, 10, ["CANCELLED"]);
-    expect(after).toHaveLength(10);
+    const after = await settled(admin, wf, 11, ["CANCELLED", "RUNNING", "PENDING"]);
+    expect(after.filter((r) => r.status === "CANCELLED").map((r) => r.id).sort()).toEqual([...ids].sort());
+    expect(after.find((r) => r.id === late)?.status).not.toBe("CANCELLED");
     const cancelled = await eventCount(ids, "EXECUTION_CANCELLED");
     expect([...cancelled.values()]).toEqual(Array(10).fill(1));
     const rows = await app.app.db.execution.findMany({ where: { id: { in: ids.map(rowId) } } });
@@ -290,6 +293,15 @@ describe("roles and tenants", () => {
       expect(await refused(operator, "DELETE", dryRun)).toMatchObject({ __typename: "ForbiddenError", code: "FORBIDDEN" });
     }
     // Nothing was recorded for the refusals.
+    expect(await app.app.db.bulkOperation.count({ where: { filter: { equals: { workflowId: wf } } } })).toBe(0);
+  });
+
+  it("refuses a reason over 1,000 characters or with a NUL byte before anything is written", async () => {
+    const wf = gid("Workflow", "00000000-0000-4000-8000-000000000000");
+    for (const reason of ["x".repeat(1001), "a\u0000b"]) {
+      const result = await admin.request(StartBulk, { input: { kind: "CANCEL", filter: { workflowId: wf }, reason } });
+      expect(result.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    }
     expect(await app.app.db.bulkOperation.count({ where: { filter: { equals: { workflowId: wf } } } })).toBe(0);
   });
 
