@@ -24,6 +24,7 @@ import { createRunner } from "./engine/runner.ts";
 import { createPgStore } from "./engine/store/pg-store.ts";
 import { createSqlRunner } from "./engine/store/sql.ts";
 import { bulkOperationJobSql, jobSql, migrateQueue } from "./jobs/queue.ts";
+import { syncPublicTemplates } from "./services/templates/templates.ts";
 import { startWorker, type Worker } from "./jobs/worker.ts";
 import { createListFeeds, type ListFeeds } from "./read/list-changes/feed.ts";
 import { createEventBus, type EventBus } from "./realtime/event-bus.ts";
@@ -87,6 +88,7 @@ export async function createApp(config: Config, { log = console, onQuery, action
   let fanout: Fanout | null = null;
   try {
     const auth = await createAuthenticator(db, { ...config.auth, env: config.env });
+    await syncPublicTemplates(db);
     const scoped = createTenantScopes(db);
     events = createEventBus({
       redisUrl: config.redisUrl,

@@ -25,7 +25,7 @@ export type Context = Readonly<{
   /** The peer's address; what rate limits count against when there are no credentials. */
   clientAddress: string | null;
   loaders: Loaders;
-  /** Who is acting, for writes (cancelledBy, ...). */
+  /** Who is acting, from the credentials only: recorded as startedBy, cancelledBy, createdBy. */
   actor: Actor;
   executions: ExecutionServices;
   workflows: WorkflowServices;
@@ -70,7 +70,7 @@ export function createContext(
     viewer,
     clientAddress,
     loaders: createLoaders(db),
-    actor: { name: viewer.name },
+    actor: viewer.actor,
     executions: { ...services.executions, db },
     workflows: { ...services.workflows, db },
     bulkOperations: { ...services.bulkOperations, db },

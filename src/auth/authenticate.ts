@@ -65,6 +65,7 @@ export async function createAuthenticator(db: Db, settings: AuthSettings): Promi
     const principal: Principal = {
       kind: "api-key",
       name: `api-key:${key.name}`,
+      actor: { kind: "API_KEY", id: key.id, name: key.name },
       tenant: key.tenant,
       role: key.role,
       expiresAt: null,
@@ -82,6 +83,7 @@ export async function createAuthenticator(db: Db, settings: AuthSettings): Promi
     return {
       kind: "jwt",
       name: claims.subject,
+      actor: { kind: "USER", id: claims.subject, name: claims.subject },
       tenant,
       role: claims.role,
       expiresAt: claims.expiresAt,
@@ -96,7 +98,8 @@ export async function createAuthenticator(db: Db, settings: AuthSettings): Promi
     async authenticate(authorization) {
       if (authorization === undefined || authorization === null || authorization === "") {
         if (devTenant) {
-          return { kind: "dev", name: "dev", tenant: devTenant, role: "ADMIN", expiresAt: null, rateLimitKey: null };
+          const actor = { kind: "USER", id: "dev", name: "dev" } as const;
+          return { kind: "dev", name: "dev", actor, tenant: devTenant, role: "ADMIN", expiresAt: null, rateLimitKey: null };
         }
         throw new UnauthenticatedError("Authentication required: send Authorization: Bearer <API key or token>");
       }

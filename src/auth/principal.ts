@@ -6,10 +6,18 @@ export type { Role };
 
 export type Tenant = Readonly<{ id: string; slug: string }>;
 
+/**
+ * Who the credentials say is acting, recorded on what they start, cancel or save: a JWT subject
+ * or dev mode's admin is a USER (id = `sub`, or "dev"), an API key an API_KEY (id = the key's row
+ * id, name = its name). The same shape as the engine's Actor (engine/events.ts).
+ */
+export type PrincipalActor = Readonly<{ kind: "USER" | "API_KEY"; id: string; name: string | null }>;
+
 export type Principal = Readonly<{
   kind: "api-key" | "jwt" | "dev";
-  /** The API key's name, the token's `sub`, or "dev"; recorded on what they change. */
+  /** The API key's name, the token's `sub`, or "dev". */
   name: string;
+  actor: PrincipalActor;
   tenant: Tenant;
   role: Role;
   /** When the credential stops being valid (a JWT's exp); null when it does not expire. */

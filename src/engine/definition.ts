@@ -117,6 +117,12 @@ export const retryPolicySchema = z.strictObject({
 
 const timeoutMsSchema = z.int().positive();
 
+/** An event name: what emitEvent is called with and `trigger.event` listens to. */
+export const EVENT_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,199}$/;
+export const eventNameSchema = z
+  .string()
+  .regex(EVENT_NAME_PATTERN, "must start with a letter, then up to 199 letters, digits, _ . : or -");
+
 export const STEP_ID_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 export const STEP_TYPE_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
 
@@ -139,7 +145,8 @@ export const stepDefinitionSchema = z.strictObject({
 export const workflowDefinitionSchema = z.strictObject({
   timeoutMs: timeoutMsSchema.optional(),
   retry: retryPolicySchema.optional(),
-  trigger: z.strictObject({ conditions: conditionsSchema.optional() }).optional(),
+  // event: the name emitEvent starts this workflow for (its conditions are checked on the event's data).
+  trigger: z.strictObject({ event: eventNameSchema.optional(), conditions: conditionsSchema.optional() }).optional(),
   steps: z.array(stepDefinitionSchema).min(1).max(200),
 });
 

@@ -12,6 +12,19 @@ export type StepStatus = "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "SKIPP
 export type BatchStatus = StepStatus;
 export type TriggerSource = "MANUAL" | "API" | "EVENT" | "SCHEDULE" | "RETRY";
 
+/**
+ * Who did something, recorded on what they changed. USER: a JWT subject (id = `sub`); API_KEY: an
+ * API key (id = the key's row id, name = its name); SYSTEM: Stepstream itself (id = which part).
+ */
+export type ActorKind = "USER" | "API_KEY" | "SYSTEM";
+export type Actor = Readonly<{ kind: ActorKind; id: string; name: string | null }>;
+
+/** The parts of Stepstream that start runs by themselves. */
+export const SYSTEM_ACTORS = {
+  retry: { kind: "SYSTEM", id: "retry", name: "Automatic retry" },
+  schedule: { kind: "SYSTEM", id: "schedule", name: "Schedule" },
+} as const satisfies Record<string, Actor>;
+
 export const FINISHED_EXECUTION_STATUSES = ["COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"] as const satisfies readonly ExecutionStatus[];
 /** What retryExecution accepts. */
 export const RETRYABLE_EXECUTION_STATUSES = ["FAILED", "CANCELLED", "TIMED_OUT"] as const satisfies readonly ExecutionStatus[];
@@ -32,12 +45,18 @@ export type RunError = { code: string; message: string; stepId?: string };
 
 /** Event type → its `data`. `undefined`: the event carries none. */
 export type EventDataMap = {
-  EXECUTION_QUEUED: { triggerSource: TriggerSource };
+  /** retry: how a retry was asked for (a later version than the original's, or edited input). */
+  EXECUTION_QUEUED: {
+    triggerSource: TriggerSource;
+    startedBy?: Actor;
+    retry?: { useLatestVersion: boolean; inputEdited: boolean };
+  };
   EXECUTION_STARTED: undefined;
   /** conditionsPassed false: trigger conditions did not pass and no step ran. */
   EXECUTION_COMPLETED: { conditionsPassed: false } | undefined;
   EXECUTION_FAILED: { error: RunError };
-  EXECUTION_CANCELLED: { reason: string; by: string };
+  /** by: the actor's name (or id when it has none); actor: the whole actor. */
+  EXECUTION_CANCELLED: { reason: string; by: string; actor?: Actor };
   EXECUTION_TIMED_OUT: { error: RunError };
   BATCH_STARTED: { index: number };
   BATCH_COMPLETED: { index: number; status: BatchStatus };

@@ -3,11 +3,12 @@
 import { randomUUID } from "node:crypto";
 import { InvalidStateError, NotFoundError } from "../errors.ts";
 import type { CancellationRegistry } from "./cancellations.ts";
-import { type EngineEvent, type Json, makeEvent, type StepStatus, type TriggerSource } from "./events.ts";
+import { type Actor, type EngineEvent, type Json, makeEvent, type StepStatus, type TriggerSource } from "./events.ts";
 import { type ParseResult, parseWorkflowDefinition } from "./definition.ts";
 import { planBatches } from "./plan.ts";
 import type { ExecutionRecord } from "./run-state.ts";
-import type { Alongside, CreateResult, NewStep, SystemStore } from "./store/store.ts";
+import type { Alongside, CreateResult, EmitResult, NewExecution, NewStep, SystemStore } from "./store/store.ts";
+import { decideTrigger } from "./triggers.ts";
 
 export type LifecycleDeps = {
   store: SystemStore;
@@ -24,8 +25,13 @@ export type CreateSpec = {
   steps: readonly { id: string; name?: string; type: string; critical: boolean; dependsOn: readonly string[] }[];
   input: unknown;
   idempotencyKey: string | null;
+  externalId?: string | null;
   triggerEvent: string | null;
   triggerSource: TriggerSource;
+  /** Who started it: from the credentials, or a SYSTEM actor (SYSTEM_ACTORS). */
+  startedBy: Actor;
+  /** For a retry: how it was asked for, recorded in its EXECUTION_QUEUED event. */
+  retryOptions?: { useLatestVersion: boolean; inputEdited: boolean };
   attempt?: number;
   retryOf?: { id: string; onlyIfScheduled: boolean };
   /** Refuse (stale-version) unless the workflow is active and workflowVersion is its current version. */
@@ -34,6 +40,14 @@ export type CreateSpec = {
   reuse?: ReadonlyMap<string, { output: Json | null; status: "COMPLETED" | "SKIPPED"; branchTaken: string | null }>;
   /** Committed with the new run (store.ts); events are published after that commit. */
   alongside?: Alongside;
+};
+
+export type EmitSpec = {
+  name: string;
+  data: unknown;
+  idempotencyKey: string | null;
+  externalId: string | null;
+  startedBy: Actor;
 };
 
 export type StartableWorkflow = { id: string; name: string; isActive: boolean; version: number; definition: ParseResult };
@@ -45,14 +59,76 @@ export type Lifecycle = {
    */
   workflow(tenantId: string, workflowId: string, options?: { fresh?: boolean }): Promise<StartableWorkflow | null>;
   create(tenantId: string, spec: CreateSpec): Promise<CreateResult>;
+  /**
+   * Starts, in one transaction, a run of every active workflow listening to `name` whose trigger
+   * conditions pass on `data`; the others are skipped with a reason. With an idempotencyKey seen
+   * before nothing starts, and the first call's answer is returned (`replayed`).
+   */
+  emit(tenantId: string, input: EmitSpec): Promise<EmitResult>;
   /** Throws NotFoundError for an unknown (or another tenant's) execution, InvalidStateError for a finished one. */
-  cancel(tenantId: string, input: { id: string; reason: string; by: string; alongside?: Alongside }): Promise<ExecutionRecord>;
+  cancel(tenantId: string, input: { id: string; reason: string; by: Actor; alongside?: Alongside }): Promise<ExecutionRecord>;
 };
 
 // Workflows read for starting runs, with their parsed definitions; bounded, oldest out first. An
 // entry may be stale (a new version, deactivated, deleted): the create statement checks the
 // version and isActive itself, and a refused start reads the workflow again.
 const WORKFLOW_CACHE_SIZE = 1_000;
+
+/** The rows a new run is created with: its batches, PENDING (or reused) steps and EXECUTION_QUEUED. */
+function newExecution(tenantId: string, spec: CreateSpec, at: Date, leaseMs: number): NewExecution {
+  const id = randomUUID();
+  const layers = planBatches(spec.steps);
+  const order = new Map(spec.steps.map((step, index) => [step.id, index]));
+  const batches = layers.map((keys, index) => ({
+    id: randomUUID(),
+    index,
+    status: (keys.every((k) => spec.reuse?.has(k)) ? "COMPLETED" : "PENDING") as StepStatus,
+  }));
+  const steps: NewStep[] = layers.flatMap((keys, b) =>
+    keys.map((key) => {
+      const def = spec.steps.find((d) => d.id === key) as CreateSpec["steps"][number];
+      const prior = spec.reuse?.get(key);
+      return {
+        id: randomUUID(),
+        batchId: (batches[b] as { id: string }).id,
+        key,
+        name: def.name ?? key,
+        type: def.type,
+        index: order.get(key) as number,
+        critical: def.critical,
+        status: prior?.status ?? "PENDING",
+        output: prior?.output ?? null,
+        branchTaken: prior?.branchTaken ?? null,
+      };
+    }),
+  );
+  const queued = {
+    triggerSource: spec.triggerSource,
+    startedBy: { ...spec.startedBy },
+    ...(spec.retryOptions ? { retry: spec.retryOptions } : {}),
+  };
+  const event = makeEvent({ id, tenantId, status: "PENDING" }, 1, "EXECUTION_QUEUED", queued, at);
+  return {
+    id,
+    workflowId: spec.workflowId,
+    workflowVersion: spec.workflowVersion,
+    triggerSource: spec.triggerSource,
+    triggerEvent: spec.triggerEvent,
+    input: spec.input === undefined ? null : (spec.input as Json),
+    idempotencyKey: spec.idempotencyKey,
+    externalId: spec.externalId ?? null,
+    startedBy: spec.startedBy,
+    attempt: spec.attempt ?? 1,
+    retryOfId: spec.retryOf?.id ?? null,
+    batches,
+    steps,
+    event,
+    reservedUntil: new Date(at.getTime() + leaseMs),
+    claimOriginal: spec.retryOf ?? null,
+    requireCurrentVersion: spec.requireCurrentVersion ?? false,
+    ...(spec.alongside ? { alongside: spec.alongside } : {}),
+  };
+}
 
 export function createLifecycle(deps: LifecycleDeps): Lifecycle {
   const workflows = new Map<string, Promise<StartableWorkflow | null>>();
@@ -76,53 +152,43 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     },
 
     async create(tenantId, spec) {
-      const id = randomUUID();
+      const execution = newExecution(tenantId, spec, new Date(deps.now()), deps.leaseMs);
+      const result = await deps.store.tenant(tenantId).create(execution);
+      if (result.kind === "created") deps.publish([execution.event]);
+      return result;
+    },
+
+    async emit(tenantId, input) {
       const at = new Date(deps.now());
-      const layers = planBatches(spec.steps);
-      const order = new Map(spec.steps.map((step, index) => [step.id, index]));
-      const batches = layers.map((keys, index) => ({
-        id: randomUUID(),
-        index,
-        status: (keys.every((k) => spec.reuse?.has(k)) ? "COMPLETED" : "PENDING") as StepStatus,
-      }));
-      const steps: NewStep[] = layers.flatMap((keys, b) =>
-        keys.map((key) => {
-          const def = spec.steps.find((d) => d.id === key) as CreateSpec["steps"][number];
-          const prior = spec.reuse?.get(key);
-          return {
-            id: randomUUID(),
-            batchId: (batches[b] as { id: string }).id,
-            key,
-            name: def.name ?? key,
-            type: def.type,
-            index: order.get(key) as number,
-            critical: def.critical,
-            status: prior?.status ?? "PENDING",
-            output: prior?.output ?? null,
-            branchTaken: prior?.branchTaken ?? null,
-          };
-        }),
-      );
-      const event = makeEvent({ id, tenantId, status: "PENDING" }, 1, "EXECUTION_QUEUED", { triggerSource: spec.triggerSource }, at);
-      const result = await deps.store.tenant(tenantId).create({
-        id,
-        workflowId: spec.workflowId,
-        workflowVersion: spec.workflowVersion,
-        triggerSource: spec.triggerSource,
-        triggerEvent: spec.triggerEvent,
-        input: spec.input === undefined ? null : (spec.input as Json),
-        idempotencyKey: spec.idempotencyKey,
-        attempt: spec.attempt ?? 1,
-        retryOfId: spec.retryOf?.id ?? null,
-        batches,
-        steps,
-        event,
-        reservedUntil: new Date(at.getTime() + deps.leaseMs),
-        claimOriginal: spec.retryOf ?? null,
-        requireCurrentVersion: spec.requireCurrentVersion ?? false,
-        ...(spec.alongside ? { alongside: spec.alongside } : {}),
+      const result = await deps.store.tenant(tenantId).emit({
+        name: input.name,
+        idempotencyKey: input.idempotencyKey,
+        plan(listeners) {
+          const executions: NewExecution[] = [];
+          const skipped: { workflowId: string; reason: string }[] = [];
+          for (const listener of listeners) {
+            const decision = decideTrigger({ ...listener, definition: parseWorkflowDefinition(listener.definition) }, input.data);
+            if (!decision.start) {
+              skipped.push({ workflowId: listener.id, reason: decision.reason });
+              continue;
+            }
+            const spec: CreateSpec = {
+              workflowId: listener.id,
+              workflowVersion: listener.version,
+              steps: decision.definition.steps,
+              input: input.data,
+              idempotencyKey: null,
+              externalId: input.externalId,
+              triggerEvent: input.name,
+              triggerSource: "EVENT",
+              startedBy: input.startedBy,
+            };
+            executions.push(newExecution(tenantId, spec, at, deps.leaseMs));
+          }
+          return { executions, skipped };
+        },
       });
-      if (result.kind === "created") deps.publish([event]);
+      if (result.kind === "emitted") deps.publish(result.events);
       return result;
     },
 

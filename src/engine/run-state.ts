@@ -1,6 +1,6 @@
 // A run's state as the engine holds it in memory while it holds the run's lease: loaded once when
 // the lease is claimed, changed in memory, written back through the store in few statements.
-import type { BatchStatus, ExecutionStatus, Json, StepStatus, TriggerSource } from "./events.ts";
+import type { ActorKind, BatchStatus, ExecutionStatus, Json, StepStatus, TriggerSource } from "./events.ts";
 
 /** Every column of an execution row: what create and cancel return to their callers. */
 export type ExecutionRecord = {
@@ -20,8 +20,14 @@ export type ExecutionRecord = {
   retryOfId: string | null;
   nextRetryAt: Date | null;
   idempotencyKey: string | null;
+  externalId: string | null;
+  startedByKind: ActorKind;
+  startedById: string;
+  startedByName: string | null;
   cancelReason: string | null;
   cancelledBy: string | null;
+  cancelledByKind: ActorKind | null;
+  cancelledByName: string | null;
   lastEventSequence: number;
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;

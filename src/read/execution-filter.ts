@@ -15,6 +15,10 @@ export type ExecutionFilter = {
   createdBefore?: Date | null;
   /** Case-insensitive substring of the workflow name, the trigger event or the error message. */
   search?: string | null;
+  /** The stored id of the actor who started the run (Execution.startedById), exactly. */
+  startedBy?: string | null;
+  /** The run's externalId, exactly. */
+  externalId?: string | null;
 };
 
 /** The LIKE pattern of a search: `%`, `_` and `\` match themselves, not any text. */
@@ -29,6 +33,8 @@ export function executionWhere(filter?: ExecutionFilter | null): Prisma.Executio
   if (filter.workflowId != null) where.workflowId = filter.workflowId;
   if (filter.status) where.status = { in: [...filter.status] };
   if (filter.triggerSource) where.triggerSource = { in: [...filter.triggerSource] };
+  if (filter.startedBy != null) where.startedById = filter.startedBy;
+  if (filter.externalId != null) where.externalId = filter.externalId;
   if (filter.createdAfter || filter.createdBefore) {
     where.createdAt = {
       ...(filter.createdAfter ? { gte: filter.createdAfter } : {}),
@@ -59,6 +65,8 @@ export function executionFilterSql(
   if (filter?.triggerSource) {
     conditions.push(`e."triggerSource" = ANY(${params.add(filter.triggerSource)}::"TriggerSource"[])`);
   }
+  if (filter?.startedBy != null) conditions.push(`e."startedById" = ${params.add(filter.startedBy)}`);
+  if (filter?.externalId != null) conditions.push(`e."externalId" = ${params.add(filter.externalId)}`);
   if (filter?.createdAfter) conditions.push(`e."createdAt" >= ${params.add(filter.createdAfter)}::timestamptz`);
   if (filter?.createdBefore) conditions.push(`e."createdAt" < ${params.add(filter.createdBefore)}::timestamptz`);
   const pattern = filter ? searchPattern(filter) : null;

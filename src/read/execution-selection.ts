@@ -18,6 +18,14 @@ export const EXECUTION_COLUMNS = [
   "retryOfId",
   "nextRetryAt",
   "idempotencyKey",
+  "externalId",
+  "startedByKind",
+  "startedById",
+  "startedByName",
+  "cancelReason",
+  "cancelledBy",
+  "cancelledByKind",
+  "cancelledByName",
   "createdAt",
   "startedAt",
   "completedAt",
@@ -25,7 +33,7 @@ export const EXECUTION_COLUMNS = [
 ] as const;
 export type ExecutionColumn = "id" | (typeof EXECUTION_COLUMNS)[number];
 
-export const WORKFLOW_COLUMNS = ["name", "description", "version", "isActive", "createdAt", "updatedAt"] as const;
+export const WORKFLOW_COLUMNS = ["name", "description", "version", "isActive", "triggerEvent", "createdAt", "updatedAt"] as const;
 export type WorkflowColumn = "id" | (typeof WORKFLOW_COLUMNS)[number];
 
 export const STEP_COLUMNS = [

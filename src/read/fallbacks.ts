@@ -31,3 +31,12 @@ export async function loadStepPayloads(db: TenantDb, ids: readonly string[]) {
 export async function loadWorkflows(db: TenantDb, ids: readonly string[]) {
   return inOrder(ids, await db.workflow.findMany({ where: { id: { in: [...ids] } } }));
 }
+
+/** Versions by [workflowId, version] (what an execution ran), one statement per batch. */
+export async function loadWorkflowVersions(db: TenantDb, keys: readonly (readonly [string, number])[]) {
+  const rows = await db.workflowVersion.findMany({
+    where: { OR: keys.map(([workflowId, version]) => ({ workflowId, version })) },
+  });
+  const byKey = new Map(rows.map((r) => [`${r.workflowId}:${r.version}`, r]));
+  return keys.map(([w, v]) => byKey.get(`${w}:${v}`) ?? new Error(`version ${v} of workflow ${w} not found`));
+}

@@ -6,7 +6,8 @@
 //   from the Execution rows themselves (an index range over at most two days of runs). A range
 //   open on the left (createdBefore only) reads every day of the tenant's history up to it: that
 //   grows with days, never with runs.
-// `search` matches text the rollup does not keep: null, and the caller counts rows.
+// `search` matches text the rollup does not keep, and it keeps no startedBy or externalId: null,
+// and the caller counts rows (through the indexes on those two).
 import { Prisma } from "@prisma/client";
 import type { ExecutionFilter } from "./execution-filter.ts";
 import { type DayRange, dailyRows, keysWhere, type RollupKeys, totalRows } from "./rollup.ts";
@@ -37,7 +38,8 @@ export function splitRange(after: Date | null, before: Date | null): SplitRange 
 
 /** The count as SQL (a bigint expression), for callers that fold it into a larger statement. */
 export function rollupCountSql(tenantId: string, filter: CountFilter): Prisma.Sql | null {
-  if (filter.search?.trim()) return null;
+  // The rollup keeps neither text nor who started a run nor its externalId.
+  if (filter.search?.trim() || filter.startedBy != null || filter.externalId != null) return null;
   const keys: RollupKeys = { workflowId: filter.workflowId, status: filter.status, triggerSource: filter.triggerSource };
   const after = filter.createdAfter ?? null;
   const before = filter.createdBefore ?? null;

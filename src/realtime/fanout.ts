@@ -26,6 +26,14 @@ export function stableJson(value: unknown): string {
 }
 
 export type Fanout = {
+  /**
+   * Counts a subscriber of `operation` until the returned function is called. A result is only
+   * worth keeping while another subscriber may still want it: with one subscriber, keeping it would
+   * only hold memory a stalled socket should not hold (its results would outlive their write).
+   */
+  enter(operation: string): () => void;
+  /** Subscribers of `operation` counted by enter() now. */
+  subscribers(operation: string): number;
   share<T>(key: string, fn: () => Promise<T>): Promise<T>;
   join<T>(key: string, since: number, fn: () => Promise<T>): Promise<T>;
   /** Entries held (tests use it to prove nothing is kept). */
@@ -39,10 +47,17 @@ export type FanoutOptions = {
    * so that a subscriber whose socket was slow still finds it).
    */
   retainMs?: number;
+  /**
+   * At most this many settled results per generation (default 1,000): a burst of events rotates
+   * the generations early, so what is kept is bounded by count as well as by time.
+   */
+  maxRetained?: number;
 };
 
 export function createFanout(options: FanoutOptions = {}): Fanout {
   const retainMs = options.retainMs ?? 5_000;
+  const maxRetained = options.maxRetained ?? 1_000;
+  const counts = new Map<string, number>();
   // Two generations instead of a timer per entry: every retainMs the older one is dropped.
   let current = new Map<string, Promise<unknown>>();
   let previous = new Map<string, Promise<unknown>>();
@@ -54,10 +69,28 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
   rotate.unref();
 
   return {
+    enter(operation) {
+      counts.set(operation, (counts.get(operation) ?? 0) + 1);
+      let left = false;
+      return () => {
+        if (left) return;
+        left = true;
+        const n = (counts.get(operation) ?? 1) - 1;
+        if (n > 0) counts.set(operation, n);
+        else counts.delete(operation);
+      };
+    },
+    subscribers(operation) {
+      return counts.get(operation) ?? 0;
+    },
     share<T>(key: string, fn: () => Promise<T>): Promise<T> {
       const found = current.get(key) ?? previous.get(key);
       if (found) return found as Promise<T>;
       const promise = fn();
+      if (current.size >= maxRetained) {
+        previous = current;
+        current = new Map();
+      }
       current.set(key, promise);
       // A failed resolution is not kept: the next subscriber tries again.
       promise.catch(() => {
@@ -86,6 +119,7 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
       current.clear();
       previous.clear();
       inFlight.clear();
+      counts.clear();
     },
   };
 }

@@ -65,10 +65,13 @@ async function sharedSubscribe<C>(
   if (!isAsyncIterable(source)) return source;
   const operation = operationKey(args, options.scopeOf(args.contextValue as C));
   const run = async (rootValue: unknown): Promise<ExecutionResult> => execute({ ...args, rootValue });
+  const { fanout } = options;
+  const leave = operation === null ? () => {} : fanout.enter(operation);
   const resolve = (payload: unknown): Promise<ExecutionResult> => {
     if (!(payload instanceof SourceEvent)) return run(payload);
-    if (operation === null || payload.cause === null) return run(payload.value);
-    return options.fanout.share(`${operation}|${payload.cause}`, () => run(payload.value));
+    // Alone, nobody else could use the result: it is not kept (see Fanout.enter).
+    if (operation === null || payload.cause === null || fanout.subscribers(operation) < 2) return run(payload.value);
+    return fanout.share(`${operation}|${payload.cause}`, () => run(payload.value));
   };
   const iterator = source[Symbol.asyncIterator]();
   const done = (): Promise<IteratorReturnResult<undefined>> => Promise.resolve({ value: undefined, done: true });
@@ -82,6 +85,7 @@ async function sharedSubscribe<C>(
   let ended = false;
   const end = async () => {
     ended = true;
+    leave();
     await iterator.return?.();
   };
   const mapped: AsyncIterableIterator<ExecutionResult> = {
@@ -96,6 +100,7 @@ async function sharedSubscribe<C>(
       }
       if (item.done) {
         ended = true;
+        leave();
         return done();
       }
       return { value: await resolve(item.value), done: false };

@@ -12,7 +12,8 @@ import pg from "pg";
 import type { Db } from "../db/client.ts";
 import { createTenantScopes } from "../db/tenant-scope.ts";
 import { createCancellationRegistry } from "../engine/cancellations.ts";
-import type { ExecutionStatus } from "../engine/events.ts";
+import type { Actor, ExecutionStatus, TriggerSource } from "../engine/events.ts";
+import { SYSTEM_ACTORS } from "../engine/events.ts";
 import { createLifecycle, type Lifecycle } from "../engine/lifecycle.ts";
 import { createRunner, type Runner } from "../engine/runner.ts";
 import { createPgStore } from "../engine/store/pg-store.ts";
@@ -136,7 +137,7 @@ export function createPlayer(options: PlayerOptions): Player {
   const cancel = async (run: SeedRun) => {
     const { reason, by } = run.planned.cancel ?? { reason: "Cancelled by the seed", by: "seed" };
     try {
-      await run.lane.lifecycle.cancel(tenantId, { id: run.id, reason, by });
+      await run.lane.lifecycle.cancel(tenantId, { id: run.id, reason, by: seedActor(by) });
       run.cancelled = true;
     } catch (error) {
       run.error ??= error;
@@ -190,6 +191,7 @@ export function createPlayer(options: PlayerOptions): Player {
       idempotencyKey: planned.idempotencyKey,
       triggerEvent: planned.triggerEvent,
       triggerSource: planned.triggerSource,
+      startedBy: starterOf(planned.triggerSource),
     });
     if (result.kind !== "created") throw new Error(`the engine did not create a seeded execution (${result.kind})`);
     run.id = result.execution.id;
@@ -276,4 +278,30 @@ function refuse(what: string) {
   return async (): Promise<never> => {
     throw new Error(`the seed ${what}: its actions answer from a script`);
   };
+}
+
+/** The seed's people and keys as actors: "api-key:<name>" is an API key, anything else a person. */
+function seedActor(by: string): Actor {
+  return by.startsWith("api-key:")
+    ? { kind: "API_KEY", id: `seed-${by.slice(8)}`, name: by.slice(8) }
+    : { kind: "USER", id: by, name: by };
+}
+
+/** Who starts a seeded run of that trigger source, as a live one would be started. */
+function starterOf(source: TriggerSource): Actor {
+  switch (source) {
+    case "MANUAL":
+      return seedActor("ada@acme.example");
+    case "API":
+    case "EVENT":
+      return seedActor("api-key:ops-cli");
+    case "SCHEDULE":
+      return SYSTEM_ACTORS.schedule;
+    case "RETRY":
+      return SYSTEM_ACTORS.retry;
+    default: {
+      const unreachable: never = source;
+      throw new Error(`unknown trigger source ${String(unreachable)}`);
+    }
+  }
 }

@@ -4,7 +4,13 @@
 import { Prisma, type TriggerSource } from "@prisma/client";
 import type { TenantDb } from "../db/tenant-scope.ts";
 import { parseWorkflowDefinition } from "../engine/definition.ts";
-import { FINISHED_EXECUTION_STATUSES, type Json, RETRYABLE_EXECUTION_STATUSES } from "../engine/events.ts";
+import {
+  type Actor,
+  FINISHED_EXECUTION_STATUSES,
+  type Json,
+  RETRYABLE_EXECUTION_STATUSES,
+  SYSTEM_ACTORS,
+} from "../engine/events.ts";
 import type { Lifecycle } from "../engine/lifecycle.ts";
 import type { Alongside } from "../engine/store/store.ts";
 import { removedDeltas, removedStepDeltas } from "../engine/store/rollup.ts";
@@ -16,27 +22,43 @@ export type ExecutionServices = {
   engine: Lifecycle;
 };
 
-/** Who is acting, recorded on what they change (e.g. cancelledBy). */
-export type Actor = { name: string };
+export type { Actor };
 
-type StartInput = {
+export type StartInput = {
   workflowId: string;
   input?: unknown;
   idempotencyKey?: string | null;
+  externalId?: string | null;
   triggerEvent?: string | null;
-  triggerSource?: TriggerSource;
 };
+
+/** Who starts a run and how: the caller decides (the API from the credentials, schedules SYSTEM). */
+export type StartedBy = { actor: Actor; triggerSource: TriggerSource };
+
+/** How a start through the API is recorded: a person is MANUAL, an API key API. */
+export function apiStart(actor: Actor): StartedBy {
+  return { actor, triggerSource: actor.kind === "API_KEY" ? "API" : "MANUAL" };
+}
+
+const MAX_KEY_CHARS = 200;
+
+/** Trimmed, null when empty; a ValidationError at `field` when too long. */
+function optionalKey(value: string | null | undefined, field: string): string | null {
+  const key = value?.trim() || null;
+  if (key && key.length > MAX_KEY_CHARS) {
+    throw new ValidationError([{ path: [field], message: `must be at most ${MAX_KEY_CHARS} characters` }]);
+  }
+  return key;
+}
 
 // A workflow changed between reading it and starting its run (a cached read, or a concurrent
 // update): read it again, at most this often, then report the conflict.
 const START_ATTEMPTS = 3;
 
 /** Starts a run; the same idempotencyKey on the same workflow returns the existing run. */
-export async function startExecution(s: ExecutionServices, input: StartInput) {
-  const key = input.idempotencyKey?.trim() || null;
-  if (key && key.length > 200) {
-    throw new ValidationError([{ path: ["idempotencyKey"], message: "must be at most 200 characters" }]);
-  }
+export async function startExecution(s: ExecutionServices, by: StartedBy, input: StartInput) {
+  const key = optionalKey(input.idempotencyKey, "idempotencyKey");
+  const externalId = optionalKey(input.externalId, "externalId");
   const existing = () =>
     s.db.execution.findUnique({ where: { workflowId_idempotencyKey: { workflowId: input.workflowId, idempotencyKey: key as string } } });
   if (key) {
@@ -62,8 +84,10 @@ export async function startExecution(s: ExecutionServices, input: StartInput) {
       steps: workflow.definition.value.steps,
       input: input.input,
       idempotencyKey: key,
+      externalId,
       triggerEvent: input.triggerEvent ?? null,
-      triggerSource: input.triggerSource ?? "API",
+      triggerSource: by.triggerSource,
+      startedBy: by.actor,
       requireCurrentVersion: true,
     });
     if (result.kind === "created") return result.execution;
@@ -89,30 +113,33 @@ export async function cancelExecution(
   alongside?: Alongside,
 ) {
   const reason = input.reason?.trim() || "cancelled";
-  return s.engine.cancel(s.db.$tenantId, { id: input.id, reason, by: actor.name, ...(alongside ? { alongside } : {}) });
+  return s.engine.cancel(s.db.$tenantId, { id: input.id, reason, by: actor, ...(alongside ? { alongside } : {}) });
 }
 
+export type RetryInput = {
+  id: string;
+  fromFailedStep?: boolean | null;
+  /** Run the workflow's current version instead of the one the original ran. */
+  useLatestVersion?: boolean | null;
+  /** Run with this input instead of the original's (undefined: the original's). */
+  input?: unknown;
+};
+
 /**
- * A new execution that runs the same workflow version and input again (attempt + 1). With
- * fromFailedStep, batches that completed are reused: their steps keep their outputs and the run
- * continues from the first batch that did not complete.
+ * A new execution that runs the same workflow version and input again (attempt + 1), unless asked
+ * for the current version or other input. With fromFailedStep, batches that completed are reused:
+ * their steps keep their outputs and the run continues from the first batch that did not complete
+ * (only on the same version and input: on others those outputs would not be what the steps give).
+ * `alongside` commits with the new run (a bulk operation's mark, see bulk-operations/).
  */
-export async function retryExecution(
-  s: ExecutionServices,
-  input: { id: string; fromFailedStep?: boolean | null },
-  alongside?: Alongside,
-) {
-  const retry = await retryRun(s, input, false, alongside);
+export async function retryExecution(s: ExecutionServices, actor: Actor, input: RetryInput, alongside?: Alongside) {
+  const retry = await retryRun(s, input, actor, alongside);
   if (!retry) throw new Error("a manual retry was not created");
   return retry;
 }
 
-async function retryRun(
-  s: ExecutionServices,
-  input: { id: string; fromFailedStep?: boolean | null },
-  automatic: boolean,
-  alongside?: Alongside,
-) {
+async function retryRun(s: ExecutionServices, input: RetryInput, actor: Actor | null, alongside?: Alongside) {
+  const automatic = actor === null;
   const original = await s.db.execution.findFirst({
     where: { id: input.id },
     include: { batches: { orderBy: { index: "asc" }, include: { steps: true } } },
@@ -121,11 +148,23 @@ async function retryRun(
   if (!(RETRYABLE_EXECUTION_STATUSES as readonly string[]).includes(original.status)) {
     throw new InvalidStateError(`Only a failed, cancelled or timed-out execution can be retried (this one is ${original.status})`);
   }
-  const version = await s.db.workflowVersion.findUniqueOrThrow({
-    where: { workflowId_version: { workflowId: original.workflowId, version: original.workflowVersion } },
-  });
+  const useLatestVersion = input.useLatestVersion === true;
+  const inputEdited = input.input !== undefined;
+  const version = useLatestVersion
+    ? await s.db.workflowVersion.findFirstOrThrow({ where: { workflowId: original.workflowId }, orderBy: { version: "desc" } })
+    : await s.db.workflowVersion.findUniqueOrThrow({
+        where: { workflowId_version: { workflowId: original.workflowId, version: original.workflowVersion } },
+      });
   const parsed = parseWorkflowDefinition(version.definition);
-  if (!parsed.ok) throw new InvalidStateError("The execution's workflow version has an invalid definition");
+  if (!parsed.ok) throw new InvalidStateError(`Version ${version.version} of the workflow has an invalid definition`);
+  if (input.fromFailedStep && (inputEdited || version.version !== original.workflowVersion)) {
+    throw new ValidationError([
+      {
+        path: ["fromFailedStep"],
+        message: "reuses the original's step outputs, so it needs the original's version and input",
+      },
+    ]);
+  }
 
   const reuse = new Map<string, { output: Json | null; status: "COMPLETED" | "SKIPPED"; branchTaken: string | null }>();
   if (input.fromFailedStep) {
@@ -138,12 +177,15 @@ async function retryRun(
   }
   const result = await s.engine.create(s.db.$tenantId, {
     workflowId: original.workflowId,
-    workflowVersion: original.workflowVersion,
+    workflowVersion: version.version,
     steps: parsed.value.steps,
-    input: original.input ?? undefined,
+    input: inputEdited ? input.input : (original.input ?? undefined),
     idempotencyKey: null,
+    externalId: original.externalId,
     triggerEvent: original.triggerEvent,
     triggerSource: "RETRY",
+    startedBy: actor ?? SYSTEM_ACTORS.retry,
+    ...(automatic ? {} : { retryOptions: { useLatestVersion, inputEdited } }),
     attempt: original.attempt + 1,
     // The retry replaces the scheduled one; an automatic retry only runs while still scheduled.
     retryOf: { id: original.id, onlyIfScheduled: automatic },
@@ -180,5 +222,5 @@ export async function deleteExecution(s: Pick<ExecutionServices, "db">, input: {
 export async function automaticRetry(s: ExecutionServices, executionId: string) {
   const original = await s.db.execution.findUnique({ where: { id: executionId }, select: { nextRetryAt: true } });
   if (!original?.nextRetryAt) return null;
-  return retryRun(s, { id: executionId }, true);
+  return retryRun(s, { id: executionId }, null);
 }

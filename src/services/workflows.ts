@@ -7,14 +7,15 @@ import { Prisma } from "@prisma/client";
 import { z } from "zod";
 import type { TenantDb } from "../db/tenant-scope.ts";
 import { parseWorkflowDefinition } from "../engine/definition.ts";
+import type { Actor } from "../engine/events.ts";
 import { type ActionCatalog, validateSteps } from "../engine/validate-steps.ts";
 import { type FieldIssue, NotFoundError, ValidationError } from "../errors.ts";
 
 /** What saving a workflow needs: the tenant's database and the action types this app can run. */
 export type WorkflowServices = Readonly<{ db: TenantDb; actions: ActionCatalog }>;
 
-const nameSchema = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
-const descriptionSchema = z.string().max(5000, "must be at most 5000 characters").nullish();
+export const nameSchema = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
+export const descriptionSchema = z.string().max(5000, "must be at most 5000 characters").nullish();
 
 export type CreateWorkflowInput = {
   name: string;
@@ -31,18 +32,26 @@ export type UpdateWorkflowInput = {
   isActive?: boolean | null;
 };
 
-function fieldIssues(field: string, result: z.ZodSafeParseResult<unknown>): FieldIssue[] {
+export function fieldIssues(field: string, result: z.ZodSafeParseResult<unknown>): FieldIssue[] {
   return result.success ? [] : result.error.issues.map((i) => ({ path: [field], message: i.message }));
 }
 
 // Shape and graph first, then what only this app can tell (its action types and their inputs), so
 // a definition that would fail every run is refused when it is saved.
-function definitionIssues(definition: unknown, actions: ActionCatalog): FieldIssue[] {
+export function definitionIssues(definition: unknown, actions: ActionCatalog): FieldIssue[] {
   const parsed = parseWorkflowDefinition(definition);
   const shape = parsed.ok ? parsed.value : parsed.shape;
   const issues = [...(parsed.ok ? [] : parsed.issues), ...(shape ? validateSteps(shape, actions) : [])];
   return issues.map((i) => ({ path: ["definition", ...i.path], message: i.message }));
 }
+
+/** The event a definition listens to (`trigger.event`), kept on the workflow row for emitEvent. */
+function triggerEventOf(definition: unknown): string | null {
+  const parsed = parseWorkflowDefinition(definition);
+  return parsed.ok ? (parsed.value.trigger?.event ?? null) : null;
+}
+
+const createdBy = (actor: Actor) => ({ createdByKind: actor.kind, createdById: actor.id, createdByName: actor.name });
 
 function isUniqueViolation(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
@@ -51,7 +60,7 @@ function isUniqueViolation(err: unknown): boolean {
 const duplicateName = () =>
   new ValidationError([{ path: ["name"], message: "a workflow with this name already exists" }]);
 
-export async function createWorkflow({ db, actions }: WorkflowServices, input: CreateWorkflowInput) {
+export async function createWorkflow({ db, actions }: WorkflowServices, actor: Actor, input: CreateWorkflowInput) {
   const name = nameSchema.safeParse(input.name);
   const issues = [
     ...fieldIssues("name", name),
@@ -67,7 +76,15 @@ export async function createWorkflow({ db, actions }: WorkflowServices, input: C
         description: input.description ?? null,
         isActive: input.isActive ?? true,
         version: 1,
-        versions: { create: { tenantId: db.$tenantId, version: 1, definition: input.definition as Prisma.InputJsonValue } },
+        triggerEvent: triggerEventOf(input.definition),
+        versions: {
+          create: {
+            tenantId: db.$tenantId,
+            version: 1,
+            definition: input.definition as Prisma.InputJsonValue,
+            ...createdBy(actor),
+          },
+        },
       },
     });
   } catch (err) {
@@ -76,7 +93,7 @@ export async function createWorkflow({ db, actions }: WorkflowServices, input: C
   }
 }
 
-export async function updateWorkflow({ db, actions }: WorkflowServices, input: UpdateWorkflowInput) {
+export async function updateWorkflow({ db, actions }: WorkflowServices, actor: Actor, input: UpdateWorkflowInput) {
   const name = input.name == null ? undefined : nameSchema.safeParse(input.name);
   const issues = [
     ...(name ? fieldIssues("name", name) : []),
@@ -101,7 +118,7 @@ export async function updateWorkflow({ db, actions }: WorkflowServices, input: U
           ...(name?.success ? { name: name.data } : {}),
           ...(input.description !== undefined ? { description: input.description } : {}),
           ...(input.isActive != null ? { isActive: input.isActive } : {}),
-          ...(changed ? { version: { increment: 1 } } : {}),
+          ...(changed ? { version: { increment: 1 }, triggerEvent: triggerEventOf(input.definition) } : {}),
         },
       });
       if (changed) {
@@ -111,6 +128,7 @@ export async function updateWorkflow({ db, actions }: WorkflowServices, input: U
             workflowId: workflow.id,
             version: workflow.version,
             definition: input.definition as Prisma.InputJsonValue,
+            ...createdBy(actor),
           },
         });
       }

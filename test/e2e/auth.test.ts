@@ -214,7 +214,8 @@ describe("roles", () => {
     const retried = await operator.query(RetryExecution, { input: { id: ex(f.executions.e2 as string) } });
     expect(retried.retryExecution.__typename).toBe("RetryExecutionSuccess");
     const row = await app.app.db.execution.findUniqueOrThrow({ where: { id: f.executions.e5 as string } });
-    expect(row.cancelledBy).toBe("api-key:operator key");
+    // Recorded as the key's actor: its id, kind and name.
+    expect(row).toMatchObject({ cancelledBy: keys.operator.id, cancelledByKind: "API_KEY", cancelledByName: "operator key" });
   });
 
   it("only an admin may list, create or revoke API keys, or delete executions", async () => {

@@ -68,6 +68,7 @@ let tenantId: string;
 let otherTenantId: string;
 let admin: Requester;
 let operator: Requester;
+let operatorKeyId: string;
 let viewer: Requester;
 let otherAdmin: Requester;
 let viewerKey: string;
@@ -80,7 +81,9 @@ beforeAll(async () => {
   tenantId = (await app.app.db.tenant.create({ data: { slug: "bulk", name: "Bulk" } })).id;
   otherTenantId = (await app.app.db.tenant.create({ data: { slug: "bulk-other", name: "Other" } })).id;
   admin = app.as((await apiKey(app.app.db, tenantId, "ADMIN", "bulk admin")).authorization);
-  operator = app.as((await apiKey(app.app.db, tenantId, "OPERATOR")).authorization);
+  const operatorKey = await apiKey(app.app.db, tenantId, "OPERATOR");
+  operatorKeyId = operatorKey.id;
+  operator = app.as(operatorKey.authorization);
   viewerKey = (await apiKey(app.app.db, tenantId, "VIEWER")).authorization;
   viewer = app.as(viewerKey);
   otherAdminKey = (await apiKey(app.app.db, otherTenantId, "ADMIN")).authorization;
@@ -180,7 +183,13 @@ describe("CANCEL", () => {
       input: { kind: "CANCEL", filter: { workflowId: wf, status: ["RUNNING"] }, reason: "incident 42" },
     });
     if (op.__typename !== "BulkOperation") throw new Error(JSON.stringify(op));
-    expect(op).toMatchObject({ kind: "CANCEL", total: 10, reason: "incident 42", createdBy: { kind: "API_KEY" } });
+    // The key as Actor shows it everywhere: its global ApiKey ID (the one `apiKeys` lists) and its name.
+    expect(op).toMatchObject({
+      kind: "CANCEL",
+      total: 10,
+      reason: "incident 42",
+      createdBy: { kind: "API_KEY", id: gid("ApiKey", operatorKeyId), name: "operator key" },
+    });
     expect(op.filter).toMatchObject({ workflowId: wf, status: ["RUNNING"] });
     // Started after the operation: it matches the filter, but the targets were fixed at the start.
     const [late] = await runs(admin, wf, 1);
@@ -206,7 +215,9 @@ describe("CANCEL", () => {
     expect([...cancelled.values()]).toEqual(Array(10).fill(1));
     const rows = await app.app.db.execution.findMany({ where: { id: { in: ids.map(rowId) } } });
     expect(new Set(rows.map((r) => r.cancelReason))).toEqual(new Set(["incident 42"]));
-    expect(new Set(rows.map((r) => r.cancelledBy))).toEqual(new Set(["api-key:operator key"]));
+    // Each cancel is recorded as the operator key's, as a single cancelExecution with it would be.
+    const cancelledBy = rows.map((r) => ({ id: r.cancelledBy, kind: r.cancelledByKind, name: r.cancelledByName }));
+    expect(cancelledBy).toEqual(Array(10).fill({ id: operatorKeyId, kind: "API_KEY", name: "operator key" }));
     // Untouched: the other tenant's runs sleep on.
     await settled(otherAdmin, otherWf, 2, ["RUNNING"]);
   });
@@ -247,6 +258,11 @@ describe("RETRY", () => {
       _count: true,
     });
     expect(retries.map((r) => r._count)).toEqual(Array(6).fill(1));
+    // Started by whoever started the operation, as a single retryExecution with the same key would be.
+    const started = await app.app.db.execution.findMany({ where: { retryOfId: { in: ids.map(rowId) } } });
+    expect(started.map((r) => ({ id: r.startedById, kind: r.startedByKind, name: r.startedByName }))).toEqual(
+      Array(6).fill({ id: operatorKeyId, kind: "API_KEY", name: "operator key" }),
+    );
     // The retries ran (and failed again, as their step always does): 12 runs in all.
     await settled(admin, wf, 12, ["FAILED"]);
   });

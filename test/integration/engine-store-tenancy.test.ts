@@ -43,6 +43,7 @@ beforeAll(async () => {
     workflowVersion: 1,
     steps: [{ id: "s", type: "log", critical: true, dependsOn: [] }],
     input: {},
+    startedBy: { kind: "SYSTEM", id: "test", name: null },
     idempotencyKey: null,
     triggerEvent: null,
     triggerSource: "API",
@@ -79,7 +80,7 @@ describe("a tenant's engine store", () => {
       release: { reservedUntil: null },
     };
     expect(await a.commit(owner, change)).toBe(false);
-    expect(await a.cancel(bRun, { reason: "x", by: "a", now: new Date() })).toEqual({ kind: "not-found" });
+    expect(await a.cancel(bRun, { reason: "x", by: { kind: "USER", id: "a", name: null }, now: new Date() })).toEqual({ kind: "not-found" });
     const after = await snapshot(bRun);
     expect(after.steps).toEqual(before.steps);
     expect(after.batches).toEqual(before.batches);

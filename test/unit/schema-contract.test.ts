@@ -82,27 +82,9 @@ type Piece = {
 // Parts of the contract that are not built yet, by piece name (see above). A test fails when one of
 // them exists, so this list only ever shrinks: remove an entry when you build it.
 const NOT_YET_BUILT = new Set<string>([
-  // v2: stats extras
-  "WorkflowStats.failureRate",
-  "StatusCount.avgDurationMs",
-  "Workflow.lastExecutedAt",
-  // v2: who did it
-  "Execution.startedBy",
-  "Execution.cancelledBy",
-  "Execution.cancelReason",
-  "ExecutionFilter.startedBy",
-  // v2: what a run ran
-  "WorkflowVersion",
-  "Workflow.versions",
-  "Execution.definition",
   // v2: how runs start (events and schedules)
-  "Workflow.triggerEvent",
   "Workflow.schedule",
   "Workflow.nextRunAt",
-  "EmitEventInput",
-  "EmitEventSuccess",
-  "TriggerSkip",
-  "Mutation.emitEvent",
   // v2: pause and resume
   "ExecutionStatus.PAUSED",
   "ExecutionEventType.EXECUTION_PAUSED",
@@ -112,16 +94,7 @@ const NOT_YET_BUILT = new Set<string>([
   "Mutation.pauseExecution",
   "Mutation.resumeExecution",
   // v2: correlation and run context
-  "StartExecutionInput.externalId",
-  "EmitEventInput.externalId",
-  "Execution.externalId",
   "Execution.context",
-  "ExecutionFilter.externalId",
-  // v2: workflow templates
-  "WorkflowTemplate",
-  "CreateWorkflowFromTemplateInput",
-  "Query.workflowTemplates",
-  "Mutation.createWorkflowFromTemplate",
 ]);
 
 const contract = parse(readFileSync(contractCopy, "utf8"));

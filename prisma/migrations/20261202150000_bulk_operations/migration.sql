@@ -15,7 +15,7 @@ CREATE TABLE "BulkOperation" (
     "processed" INTEGER NOT NULL DEFAULT 0,
     "succeeded" INTEGER NOT NULL DEFAULT 0,
     "failed" INTEGER NOT NULL DEFAULT 0,
-    "createdByKind" TEXT NOT NULL,
+    "createdByKind" "ActorKind" NOT NULL,
     "createdById" TEXT NOT NULL,
     "createdByName" TEXT,
     "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,

@@ -8,7 +8,16 @@ import { planCancel } from "../transitions/cancel.ts";
 import { insertExecutionChanges, PRUNE_CHANGES } from "./change-log.ts";
 import { changedDeltas, changedStepDeltas, compactSql, createdDeltas, createdStepDeltas } from "./rollup.ts";
 import type { JobSql, Session, SqlRunner } from "./sql.ts";
-import type { CancelResult, CreateResult, NewExecution, RunCommit, SystemStore, TenantStore, WorkflowHead } from "./store.ts";
+import type {
+  CancelResult,
+  CreateResult,
+  EmitResult,
+  NewExecution,
+  RunCommit,
+  SystemStore,
+  TenantStore,
+  WorkflowHead,
+} from "./store.ts";
 
 export type PgStoreOptions = { sql: SqlRunner; jobs: JobSql };
 
@@ -157,8 +166,10 @@ function createSql(jobs: JobSql) {
     RETURNING id
   ), x AS (
     INSERT INTO "Execution" (id, "tenantId", "workflowId", "workflowVersion", status, "triggerSource", "triggerEvent", input,
-      "idempotencyKey", attempt, "retryOfId", "lastEventSequence", "leaseExpiresAt", "createdAt")
-    SELECT $1::uuid, $2::uuid, $3::uuid, $4, 'PENDING', $5::"TriggerSource", $6, $7::jsonb, $8, $9, $10::uuid, 1, $11, $17
+      "idempotencyKey", attempt, "retryOfId", "lastEventSequence", "leaseExpiresAt", "createdAt", "externalId",
+      "startedByKind", "startedById", "startedByName")
+    SELECT $1::uuid, $2::uuid, $3::uuid, $4, 'PENDING', $5::"TriggerSource", $6, $7::jsonb, $8, $9, $10::uuid, 1, $11, $17,
+      $19, $20::"ActorKind", $21, $22
     WHERE ($15::uuid IS NULL OR EXISTS (SELECT 1 FROM c))
       AND (NOT $18::boolean OR EXISTS (
         SELECT 1 FROM "Workflow" w WHERE w.id = $3::uuid AND w."tenantId" = $2::uuid AND w."isActive" AND w.version = $4))
@@ -189,6 +200,7 @@ function createSql(jobs: JobSql) {
     SELECT 1 FROM x WHERE (${jobs.run({ execution: "x.id", tenant: 'x."tenantId"', runAt: "now()" })}) IS NOT NULL
   )
   SELECT x.*, x.status::text AS status, x."triggerSource"::text AS "triggerSource",
+    x."startedByKind"::text AS "startedByKind", x."cancelledByKind"::text AS "cancelledByKind",
     (SELECT count(*) FROM c)::int AS "claimedOriginal", (SELECT count(*) FROM j)::int AS "queuedJobs",
     EXISTS (SELECT 1 FROM "Workflow" w WHERE w.id = $3::uuid AND w."tenantId" = $2::uuid AND w."isActive" AND w.version = $4)
       AS "currentVersion"
@@ -207,7 +219,8 @@ const CANCEL_BATCHES = `/* engine:cancel */
   WHERE "executionId" = $1::uuid AND "tenantId" = $2::uuid AND status IN ('PENDING', 'RUNNING')`;
 const CANCEL_EXECUTION = `/* engine:cancel */
   WITH x AS (
-    UPDATE "Execution" SET status = 'CANCELLED', "cancelReason" = $3, "cancelledBy" = $4, "completedAt" = $5,
+    UPDATE "Execution" SET status = 'CANCELLED', "cancelReason" = $3, "cancelledBy" = $4,
+      "cancelledByKind" = $12::"ActorKind", "cancelledByName" = $13, "completedAt" = $5,
       "durationMs" = $6, "errorMessage" = $7, "errorCode" = 'CANCELLED', "nextRetryAt" = NULL, "lastEventSequence" = $8
     WHERE id = $1::uuid AND "tenantId" = $2::uuid
     RETURNING *
@@ -222,7 +235,54 @@ const CANCEL_EXECUTION = `/* engine:cancel */
     errorMessage: 'x."errorMessage"',
   })}
   ), rd AS (${changedDeltas(`x JOIN "Execution" o ON o.id = x.id`, { status: "x.status", durationMs: `x."durationMs"` })})
-  SELECT x.*, x.status::text AS status, x."triggerSource"::text AS "triggerSource" FROM x`;
+  SELECT x.*, x.status::text AS status, x."triggerSource"::text AS "triggerSource",
+    x."startedByKind"::text AS "startedByKind", x."cancelledByKind"::text AS "cancelledByKind" FROM x`;
+
+function createParams(tenantId: string, execution: NewExecution): unknown[] {
+  return [
+    execution.id,
+    tenantId,
+    execution.workflowId,
+    execution.workflowVersion,
+    execution.triggerSource,
+    execution.triggerEvent,
+    json(execution.input),
+    execution.idempotencyKey,
+    execution.attempt,
+    execution.retryOfId,
+    execution.reservedUntil,
+    JSON.stringify(execution.batches),
+    JSON.stringify(execution.steps),
+    eventRows([execution.event]),
+    execution.claimOriginal?.id ?? null,
+    execution.claimOriginal?.onlyIfScheduled ?? false,
+    execution.event.at,
+    execution.requireCurrentVersion,
+    execution.externalId,
+    execution.startedBy.kind,
+    execution.startedBy.id,
+    execution.startedBy.name,
+  ];
+}
+
+// emitEvent's statements. The key is claimed first: a concurrent call with the same key waits on
+// the unique index until this transaction ends, then finds the row (and returns its answer).
+const EMIT_CLAIM = `/* engine:emit */
+  INSERT INTO "EventEmission" ("tenantId", "idempotencyKey", name, "executionIds", skipped)
+  VALUES ($1::uuid, $2, $3, '{}', '[]') ON CONFLICT ("tenantId", "idempotencyKey") DO NOTHING RETURNING id`;
+const EMIT_EARLIER = `/* engine:emit */
+  SELECT "executionIds"::text[] AS "executionIds", skipped FROM "EventEmission"
+  WHERE "tenantId" = $1::uuid AND "idempotencyKey" = $2`;
+// FOR SHARE: a concurrent updateWorkflow waits until the runs are created from the versions read here.
+const EMIT_LISTENERS = `/* engine:emit */
+  SELECT w.id, w.name, w."isActive", w.version, v.definition
+  FROM "Workflow" w LEFT JOIN "WorkflowVersion" v ON v."workflowId" = w.id AND v.version = w.version
+  WHERE w."tenantId" = $1::uuid AND w."triggerEvent" = $2
+  ORDER BY w.name, w.id
+  FOR SHARE OF w`;
+const EMIT_RECORD = `/* engine:emit */
+  UPDATE "EventEmission" SET "executionIds" = $3::uuid[], skipped = $4::jsonb
+  WHERE "tenantId" = $1::uuid AND "idempotencyKey" = $2`;
 
 function sweepSql(jobs: JobSql) {
   return `/* engine:sweep */
@@ -307,30 +367,7 @@ function toRecord(row: Record<string, unknown>): ExecutionRecord {
 
 /** Runs the create statement: its one row has the execution's columns, or no id when nothing was created. */
 async function createRowWith(create: string, query: Session["query"], execution: NewExecution, tenantId: string) {
-  const { rows } = await query(
-    create,
-    [
-      execution.id,
-      tenantId,
-      execution.workflowId,
-      execution.workflowVersion,
-      execution.triggerSource,
-      execution.triggerEvent,
-      json(execution.input),
-      execution.idempotencyKey,
-      execution.attempt,
-      execution.retryOfId,
-      execution.reservedUntil,
-      JSON.stringify(execution.batches),
-      JSON.stringify(execution.steps),
-      eventRows([execution.event]),
-      execution.claimOriginal?.id ?? null,
-      execution.claimOriginal?.onlyIfScheduled ?? false,
-      execution.event.at,
-      execution.requireCurrentVersion,
-    ],
-    "engine_create",
-  );
+  const { rows } = await query(create, createParams(tenantId, execution), "engine_create");
   return rows[0] as Record<string, unknown>;
 }
 
@@ -420,6 +457,45 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
           return result;
         });
       },
+      emit({ name, idempotencyKey, plan }): Promise<EmitResult> {
+        return sql.transaction(async (tx) => {
+          if (idempotencyKey !== null) {
+            const claimed = await tx.query(EMIT_CLAIM, [tenantId, idempotencyKey, name]);
+            if (claimed.rowCount === 0) {
+              const { rows } = await tx.query<{ executionIds: string[]; skipped: { workflowId: string; reason: string }[] }>(
+                EMIT_EARLIER,
+                [tenantId, idempotencyKey],
+              );
+              const earlier = rows[0];
+              if (!earlier) throw new Error("an event emission with this idempotency key was reported but not found");
+              return { kind: "replayed", executionIds: earlier.executionIds, skipped: earlier.skipped };
+            }
+          }
+          const listeners = await tx.query<WorkflowHead>(EMIT_LISTENERS, [tenantId, name]);
+          const decided = plan(listeners.rows);
+          const executions = [];
+          for (const execution of decided.executions) {
+            const row = await createRow(tx.query, execution);
+            // No key, no claim, no version check: a run that is not created here is a bug.
+            if (!row["id"]) throw new Error(`emit: the run of workflow ${execution.workflowId} was not created`);
+            executions.push(toRecord(row));
+          }
+          if (idempotencyKey !== null) {
+            await tx.query(EMIT_RECORD, [
+              tenantId,
+              idempotencyKey,
+              executions.map((e) => e.id),
+              JSON.stringify(decided.skipped),
+            ]);
+          }
+          return {
+            kind: "emitted",
+            executions,
+            skipped: decided.skipped,
+            events: decided.executions.map((e) => e.event),
+          };
+        });
+      },
       cancel(executionId, input): Promise<CancelResult> {
         return sql.transaction(async (tx) => {
           const locked = await tx.query<{
@@ -444,7 +520,7 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
             executionId,
             tenantId,
             input.reason,
-            input.by,
+            input.by.id,
             input.now,
             plan.durationMs,
             plan.errorMessage,
@@ -452,6 +528,8 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
             eventRows(plan.events),
             row.status,
             previousErrorMessage,
+            input.by.kind,
+            input.by.name,
           ]);
           const execution = toRecord(rows[0] as Record<string, unknown>);
           await input.alongside?.(tx, execution);

@@ -5,7 +5,7 @@
 // that tenant, so a run of another tenant is simply not found. Only the sweeper (SystemStore) reads
 // across tenants, and it writes nothing but lease columns and jobs that carry each run's own tenant
 // — and the rollup fold, which moves each delta into its own tenant's rollup rows.
-import type { EngineEvent, ExecutionRef, Json, StepStatus, TriggerSource } from "../events.ts";
+import type { Actor, EngineEvent, ExecutionRef, Json, StepStatus, TriggerSource } from "../events.ts";
 import type { BatchState, ExecutionRecord, ExecutionState, RunState, StepState } from "../run-state.ts";
 import type { Session } from "./sql.ts";
 
@@ -66,6 +66,8 @@ export type NewExecution = {
   triggerEvent: string | null;
   input: Json | null;
   idempotencyKey: string | null;
+  externalId: string | null;
+  startedBy: Actor;
   attempt: number;
   retryOfId: string | null;
   batches: { id: string; index: number; status: StepStatus }[];
@@ -94,6 +96,13 @@ export type CreateResult =
   /** claimOriginal refused: the retry was no longer scheduled. */
   | { kind: "not-claimed" };
 
+export type EmitPlan = { executions: NewExecution[]; skipped: { workflowId: string; reason: string }[] };
+
+export type EmitResult =
+  | { kind: "emitted"; executions: ExecutionRecord[]; skipped: EmitPlan["skipped"]; events: EngineEvent[] }
+  /** The idempotency key was used before: what that call started and skipped (nothing new). */
+  | { kind: "replayed"; executionIds: string[]; skipped: EmitPlan["skipped"] };
+
 export type CancelResult =
   | { kind: "cancelled"; execution: ExecutionRecord; events: EngineEvent[] }
   | { kind: "finished"; status: string }
@@ -114,8 +123,18 @@ export type TenantStore = {
   /** One atomic statement; false when refused (lease lost, run ended, or changed by someone else). */
   commit(owner: string, change: RunCommit): Promise<boolean>;
   create(execution: NewExecution): Promise<CreateResult>;
+  /**
+   * In one transaction: claims the idempotency key (waiting for a concurrent holder to commit),
+   * reads the workflows listening to `name` (locked against changes until commit), lets `plan`
+   * decide, and creates the runs it asks for. `plan` must be pure: it may run while locks are held.
+   */
+  emit(input: {
+    name: string;
+    idempotencyKey: string | null;
+    plan: (listeners: WorkflowHead[]) => EmitPlan;
+  }): Promise<EmitResult>;
   /** Cancels every open step and batch and the execution, an event each, in one transaction. */
-  cancel(executionId: string, input: { reason: string; by: string; now: Date; alongside?: Alongside }): Promise<CancelResult>;
+  cancel(executionId: string, input: { reason: string; by: Actor; now: Date; alongside?: Alongside }): Promise<CancelResult>;
 };
 
 export type SystemStore = {

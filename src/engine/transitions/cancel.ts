@@ -1,5 +1,5 @@
 // Cancelling: every open step is cancelled in step order, an event each, then the execution.
-import { type EngineEvent, type ExecutionRef, type ExecutionStatus, makeEvent } from "../events.ts";
+import { type Actor, type EngineEvent, type ExecutionRef, type ExecutionStatus, makeEvent } from "../events.ts";
 
 export type CancelPlan = {
   events: EngineEvent[];
@@ -11,8 +11,9 @@ export type CancelPlan = {
 export function planCancel(
   execution: ExecutionRef & { status: ExecutionStatus; startedAt: Date | null; lastEventSequence: number },
   openSteps: readonly { id: string; batchId: string; index: number }[],
-  input: { reason: string; by: string; now: Date },
+  input: { reason: string; by: Actor; now: Date },
 ): CancelPlan {
+  const by = input.by.name ?? input.by.id;
   let sequence = execution.lastEventSequence;
   const events = [...openSteps]
     .sort((a, b) => a.index - b.index)
@@ -23,12 +24,17 @@ export function planCancel(
       }),
     );
   events.push(
-    makeEvent({ ...execution, status: "CANCELLED" }, ++sequence, "EXECUTION_CANCELLED", { reason: input.reason, by: input.by }, input.now),
+    makeEvent(
+      { ...execution, status: "CANCELLED" },
+      ++sequence, "EXECUTION_CANCELLED",
+      { reason: input.reason, by, actor: { ...input.by } },
+      input.now,
+    ),
   );
   return {
     events,
     durationMs: execution.startedAt ? input.now.getTime() - execution.startedAt.getTime() : null,
-    errorMessage: `Cancelled by ${input.by}: ${input.reason}`,
+    errorMessage: `Cancelled by ${by}: ${input.reason}`,
     lastEventSequence: sequence,
   };
 }

@@ -50,7 +50,7 @@ const READ_CHANGES = `/* list-changes:read */
   ) s LEFT JOIN LATERAL (
     SELECT c.id, c.xid::text AS xid, c."executionId", c."previousStatus"::text AS "previousStatus", c.status::text AS status,
       c."previousErrorMessage", c."errorMessage", e."workflowId", w.name AS "workflowName",
-      e."triggerSource"::text AS "triggerSource", e."triggerEvent", e."createdAt"
+      e."triggerSource"::text AS "triggerSource", e."triggerEvent", e."startedById", e."externalId", e."createdAt"
     FROM page c
     JOIN "Execution" e ON e.id = c."executionId" AND e."tenantId" = $1::uuid
     JOIN "Workflow" w ON w.id = e."workflowId"
@@ -93,6 +93,8 @@ export async function readChanges(
         workflowName: r["workflowName"] as string,
         triggerSource: r["triggerSource"] as string,
         triggerEvent: r["triggerEvent"] as string | null,
+        startedById: r["startedById"] as string,
+        externalId: r["externalId"] as string | null,
         createdAt: r["createdAt"] as Date,
       })),
   };

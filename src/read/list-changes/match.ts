@@ -11,6 +11,9 @@ export type ListFilter = {
   createdBefore?: Date;
   /** Case-insensitive substring of the workflow name, the trigger event or the error message. */
   search?: string;
+  /** The stored id of the actor who started the run, exactly. */
+  startedBy?: string;
+  externalId?: string;
 };
 
 /** What a filter can look at: the fixed facts of a run, and the two that change. */
@@ -19,6 +22,8 @@ export type RunFacts = {
   workflowName: string;
   triggerSource: string;
   triggerEvent: string | null;
+  startedById: string;
+  externalId: string | null;
   createdAt: Date;
   status: string;
   errorMessage: string | null;
@@ -38,6 +43,8 @@ export function createMatcher(filter: ListFilter): (run: RunFacts) => boolean {
     (filter.workflowId === undefined || run.workflowId === filter.workflowId) &&
     (statuses === undefined || statuses.has(run.status)) &&
     (sources === undefined || sources.has(run.triggerSource)) &&
+    (filter.startedBy === undefined || run.startedById === filter.startedBy) &&
+    (filter.externalId === undefined || run.externalId === filter.externalId) &&
     (after === undefined || run.createdAt.getTime() >= after) &&
     (before === undefined || run.createdAt.getTime() < before) &&
     (needle === undefined ||

@@ -5,7 +5,6 @@ import { wrapOrThrow } from "@pothos/plugin-errors";
 import { hasRole } from "../../auth/principal.ts";
 import { ForbiddenError } from "../../errors.ts";
 import { previewBulkOperation, startBulkOperation } from "../../services/bulk-operations/start.ts";
-import { actorOf } from "../actor/types.ts";
 import { builder } from "../builder.ts";
 import { mutationErrors } from "../errors.ts";
 import { ExecutionFilter, executionFilter } from "../execution/filter.ts";
@@ -62,7 +61,7 @@ builder.mutationField("startBulkOperation", (t) =>
           reason: input.reason ?? null,
         };
         if (input.dryRun) return (await previewBulkOperation(ctx.bulkOperations, request)) satisfies Preview;
-        const { id } = await startBulkOperation(ctx.bulkOperations, actorOf(ctx.viewer), request);
+        const { id } = await startBulkOperation(ctx.bulkOperations, ctx.actor, request);
         return await ctx.db.bulkOperation.findUniqueOrThrow({ where: { id } });
       } catch (error) {
         // As the errors plugin does for other mutations: a typed error becomes the payload, the rest is masked.

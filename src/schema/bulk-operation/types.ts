@@ -1,6 +1,7 @@
 // Bulk operations as clients see them: the operation with its progress, and the dry run's answer.
 import { BulkOperationKind, BulkOperationStatus } from "@prisma/client";
-import { Actor, type ActorValue } from "../actor/types.ts";
+import type { Actor as ActorValue } from "../../engine/events.ts";
+import { Actor, actorOf } from "../actor/types.ts";
 import { builder } from "../builder.ts";
 import { connectionWithTotalCount } from "../connection.ts";
 import { Execution } from "../execution/types.ts";
@@ -41,11 +42,8 @@ export const BulkOperation = builder.prismaNode("BulkOperation", {
       type: Actor,
       description: "Who started it.",
       select: { createdByKind: true, createdById: true, createdByName: true },
-      resolve: (op): ActorValue => ({
-        kind: op.createdByKind as ActorValue["kind"],
-        id: op.createdById,
-        name: op.createdByName,
-      }),
+      // Never null: the kind and id columns are required (actorOf's null is for optional actors).
+      resolve: (op) => actorOf(op.createdByKind, op.createdById, op.createdByName) as ActorValue,
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was started." }),
     completedAt: t.expose("completedAt", {

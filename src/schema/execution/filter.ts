@@ -6,6 +6,7 @@ import type { ListFilter } from "../../read/list-changes/match.ts";
 import { builder } from "../builder.ts";
 import { ExecutionStatusEnum, OrderDirectionEnum, TriggerSourceEnum } from "../enums.ts";
 import { decodeIdOf } from "../global-id.ts";
+import { actorIdFilter } from "../actor/types.ts";
 import {
   type ExecutionFilter as ReadExecutionFilter,
   executionWhere as readExecutionWhere,
@@ -22,6 +23,8 @@ export const ExecutionFilter = builder.inputType("ExecutionFilter", {
     search: t.string({
       description: "Case-insensitive substring of the workflow name, the trigger event or the error message.",
     }),
+    startedBy: t.string({ description: "Only runs started by this actor (an Actor id, exactly)." }),
+    externalId: t.string({ description: "Only runs with this externalId (exactly)." }),
   }),
 });
 
@@ -33,6 +36,7 @@ export function executionFilter(filter?: ExecutionFilterInput | null): ReadExecu
   return {
     ...filter,
     workflowId: filter.workflowId != null ? decodeIdOf("Workflow", String(filter.workflowId)) : null,
+    startedBy: filter.startedBy != null ? actorIdFilter(filter.startedBy) : null,
   };
 }
 
@@ -51,6 +55,8 @@ export function executionListFilter(filter?: ExecutionFilterInput | null): ListF
     ...(filter.createdAfter ? { createdAfter: filter.createdAfter } : {}),
     ...(filter.createdBefore ? { createdBefore: filter.createdBefore } : {}),
     ...(search ? { search } : {}),
+    ...(filter.startedBy != null ? { startedBy: actorIdFilter(filter.startedBy) } : {}),
+    ...(filter.externalId != null ? { externalId: filter.externalId } : {}),
   };
 }
 

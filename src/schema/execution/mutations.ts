@@ -1,4 +1,4 @@
-import { cancelExecution, deleteExecution, retryExecution, startExecution } from "../../services/executions.ts";
+import { apiStart, cancelExecution, deleteExecution, retryExecution, startExecution } from "../../services/executions.ts";
 import { builder } from "../builder.ts";
 import { mutationErrors } from "../errors.ts";
 import { decodeIdOf, encodeGlobalId } from "../global-id.ts";
@@ -13,6 +13,9 @@ const StartExecutionInput = builder.inputType("StartExecutionInput", {
       description: "Starting again with the same key on the same workflow returns the existing run.",
     }),
     triggerEvent: t.string({ description: "Name of the event that triggered the run, for filtering." }),
+    externalId: t.string({
+      description: "The run's id in the system that caused it (an order number, …): stored, shown and filterable.",
+    }),
   }),
 });
 
@@ -30,7 +33,17 @@ const RetryExecutionInput = builder.inputType("RetryExecutionInput", {
     id: t.id({ required: true, description: "A FAILED, CANCELLED or TIMED_OUT execution." }),
     fromFailedStep: t.boolean({
       defaultValue: false,
-      description: "Reuse the outputs of completed batches and run again from the first that did not complete.",
+      description:
+        "Reuse the outputs of completed batches and run again from the first that did not complete (only with the " +
+        "original's version and input).",
+    }),
+    useLatestVersion: t.boolean({
+      defaultValue: false,
+      description: "Run the workflow's current version instead of the one the original ran (the default).",
+    }),
+    input: t.field({
+      type: "JSON",
+      description: "Run with this input instead of the original's; recorded as the new run's input.",
     }),
   }),
 });
@@ -66,10 +79,11 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: StartExecutionInput, required: true, description: "What to run." }) },
     errors: payload("StartExecution", "started"),
     resolve: (_root, { input }, ctx) =>
-      startExecution(ctx.executions, {
+      startExecution(ctx.executions, apiStart(ctx.actor), {
         workflowId: decodeIdOf("Workflow", String(input.workflowId)),
         input: input.input ?? undefined,
         idempotencyKey: input.idempotencyKey,
+        externalId: input.externalId,
         triggerEvent: input.triggerEvent,
       }),
   }),
@@ -89,9 +103,12 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: RetryExecutionInput, required: true, description: "The run to retry." }) },
     errors: payload("RetryExecution", "retried"),
     resolve: (_root, { input }, ctx) =>
-      retryExecution(ctx.executions, {
+      retryExecution(ctx.executions, ctx.actor, {
         id: decodeIdOf("Execution", String(input.id)),
         fromFailedStep: input.fromFailedStep,
+        useLatestVersion: input.useLatestVersion,
+        // Absent or null: the original's input (a run's input is optional, JSON null is not a useful one).
+        input: input.input ?? undefined,
       }),
   }),
   deleteExecution: t.field({

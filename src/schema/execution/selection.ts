@@ -25,6 +25,9 @@ import { assertPageSize, DEFAULT_PAGE_SIZE } from "../page-size.ts";
 /** GraphQL fields of Execution that are not columns of the same name, and the columns they read. */
 const EXECUTION_FIELDS: Record<string, readonly ExecutionColumn[]> = {
   error: ["errorMessage", "errorCode", "errorStepId"],
+  startedBy: ["startedByKind", "startedById", "startedByName"],
+  cancelledBy: ["cancelledBy", "cancelledByKind", "cancelledByName"],
+  definition: ["workflowVersion"],
 };
 const STEP_FIELDS: Record<string, readonly StepColumn[]> = {};
 

@@ -15,6 +15,9 @@ import { pageSizeOptions } from "../page-size.ts";
 import { stepPage } from "../step/page.ts";
 import { Step, StepConnection, StepFilter } from "../step/types.ts";
 import { Workflow } from "../workflow/types.ts";
+import { WorkflowVersion } from "../workflow/version.ts";
+import { Actor, actorOf } from "../actor/types.ts";
+import type { Actor as ActorValue } from "../../engine/events.ts";
 
 const ExecutionError = builder
   .objectRef<{ message: string; code: string | null; stepId: string | null }>("ExecutionError")
@@ -74,6 +77,14 @@ export const Execution = builder.prismaNode("Execution", {
     retryOfId: true,
     nextRetryAt: true,
     idempotencyKey: true,
+    externalId: true,
+    startedByKind: true,
+    startedById: true,
+    startedByName: true,
+    cancelReason: true,
+    cancelledBy: true,
+    cancelledByKind: true,
+    cancelledByName: true,
     createdAt: true,
     startedAt: true,
     completedAt: true,
@@ -129,6 +140,27 @@ export const Execution = builder.prismaNode("Execution", {
       nullable: true,
       description: "The key it was started with.",
       resolve: (e) => e.idempotencyKey,
+    }),
+    externalId: t.string({
+      nullable: true,
+      description: "The id of this run in the system that caused it, as given to startExecution or emitEvent.",
+      resolve: (e) => e.externalId,
+    }),
+    startedBy: t.field({
+      type: Actor,
+      description: "Who started the run: the credentials of the request, or SYSTEM (schedule, automatic retry).",
+      resolve: (e) => actorOf(e.startedByKind, e.startedById, e.startedByName) as ActorValue,
+    }),
+    cancelledBy: t.field({
+      type: Actor,
+      nullable: true,
+      description: "Who cancelled the run; null unless it was cancelled.",
+      resolve: (e) => actorOf(e.cancelledByKind, e.cancelledBy, e.cancelledByName),
+    }),
+    cancelReason: t.string({
+      nullable: true,
+      description: "Why it was cancelled, as given to cancelExecution.",
+      resolve: (e) => e.cancelReason,
     }),
     createdAt: t.field({ type: "DateTime", description: "When the run was queued.", resolve: (e) => e.createdAt }),
     startedAt: t.field({
@@ -249,5 +281,13 @@ builder.prismaObjectField(Execution, "workflow", (t) =>
     description: "The workflow that ran.",
     resolve: (e, _args, ctx) =>
       (preloaded(e).$workflow as WorkflowRow | undefined) ?? ctx.loaders.workflow.load(e.workflowId),
+  }),
+);
+
+builder.prismaObjectField(Execution, "definition", (t) =>
+  t.field({
+    type: WorkflowVersion,
+    description: "The exact workflow version this run ran (workflowVersion), definition included.",
+    resolve: (e, _args, ctx) => ctx.loaders.workflowVersion.load([e.workflowId, e.workflowVersion]),
   }),
 );

@@ -3,6 +3,7 @@ import { workflowStatsPage } from "../../services/stats.ts";
 import { builder } from "../builder.ts";
 import { connectionWithTotalCount } from "../connection.ts";
 import { OrderDirectionEnum } from "../enums.ts";
+import { decodeOffset, offsetConnection } from "../offset-cursor.ts";
 import { assertPageSize, DEFAULT_PAGE_SIZE } from "../page-size.ts";
 import { ExecutionStatsRef, StatsFilter, statsScope, WorkflowStats } from "./types.ts";
 
@@ -22,15 +23,6 @@ const WorkflowStatsOrder = builder.inputType("WorkflowStatsOrder", {
 const WorkflowStatsConnection = connectionWithTotalCount("WorkflowStats", WorkflowStats);
 
 // The table is an aggregate re-ranked on every request, so its cursors are positions.
-function encodeOffset(offset: number): string {
-  return Buffer.from(`offset:${offset}`).toString("base64url");
-}
-function decodeOffset(cursor: string): number {
-  const match = /^offset:(\d{1,9})$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
-  if (!match) throw new BadUserInputError(`Invalid cursor: ${JSON.stringify(cursor)}`);
-  return Number(match[1]);
-}
-
 builder.queryFields((t) => ({
   executionStats: t.field({
     type: ExecutionStatsRef,
@@ -59,17 +51,7 @@ builder.queryFields((t) => ({
           args.orderBy ?? { field: "TOTAL", direction: "desc" },
           { offset, limit },
         );
-        const edges = rows.map((node, i) => ({ cursor: encodeOffset(offset + i), node }));
-        return {
-          edges,
-          totalCount,
-          pageInfo: {
-            hasNextPage: offset + rows.length < totalCount,
-            hasPreviousPage: offset > 0,
-            startCursor: edges[0]?.cursor ?? null,
-            endCursor: edges.at(-1)?.cursor ?? null,
-          },
-        };
+        return offsetConnection(rows, offset, totalCount);
       },
     },
     WorkflowStatsConnection,

@@ -38,7 +38,7 @@ builder.mutationFields((t) => ({
       dataField: { name: "workflow", description: "The new workflow." },
     },
     resolve: (_root, { input }, ctx) =>
-      createWorkflow(ctx.workflows, { ...input, definition: input.definition ?? null }),
+      createWorkflow(ctx.workflows, ctx.actor, { ...input, definition: input.definition ?? null }),
   }),
   updateWorkflow: t.field({
     authScopes: { admin: true },
@@ -52,6 +52,6 @@ builder.mutationFields((t) => ({
       dataField: { name: "workflow", description: "The updated workflow." },
     },
     resolve: (_root, { input }, ctx) =>
-      updateWorkflow(ctx.workflows, { ...input, id: decodeIdOf("Workflow", String(input.id)) }),
+      updateWorkflow(ctx.workflows, ctx.actor, { ...input, id: decodeIdOf("Workflow", String(input.id)) }),
   }),
 }));

@@ -25,8 +25,18 @@ export const Workflow = builder.prismaNode("Workflow", {
       resolve: (workflow) => workflow.versions[0]?.definition ?? null,
     }),
     isActive: t.exposeBoolean("isActive", { description: "Inactive workflows cannot be started." }),
+    triggerEvent: t.exposeString("triggerEvent", {
+      nullable: true,
+      description: "The event name the current version listens to (`trigger.event`): emitEvent starts it.",
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When the workflow was created." }),
     updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When the workflow last changed." }),
+    lastExecutedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When its newest run was created; null when it never ran.",
+      resolve: (workflow, _args, ctx) => ctx.loaders.lastExecutedAt.load(workflow.id),
+    }),
     executions: t.connection(
       {
         type: Execution,

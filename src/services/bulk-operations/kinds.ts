@@ -21,6 +21,3 @@ export function targetFilter(kind: BulkOperationKind, filter: ExecutionFilter | 
   const status = filter?.status ? filter.status.filter((s) => allowed.includes(s)) : [...allowed];
   return status.length === 0 ? null : { ...filter, status };
 }
-
-/** Who started an operation, as the contract's Actor shows them. */
-export type BulkActor = { kind: "USER" | "API_KEY" | "SYSTEM"; id: string; name: string | null };

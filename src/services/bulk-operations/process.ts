@@ -6,6 +6,7 @@
 // mutations (events, rollups and the change log stay right); DELETE deletes a chunk of finished
 // runs in one statement that marks them too.
 import type { TenantDb } from "../../db/tenant-scope.ts";
+import type { Actor, ActorKind } from "../../engine/events.ts";
 import type { Session, SqlRunner } from "../../engine/store/sql.ts";
 import type { Alongside } from "../../engine/store/store.ts";
 import { AppError } from "../../errors.ts";
@@ -32,16 +33,13 @@ export type BulkProcessDeps = {
 type Claimed = {
   kind: BulkOperationKind;
   reason: string | null;
-  createdByKind: string;
+  createdByKind: ActorKind;
   createdByName: string | null;
   createdById: string;
 };
 
-/** cancelledBy as the single cancelExecution records it for the same credentials (auth/authenticate.ts). */
-const cancelledBy = (op: Claimed) => {
-  const name = op.createdByName ?? op.createdById;
-  return op.createdByKind === "API_KEY" ? `api-key:${name}` : name;
-};
+/** Who started the operation: each cancel and retry is recorded as theirs, as the single mutation would. */
+const startedBy = (op: Claimed): Actor => ({ kind: op.createdByKind, id: op.createdById, name: op.createdByName });
 
 /** The mark of one target, in the action's transaction; no row means someone marked it first. */
 const MARK = `/* bulk:mark */
@@ -186,9 +184,9 @@ async function actOn(deps: BulkProcessDeps, tenantId: string, operationId: strin
   };
   try {
     if (op.kind === "CANCEL") {
-      await cancelExecution(s, { name: cancelledBy(op) }, { id: executionId, reason: op.reason ?? "bulk cancel" }, alongside);
+      await cancelExecution(s, startedBy(op), { id: executionId, reason: op.reason ?? "bulk cancel" }, alongside);
     } else {
-      await retryExecution(s, { id: executionId }, alongside);
+      await retryExecution(s, startedBy(op), { id: executionId }, alongside);
     }
   } catch (error) {
     if (error instanceof AlreadyMarked) return;

@@ -4,12 +4,13 @@
 // (process.ts).
 import { randomUUID } from "node:crypto";
 import type { TenantDb } from "../../db/tenant-scope.ts";
+import type { Actor } from "../../engine/events.ts";
 import type { SqlRunner } from "../../engine/store/sql.ts";
 import { countExecutions } from "../../read/execution-count.ts";
 import { type ExecutionFilter, executionFilterSql, executionWhere } from "../../read/execution-filter.ts";
 import { createSqlParams } from "../../read/sql-params.ts";
 import { ValidationError } from "../../errors.ts";
-import { type BulkActor, type BulkOperationKind, targetFilter } from "./kinds.ts";
+import { type BulkOperationKind, targetFilter } from "./kinds.ts";
 
 /** The SQL expression that queues an operation's job (jobs/queue.ts owns it). */
 export type BulkQueueSql = (args: { operation: string; tenant: string }) => string;
@@ -53,7 +54,7 @@ export async function previewBulkOperation(s: Pick<BulkOperationServices, "db" |
 }
 
 /** Records the operation with its targets and queues its job; returns its id. */
-export async function startBulkOperation(s: BulkOperationServices, actor: BulkActor, request: BulkRequest) {
+export async function startBulkOperation(s: BulkOperationServices, actor: Actor, request: BulkRequest) {
   checkReason(request.reason);
   const id = randomUUID();
   const tenantId = s.db.$tenantId;
@@ -62,7 +63,7 @@ export async function startBulkOperation(s: BulkOperationServices, actor: BulkAc
     await tx.query(
       `/* bulk:create */ INSERT INTO "BulkOperation" (id, "tenantId", kind, filter, reason, total, "createdByKind",
          "createdById", "createdByName", "leaseExpiresAt")
-       VALUES ($1::uuid, $2::uuid, $3::"BulkOperationKind", $4::jsonb, $5, 0, $6, $7, $8, now() + $9 * interval '1 millisecond')`,
+       VALUES ($1::uuid, $2::uuid, $3::"BulkOperationKind", $4::jsonb, $5, 0, $6::"ActorKind", $7, $8, now() + $9 * interval '1 millisecond')`,
       [
         id,
         tenantId,

@@ -22,6 +22,31 @@ describe("createFanout", () => {
     expect(fanout.size).toBe(0);
   });
 
+  it("share: keeps at most maxRetained settled results per generation", async () => {
+    const fanout = createFanout({ retainMs: 60_000, maxRetained: 2 });
+    let calls = 0;
+    const fn = async () => ++calls;
+    for (const key of ["a", "b", "c", "d", "e"]) await fanout.share(key, fn);
+    // Two generations of at most two: the oldest ("a") was let go, the newest are kept.
+    expect(fanout.size).toBeLessThanOrEqual(4);
+    expect(await fanout.share("e", fn)).toBe(5);
+    expect(await fanout.share("a", fn)).toBe(6);
+    fanout.close();
+  });
+
+  it("enter: counts the subscribers of an operation until each leaves, once", () => {
+    const fanout = createFanout();
+    const leaveA = fanout.enter("op");
+    const leaveB = fanout.enter("op");
+    expect(fanout.subscribers("op")).toBe(2);
+    leaveA();
+    leaveA();
+    expect(fanout.subscribers("op")).toBe(1);
+    leaveB();
+    expect(fanout.subscribers("op")).toBe(0);
+    fanout.close();
+  });
+
   it("share: a failure is not kept", async () => {
     const fanout = createFanout({ retainMs: 60_000 });
     await expect(fanout.share("k", () => Promise.reject(new Error("down")))).rejects.toThrow("down");

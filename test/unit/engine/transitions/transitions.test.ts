@@ -89,7 +89,7 @@ describe("planCancel", () => {
         { id: "s2", batchId: "b", index: 2 },
         { id: "s1", batchId: "b", index: 1 },
       ],
-      { reason: "stop", by: "ops", now: new Date(4000) },
+      { reason: "stop", by: { kind: "USER", id: "u-7", name: "ops" }, now: new Date(4000) },
     );
     expect(plan.events.map((e) => [e.sequence, e.type, e.stepId, e.executionStatus])).toEqual([
       [8, "STEP_CANCELLED", "s1", "RUNNING"],
@@ -97,5 +97,6 @@ describe("planCancel", () => {
       [10, "EXECUTION_CANCELLED", null, "CANCELLED"],
     ]);
     expect(plan).toMatchObject({ durationMs: 3000, lastEventSequence: 10, errorMessage: "Cancelled by ops: stop" });
+    expect(plan.events.at(-1)?.data).toEqual({ reason: "stop", by: "ops", actor: { kind: "USER", id: "u-7", name: "ops" } });
   });
 });
