@@ -24,7 +24,7 @@ import { createLifecycle } from "./engine/lifecycle.ts";
 import { createRunner } from "./engine/runner.ts";
 import { createPgStore } from "./engine/store/pg-store.ts";
 import { createSqlRunner } from "./engine/store/sql.ts";
-import { jobSql, migrateQueue } from "./jobs/queue.ts";
+import { bulkOperationJobSql, jobSql, migrateQueue } from "./jobs/queue.ts";
 import { syncPublicTemplates } from "./services/templates/templates.ts";
 import { startWorker, type Worker } from "./jobs/worker.ts";
 import { createListFeeds, type ListFeeds } from "./read/list-changes/feed.ts";
@@ -122,7 +122,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // Shared resolutions are kept 0.5-1 s, not the default 5 s: kept longer, a burst of 20,000
     // events held ~10 MB more for a stalled subscriber (test/e2e/slow-subscriber.test.ts).
     fanout = createFanout({ retainMs: 500 });
-    const store = createPgStore({ sql: createSqlRunner(enginePool, watchSql), jobs: jobSql });
+    const engineSql = createSqlRunner(enginePool, watchSql);
+    const store = createPgStore({ sql: engineSql, jobs: jobSql });
     const onError = (message: string, error?: unknown) => (error === undefined ? log.error(message) : log.error({ err: error }, message));
     const engine = createLifecycle({
       store,
@@ -161,6 +162,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         executions,
         health,
         changeRetentionMs: config.listChangesRetentionMs,
+        bulkOperations: config.bulkOperations,
+        retention: config.retention,
         onError,
         ...(metrics ? { onJobStart: metrics.jobStarted, onPool: metrics.trackPool } : {}),
       });
@@ -174,7 +177,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       retentionMs: config.listChangesRetentionMs,
       onError: (message, error) => health.reachable && log.error({ err: error }, message),
     });
-    const services: ContextServices = { scoped, sql, executions, workflows, events: bus, listChanges, fanout };
+    // Bulk operations are recorded on the engine's pool: their targets are rows the engine owns.
+    const bulkOperations = { sql: engineSql, queue: bulkOperationJobSql, leaseMs: config.worker.leaseMs };
+    const services: ContextServices = {
+      scoped,
+      sql,
+      executions,
+      workflows,
+      bulkOperations,
+      events: bus,
+      listChanges,
+      fanout,
+    };
     // Whether credentials still hold (a key may be revoked): only a definite "no" ends a socket or
     // a stream, a database hiccup does not.
     const stillValid = (authorization: unknown) =>

@@ -42,6 +42,10 @@ const envSchema = z.object({
   ENGINE_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 ** 2).default(1024 ** 2),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional(),
   EMAIL_FROM: z.string().min(3).default("Stepstream <noreply@stepstream.local>"),
+  BULK_OPERATION_CHUNK_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
+  BULK_OPERATION_PAUSE_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+  EXECUTION_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
+  EXECUTION_RETENTION_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(3_600_000),
   LIST_CHANGES_RETENTION_MS: z.coerce.number().int().min(60_000).max(90 * 86_400_000).default(86_400_000),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
   SUBSCRIPTION_IDLE_RECHECK_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
@@ -128,6 +132,13 @@ export type Config = Readonly<{
    * than this is refused (CURSOR_EXPIRED) and the client re-reads its list.
    */
   listChangesRetentionMs: number;
+  /** Bulk operations: targets per chunk (one lease renewal and progress update each) and a pause between chunks. */
+  bulkOperations: Readonly<{ chunkSize: number; pauseMs: number }>;
+  /**
+   * Finished executions that completed more than `days` ago are deleted by the worker every
+   * `intervalMs`; 0 days = never (the default: see README "Retention").
+   */
+  retention: Readonly<{ days: number; intervalMs: number }>;
   email: Readonly<{ smtpUrl: string | undefined; from: string }>;
   /** Set: events cross processes through Redis pub/sub; unset: in-process only. */
   redisUrl: string | undefined;
@@ -216,6 +227,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxPayloadBytes: e.ENGINE_MAX_PAYLOAD_BYTES,
     }),
     listChangesRetentionMs: e.LIST_CHANGES_RETENTION_MS,
+    bulkOperations: Object.freeze({ chunkSize: e.BULK_OPERATION_CHUNK_SIZE, pauseMs: e.BULK_OPERATION_PAUSE_MS }),
+    retention: Object.freeze({ days: e.EXECUTION_RETENTION_DAYS, intervalMs: e.EXECUTION_RETENTION_INTERVAL_MS }),
     email: Object.freeze({ smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM }),
     redisUrl: e.REDIS_URL,
     subscriptionIdleRecheckMs: e.SUBSCRIPTION_IDLE_RECHECK_MS,

@@ -7,6 +7,7 @@ import type { TenantDb } from "./db/tenant-scope.ts";
 import type { ListFeeds } from "./read/list-changes/feed.ts";
 import type { EventBus } from "./realtime/event-bus.ts";
 import type { Fanout } from "./realtime/fanout.ts";
+import type { BulkOperationServices } from "./services/bulk-operations/start.ts";
 import type { Actor, ExecutionServices } from "./services/executions.ts";
 import { createLoaders, type Loaders } from "./services/loaders.ts";
 import type { WorkflowServices } from "./services/workflows.ts";
@@ -28,6 +29,7 @@ export type Context = Readonly<{
   actor: Actor;
   executions: ExecutionServices;
   workflows: WorkflowServices;
+  bulkOperations: BulkOperationServices;
   /** Committed engine events, for subscriptions. */
   events: EventBus;
   /** The shared change-log feeds behind executionListChanges. */
@@ -48,6 +50,7 @@ export type ContextServices = Readonly<{
   sql: Query;
   executions: Omit<ExecutionServices, "db">;
   workflows: Omit<WorkflowServices, "db">;
+  bulkOperations: Omit<BulkOperationServices, "db">;
   events: EventBus;
   listChanges: ListFeeds;
   fanout: Fanout;
@@ -70,6 +73,7 @@ export function createContext(
     actor: viewer.actor,
     executions: { ...services.executions, db },
     workflows: { ...services.workflows, db },
+    bulkOperations: { ...services.bulkOperations, db },
     events: services.events,
     listChanges: services.listChanges,
     fanout: services.fanout,

@@ -8,7 +8,7 @@ import { type Actor, type EngineEvent, type Json, makeEvent, type StepStatus, ty
 import { type ParseResult, parseWorkflowDefinition } from "./definition.ts";
 import { planBatches } from "./plan.ts";
 import type { ExecutionRecord } from "./run-state.ts";
-import type { CreateResult, EmitResult, NewExecution, NewStep, SystemStore } from "./store/store.ts";
+import type { Alongside, CreateResult, EmitResult, NewExecution, NewStep, SystemStore } from "./store/store.ts";
 import { decideTrigger } from "./triggers.ts";
 
 export type LifecycleDeps = {
@@ -41,6 +41,8 @@ export type CreateSpec = {
   requireCurrentVersion?: boolean;
   /** Steps whose results a retry reuses, by key (their batches are complete). */
   reuse?: ReadonlyMap<string, { output: Json | null; status: "COMPLETED" | "SKIPPED"; branchTaken: string | null }>;
+  /** Committed with the new run (store.ts); events are published after that commit. */
+  alongside?: Alongside;
 };
 
 export type EmitSpec = {
@@ -67,7 +69,7 @@ export type Lifecycle = {
    */
   emit(tenantId: string, input: EmitSpec): Promise<EmitResult>;
   /** Throws NotFoundError for an unknown (or another tenant's) execution, InvalidStateError for a finished one. */
-  cancel(tenantId: string, input: { id: string; reason: string; by: Actor }): Promise<ExecutionRecord>;
+  cancel(tenantId: string, input: { id: string; reason: string; by: Actor; alongside?: Alongside }): Promise<ExecutionRecord>;
 };
 
 // Workflows read for starting runs, with their parsed definitions; bounded, oldest out first. An
@@ -127,6 +129,7 @@ function newExecution(tenantId: string, spec: CreateSpec, at: Date, leaseMs: num
     reservedUntil: new Date(at.getTime() + leaseMs),
     claimOriginal: spec.retryOf ?? null,
     requireCurrentVersion: spec.requireCurrentVersion ?? false,
+    ...(spec.alongside ? { alongside: spec.alongside } : {}),
   };
 }
 
@@ -193,7 +196,12 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     },
 
     async cancel(tenantId, input) {
-      const result = await deps.store.tenant(tenantId).cancel(input.id, { reason: input.reason, by: input.by, now: new Date(deps.now()) });
+      const result = await deps.store.tenant(tenantId).cancel(input.id, {
+        reason: input.reason,
+        by: input.by,
+        now: new Date(deps.now()),
+        ...(input.alongside ? { alongside: input.alongside } : {}),
+      });
       if (result.kind === "not-found") throw new NotFoundError("Execution", input.id);
       if (result.kind === "finished") {
         throw new InvalidStateError(`The execution already finished (${result.status}); only a queued or running one can be cancelled`);

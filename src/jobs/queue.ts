@@ -38,3 +38,18 @@ export const jobSql: JobSql = {
       run_at := ${runAt},
       max_attempts := 25)`,
 };
+
+export const BULK_OPERATION = "bulk-operation";
+const BULK_OPERATION_ATTEMPTS = 5;
+
+/**
+ * A bulk operation's job, keyed by operation like run jobs: queuing it again (the sweeper, after
+ * its worker died) replaces one still waiting. A failed attempt is retried by graphile-worker
+ * with its backoff; the last one marks the operation FAILED (jobs/bulk-operation.ts).
+ */
+export const bulkOperationJobSql = ({ operation, tenant }: { operation: string; tenant: string }) => `graphile_worker.add_job(
+      '${BULK_OPERATION}',
+      json_build_object('operationId', ${operation}::text, 'tenantId', ${tenant}::text),
+      max_attempts := ${BULK_OPERATION_ATTEMPTS},
+      job_key := 'bulk:' || ${operation}::text,
+      job_key_mode := 'replace')`;

@@ -2,6 +2,7 @@
 // queues again every run that is not finished and that nobody holds (its worker died before or
 // while running it), which graphile-worker alone would leave locked for 4 hours. Both pause while
 // the database is unreachable and carry on when it is back (supervised-runner.ts).
+import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { JobHelpers, Task } from "graphile-worker";
 import { z } from "zod";
@@ -9,9 +10,13 @@ import type { Db } from "../db/client.ts";
 import { createPgPool, type DatabaseHealth } from "../db/pool.ts";
 import { createTenantScopes } from "../db/tenant-scope.ts";
 import type { Runner } from "../engine/runner.ts";
+import { createSqlRunner } from "../engine/store/sql.ts";
 import type { SystemStore } from "../engine/store/store.ts";
+import { sweepBulkOperations } from "../services/bulk-operations/sweep.ts";
 import { automaticRetry, type ExecutionServices } from "../services/executions.ts";
-import { RETRY_EXECUTION, RUN_EXECUTION } from "./queue.ts";
+import { applyRetention, DAY_MS } from "../services/retention.ts";
+import { bulkOperationTask } from "./bulk-operation.ts";
+import { BULK_OPERATION, bulkOperationJobSql, RETRY_EXECUTION, RUN_EXECUTION } from "./queue.ts";
 import { startSupervisedRunner } from "./supervised-runner.ts";
 
 // tenantId is optional only for jobs queued before payloads named their tenant (an upgrade with
@@ -37,6 +42,10 @@ export type WorkerOptions = {
    * transactions that were long open when they wrote (`at` is their start) is added.
    */
   changeRetentionMs: number;
+  /** Bulk operations: targets per chunk and the pause between chunks. */
+  bulkOperations: { chunkSize: number; pauseMs: number };
+  /** Finished runs older than `days` are deleted every `intervalMs`; 0 days: never. */
+  retention: { days: number; intervalMs: number };
   onError: (message: string, error?: unknown) => void;
   /** Told when each job starts, how long after it was due (metrics: queue lag). */
   onJobStart?: (task: string, lagMs: number) => void;
@@ -57,13 +66,16 @@ const PRUNE_EVERY_MS = 60_000;
 const PRUNE_MARGIN_MS = 5 * 60_000;
 /** Rollup deltas folded per sweep at most: one statement stays short, and a backlog clears in a few sweeps. */
 const ROLLUP_FOLD_LIMIT = 20_000;
+/** Executions one retention statement deletes at most (with their steps, events and logs). */
+const RETENTION_BATCH = 500;
 
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
-  // Our own pool, so that stop() can wait for every connection to close. Two more connections
-  // than jobs: one LISTENs for new jobs, one probes the database and releases orphaned jobs.
+  // Our own pool, so that stop() can wait for every connection to close. Three more connections
+  // than jobs: one LISTENs for new jobs, one probes the database and releases orphaned jobs, one
+  // for the statements of bulk operations and retention between their jobs' own.
   const pgPool = createPgPool({
     url: options.connectionString,
-    max: options.concurrency + 2,
+    max: options.concurrency + 3,
     name: "worker",
     health: options.health,
     whileUnreachable: "wait",
@@ -78,6 +90,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         }
       : fn;
   const scopes = createTenantScopes(options.db);
+  const sql = createSqlRunner(pgPool);
+  // Bulk operation leases name this process: a claim by another process after it died is safe.
+  const owner = `worker:${randomUUID()}`;
+  const stopping = new AbortController();
   const tenantOf = async ({ executionId, tenantId }: z.infer<typeof runPayload>) =>
     tenantId ?? (await options.store.tenantOf(executionId));
   const runner = await startSupervisedRunner({
@@ -101,6 +117,21 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         const tenantId = await tenantOf(job);
         if (tenantId) await automaticRetry({ ...options.executions, db: scopes(tenantId) }, job.executionId);
       }),
+      [BULK_OPERATION]: timed(
+        BULK_OPERATION,
+        bulkOperationTask(
+          {
+            sql,
+            scoped: scopes,
+            executions: options.executions,
+            chunkSize: options.bulkOperations.chunkSize,
+            pauseMs: options.bulkOperations.pauseMs,
+            leaseMs: options.reservationMs,
+            owner,
+          },
+          stopping.signal,
+        ),
+      ),
     },
   });
   const sweeper = setInterval(() => {
@@ -113,7 +144,28 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     options.store.compactRollup(ROLLUP_FOLD_LIMIT).catch((error) => {
       if (options.health.reachable) options.onError("Folding the execution rollup failed", error);
     });
+    sweepBulkOperations(sql, bulkOperationJobSql, options.reservationMs).catch((error) => {
+      if (options.health.reachable) options.onError("Sweep for bulk operations nobody holds failed", error);
+    });
   }, options.sweepIntervalMs);
+  // Retention: every worker passes; two at once delete different runs (SKIP LOCKED). One pass at a
+  // time per process, and stop() ends a pass between two batches.
+  const retentionStop = new AbortController();
+  let retentionPass: Promise<unknown> | null = null;
+  const retention =
+    options.retention.days > 0
+      ? setInterval(() => {
+          if (!options.health.reachable || retentionPass) return;
+          const olderThan = new Date(Date.now() - options.retention.days * DAY_MS);
+          retentionPass = applyRetention(sql, { olderThan, batchSize: RETENTION_BATCH, signal: retentionStop.signal })
+            .catch((error) => {
+              if (options.health.reachable) options.onError("Deleting executions past their retention failed", error);
+            })
+            .finally(() => {
+              retentionPass = null;
+            });
+        }, options.retention.intervalMs)
+      : undefined;
   // Every worker prunes; two doing it at once delete disjoint or already-deleted rows, no harm.
   const pruner = setInterval(() => {
     if (!options.health.reachable) return;
@@ -129,6 +181,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     async stop() {
       clearInterval(sweeper);
       clearInterval(pruner);
+      clearInterval(retention);
+      retentionStop.abort();
+      stopping.abort();
+      await retentionPass;
       // While the database is away the runner's workers wait for it: ending the pool first makes
       // them give up (graphile-worker then prints a trace per waiting worker).
       const ending = options.health.reachable ? null : pgPool.end();

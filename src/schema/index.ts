@@ -24,6 +24,10 @@ import "./api-key/types.ts";
 import "./api-key/queries.ts";
 import "./api-key/mutations.ts";
 import "./viewer/queries.ts";
+import "./actor/types.ts";
+import "./bulk-operation/types.ts";
+import "./bulk-operation/queries.ts";
+import "./bulk-operation/mutations.ts";
 import "./subscription/index.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

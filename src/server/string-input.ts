@@ -37,6 +37,7 @@ export const STRING_LIMITS: Readonly<Record<string, number>> = {
   "Query.workflowTemplates(search)": 200,
   "Query.workflowTemplates(category)": 200,
   "CancelExecutionInput.reason": 1_000,
+  "StartBulkOperationInput.reason": 1_000,
   "ExecutionFilter.search": 200,
   "LogFilter.search": 200,
   "Query.workflows(search)": 200,

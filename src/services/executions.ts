@@ -12,6 +12,7 @@ import {
   SYSTEM_ACTORS,
 } from "../engine/events.ts";
 import type { Lifecycle } from "../engine/lifecycle.ts";
+import type { Alongside } from "../engine/store/store.ts";
 import { removedDeltas, removedStepDeltas } from "../engine/store/rollup.ts";
 import { InvalidStateError, NotFoundError, ValidationError } from "../errors.ts";
 import { isUuid } from "./stats/scope.ts";
@@ -101,10 +102,18 @@ export async function startExecution(s: ExecutionServices, by: StartedBy, input:
   }
 }
 
-/** Cancels a queued or running execution: cooperative, running actions are aborted. */
-export async function cancelExecution(s: ExecutionServices, actor: Actor, input: { id: string; reason?: string | null }) {
+/**
+ * Cancels a queued or running execution: cooperative, running actions are aborted. `alongside`
+ * commits with the cancel (a bulk operation's mark, see bulk-operations/).
+ */
+export async function cancelExecution(
+  s: ExecutionServices,
+  actor: Actor,
+  input: { id: string; reason?: string | null },
+  alongside?: Alongside,
+) {
   const reason = input.reason?.trim() || "cancelled";
-  return s.engine.cancel(s.db.$tenantId, { id: input.id, reason, by: actor });
+  return s.engine.cancel(s.db.$tenantId, { id: input.id, reason, by: actor, ...(alongside ? { alongside } : {}) });
 }
 
 export type RetryInput = {
@@ -121,14 +130,15 @@ export type RetryInput = {
  * for the current version or other input. With fromFailedStep, batches that completed are reused:
  * their steps keep their outputs and the run continues from the first batch that did not complete
  * (only on the same version and input: on others those outputs would not be what the steps give).
+ * `alongside` commits with the new run (a bulk operation's mark, see bulk-operations/).
  */
-export async function retryExecution(s: ExecutionServices, actor: Actor, input: RetryInput) {
-  const retry = await retryRun(s, input, actor);
+export async function retryExecution(s: ExecutionServices, actor: Actor, input: RetryInput, alongside?: Alongside) {
+  const retry = await retryRun(s, input, actor, alongside);
   if (!retry) throw new Error("a manual retry was not created");
   return retry;
 }
 
-async function retryRun(s: ExecutionServices, input: RetryInput, actor: Actor | null) {
+async function retryRun(s: ExecutionServices, input: RetryInput, actor: Actor | null, alongside?: Alongside) {
   const automatic = actor === null;
   const original = await s.db.execution.findFirst({
     where: { id: input.id },
@@ -180,6 +190,7 @@ async function retryRun(s: ExecutionServices, input: RetryInput, actor: Actor | 
     // The retry replaces the scheduled one; an automatic retry only runs while still scheduled.
     retryOf: { id: original.id, onlyIfScheduled: automatic },
     reuse,
+    ...(alongside ? { alongside } : {}),
   });
   return result.kind === "created" ? result.execution : null;
 }

@@ -14,13 +14,19 @@ export type WsSubscriber<T> = {
   stop(): Promise<void>;
 };
 
-/** `url`: the app's http(s) GraphQL URL. */
+/** `url`: the app's http(s) GraphQL URL; `authorization`: sent in connection_init when given. */
 export function subscribeOverWs<T, V extends Record<string, unknown>>(
   url: string,
   document: TypedDocumentNode<T, V>,
   variables: V,
+  authorization?: string,
 ): WsSubscriber<T> {
-  const client = createClient({ url: url.replace(/^http/, "ws"), webSocketImpl: WebSocket, retryAttempts: 0 });
+  const client = createClient({
+    url: url.replace(/^http/, "ws"),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    ...(authorization ? { connectionParams: { authorization } } : {}),
+  });
   const received: WsSubscriber<T> = { data: [], errors: [], completed: false, client, stop: async () => void (await client.dispose()) };
   client.subscribe<T>(
     { query: print(document), variables },

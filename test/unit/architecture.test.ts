@@ -41,6 +41,8 @@ const allowed: Record<string, string[]> = {
   // The seed plays the worker for its history: the engine runs it, jobs/ queues, services/ retries.
   seed: ["seed", "engine", "db", "config.ts", "jobs", "services"],
   jobs: ["jobs", "engine", "db", "services"],
+  // Commands that are neither the server nor a worker (npm run retention): settings, a database, a use case.
+  cli: ["cli", "config.ts", "db", "engine", "services", "errors.ts"],
   "context.ts": ["db", "services", "read", "realtime", "auth"],
   // Logger and metrics. Metrics implement the engine's observer interface (engine/observer.ts): the
   // engine only calls it, it never imports a metrics library or this folder.

@@ -23,6 +23,18 @@ describe("loadConfig", () => {
     expect(loadConfig({ NODE_ENV: "production", GRAPHIQL: "true" }).graphiql).toBe(true);
   });
 
+  it("keeps every run unless a retention is chosen, and reads bulk operation settings", () => {
+    expect(loadConfig({})).toMatchObject({
+      retention: { days: 0, intervalMs: 3_600_000 },
+      bulkOperations: { chunkSize: 100, pauseMs: 0 },
+    });
+    expect(loadConfig({ EXECUTION_RETENTION_DAYS: "90", BULK_OPERATION_CHUNK_SIZE: "10" })).toMatchObject({
+      retention: { days: 90 },
+      bulkOperations: { chunkSize: 10 },
+    });
+    expect(() => loadConfig({ EXECUTION_RETENTION_DAYS: "-1" })).toThrow(ConfigError);
+  });
+
   it("reports every problem at once", () => {
     let error: unknown;
     try {

@@ -93,15 +93,6 @@ const NOT_YET_BUILT = new Set<string>([
   "ResumeExecutionInput",
   "Mutation.pauseExecution",
   "Mutation.resumeExecution",
-  // v2: bulk operations
-  "BulkOperationKind",
-  "BulkOperationStatus",
-  "BulkOperation",
-  "StartBulkOperationInput",
-  "BulkOperationPreview",
-  "Query.bulkOperations",
-  "Mutation.startBulkOperation",
-  "Subscription.bulkOperationUpdated",
   // v2: correlation and run context
   "Execution.context",
 ]);

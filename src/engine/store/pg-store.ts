@@ -7,7 +7,7 @@ import type { BatchState, ExecutionRecord, RunState, StepState } from "../run-st
 import { planCancel } from "../transitions/cancel.ts";
 import { insertExecutionChanges, PRUNE_CHANGES } from "./change-log.ts";
 import { changedDeltas, changedStepDeltas, compactSql, createdDeltas, createdStepDeltas } from "./rollup.ts";
-import type { JobSql, SqlRunner } from "./sql.ts";
+import type { JobSql, Session, SqlRunner } from "./sql.ts";
 import type {
   CancelResult,
   CreateResult,
@@ -365,6 +365,19 @@ function toRecord(row: Record<string, unknown>): ExecutionRecord {
   return rest as unknown as ExecutionRecord;
 }
 
+/** Runs the create statement: its one row has the execution's columns, or no id when nothing was created. */
+async function createRowWith(create: string, query: Session["query"], execution: NewExecution, tenantId: string) {
+  const { rows } = await query(create, createParams(tenantId, execution), "engine_create");
+  return rows[0] as Record<string, unknown>;
+}
+
+function toCreateResult(execution: NewExecution, row: Record<string, unknown>): CreateResult {
+  if (row["id"]) return { kind: "created", execution: toRecord(row) };
+  if (execution.claimOriginal && row["claimedOriginal"] === 0) return { kind: "not-claimed" };
+  if (execution.requireCurrentVersion && row["currentVersion"] === false) return { kind: "stale-version" };
+  return { kind: "duplicate" };
+}
+
 export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
   const COMMIT = commitSql(jobs);
   const CREATE = createSql(jobs);
@@ -372,6 +385,7 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
   const tenants = new Map<string, TenantStore>();
 
   const tenantStore = (tenantId: string): TenantStore => {
+    const createRow = (query: Session["query"], execution: NewExecution) => createRowWith(CREATE, query, execution, tenantId);
     // Group commit: the commits of this tenant's runs requested in the same turn of the event loop
     // go out as one statement (one round trip, one WAL flush); several groups may be in flight.
     const pending: PendingCommit[] = [];
@@ -434,12 +448,14 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
           }
         }),
       async create(execution: NewExecution): Promise<CreateResult> {
-        const { rows } = await sql.query(CREATE, createParams(tenantId, execution), "engine_create");
-        const row = rows[0] as Record<string, unknown>;
-        if (row["id"]) return { kind: "created", execution: toRecord(row) };
-        if (execution.claimOriginal && row["claimedOriginal"] === 0) return { kind: "not-claimed" };
-      if (execution.requireCurrentVersion && row["currentVersion"] === false) return { kind: "stale-version" };
-        return { kind: "duplicate" };
+        // One statement, or with `alongside` one transaction (what it writes commits with the run).
+        if (!execution.alongside) return toCreateResult(execution, await createRow(sql.query, execution));
+        const alongside = execution.alongside;
+        return sql.transaction(async (tx) => {
+          const result = toCreateResult(execution, await createRow(tx.query, execution));
+          if (result.kind === "created") await alongside(tx, result.execution);
+          return result;
+        });
       },
       emit({ name, idempotencyKey, plan }): Promise<EmitResult> {
         return sql.transaction(async (tx) => {
@@ -459,8 +475,7 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
           const decided = plan(listeners.rows);
           const executions = [];
           for (const execution of decided.executions) {
-            const { rows } = await tx.query(CREATE, createParams(tenantId, execution), "engine_create");
-            const row = rows[0] as Record<string, unknown>;
+            const row = await createRow(tx.query, execution);
             // No key, no claim, no version check: a run that is not created here is a bug.
             if (!row["id"]) throw new Error(`emit: the run of workflow ${execution.workflowId} was not created`);
             executions.push(toRecord(row));
@@ -516,7 +531,9 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
             input.by.kind,
             input.by.name,
           ]);
-          return { kind: "cancelled", execution: toRecord(rows[0] as Record<string, unknown>), events: plan.events };
+          const execution = toRecord(rows[0] as Record<string, unknown>);
+          await input.alongside?.(tx, execution);
+          return { kind: "cancelled", execution, events: plan.events };
         });
       },
     };

@@ -7,6 +7,14 @@
 // — and the rollup fold, which moves each delta into its own tenant's rollup rows.
 import type { Actor, EngineEvent, ExecutionRef, Json, StepStatus, TriggerSource } from "../events.ts";
 import type { BatchState, ExecutionRecord, ExecutionState, RunState, StepState } from "../run-state.ts";
+import type { Session } from "./sql.ts";
+
+/**
+ * Statements that commit in the same transaction as a change the engine makes (create, cancel),
+ * given the execution as changed; throwing undoes the change. What a bulk operation uses to mark
+ * an execution done together with acting on it, so that no execution is acted on twice.
+ */
+export type Alongside = (tx: Session, execution: ExecutionRecord) => Promise<void>;
 
 export type NewLog = {
   stepId: string | null;
@@ -75,6 +83,8 @@ export type NewExecution = {
   claimOriginal: { id: string; onlyIfScheduled: boolean } | null;
   /** Create only while the workflow is active and `workflowVersion` is still its current version. */
   requireCurrentVersion: boolean;
+  /** Committed with the create, only when the execution was created. */
+  alongside?: Alongside;
 };
 
 export type CreateResult =
@@ -124,7 +134,7 @@ export type TenantStore = {
     plan: (listeners: WorkflowHead[]) => EmitPlan;
   }): Promise<EmitResult>;
   /** Cancels every open step and batch and the execution, an event each, in one transaction. */
-  cancel(executionId: string, input: { reason: string; by: Actor; now: Date }): Promise<CancelResult>;
+  cancel(executionId: string, input: { reason: string; by: Actor; now: Date; alongside?: Alongside }): Promise<CancelResult>;
 };
 
 export type SystemStore = {

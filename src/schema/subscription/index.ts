@@ -6,3 +6,4 @@ import "./execution-updated.ts";
 import "./executions-changed.ts";
 import "./execution-list-changes.ts";
 import "./step-completed.ts";
+import "./bulk-operation-updated.ts";
