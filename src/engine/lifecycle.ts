@@ -1,5 +1,5 @@
 // The transitions that start and stop executions from outside a worker: create (with its first
-// event and its job, one statement) and cancel. services/ validates and calls these.
+// event and its job, one statement), cancel, pause and resume. services/ validates and calls these.
 import { randomUUID } from "node:crypto";
 import { InvalidStateError, NotFoundError } from "../errors.ts";
 import type { CancellationRegistry } from "./cancellations.ts";
@@ -45,6 +45,14 @@ export type Lifecycle = {
   create(tenantId: string, spec: CreateSpec): Promise<CreateResult>;
   /** Throws NotFoundError for an unknown (or another tenant's) execution, InvalidStateError for a finished one. */
   cancel(tenantId: string, input: { id: string; reason: string; by: string }): Promise<ExecutionRecord>;
+  /**
+   * PAUSED at once when no worker holds the run; otherwise its worker is asked to pause it once its
+   * running steps finished (the record returned is then still RUNNING). NotFoundError, or
+   * InvalidStateError for a finished or already paused run.
+   */
+  pause(tenantId: string, input: { id: string; reason: string | null; by: string }): Promise<ExecutionRecord>;
+  /** PAUSED → RUNNING (or PENDING if it never started) on any worker. InvalidStateError unless PAUSED. */
+  resume(tenantId: string, input: { id: string; by: string }): Promise<ExecutionRecord>;
 };
 
 // Workflows read for starting runs, with their parsed definitions; bounded, oldest out first. An
@@ -131,6 +139,34 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
       }
       deps.publish(result.events);
       deps.cancellations.abort(input.id, input.reason);
+      return result.execution;
+    },
+
+    async pause(tenantId, input) {
+      const now = new Date(deps.now());
+      const result = await deps.store.tenant(tenantId).pause(input.id, { reason: input.reason, by: input.by, now });
+      if (result.kind === "not-found") throw new NotFoundError("Execution", input.id);
+      if (result.kind === "invalid") {
+        throw new InvalidStateError(
+          result.status === "PAUSED"
+            ? "The execution is already paused"
+            : `The execution already finished (${result.status}); only a queued or running one can be paused`,
+        );
+      }
+      if (result.kind === "paused") deps.publish(result.events);
+      else deps.cancellations.pause(input.id, { reason: input.reason, by: input.by });
+      return result.execution;
+    },
+
+    async resume(tenantId, input) {
+      const now = new Date(deps.now());
+      const reservedUntil = new Date(now.getTime() + deps.leaseMs);
+      const result = await deps.store.tenant(tenantId).resume(input.id, { by: input.by, now, reservedUntil });
+      if (result.kind === "not-found") throw new NotFoundError("Execution", input.id);
+      if (result.kind === "invalid") {
+        throw new InvalidStateError(`Only a paused execution can be resumed (this one is ${result.status})`);
+      }
+      deps.publish(result.events);
       return result.execution;
     },
   };

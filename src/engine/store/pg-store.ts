@@ -6,6 +6,8 @@ import { type EngineEvent, type ExecutionStatus, isFinishedExecution, type Json 
 import type { BatchState, ExecutionRecord, RunState, StepState } from "../run-state.ts";
 import { planCancel } from "../transitions/cancel.ts";
 import { insertExecutionChanges, PRUNE_CHANGES } from "./change-log.ts";
+import { eventRows, insertEvents, toRecord } from "./event-rows.ts";
+import { pauseRun, resumeRun } from "./pause.ts";
 import { changedDeltas, changedStepDeltas, compactSql, createdDeltas, createdStepDeltas } from "./rollup.ts";
 import type { JobSql, SqlRunner } from "./sql.ts";
 import type { CancelResult, CreateResult, NewExecution, RunCommit, SystemStore, TenantStore, WorkflowHead } from "./store.ts";
@@ -20,37 +22,14 @@ const MAX_GROUP = 64;
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 const date = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string));
 
-const EVENT_COLUMNS = `id uuid, sequence int, type "ExecutionEventType", at timestamptz, "stepId" uuid, "batchId" uuid,
-  "executionStatus" "ExecutionStatus", data jsonb`;
-
-/** An INSERT of the events in parameter `param` (a JSON array), for the execution in CTE `x`. */
-const insertEvents = (param: string) => `
-  INSERT INTO "ExecutionEvent" (id, "tenantId", "executionId", sequence, type, at, "stepId", "batchId", "executionStatus", data)
-  SELECT r.id, x."tenantId", x.id, r.sequence, r.type, r.at, r."stepId", r."batchId", r."executionStatus", r.data
-  FROM x JOIN jsonb_to_recordset(${param}::jsonb) AS r(${EVENT_COLUMNS}, "executionId" uuid) ON r."executionId" = x.id`;
-
-const eventRows = (events: readonly EngineEvent[]) =>
-  JSON.stringify(
-    events.map((e) => ({
-      id: e.id,
-      executionId: e.executionId,
-      sequence: e.sequence,
-      type: e.type,
-      at: e.at,
-      stepId: e.stepId,
-      batchId: e.batchId,
-      executionStatus: e.executionStatus,
-      data: e.data,
-    })),
-  );
-
 const CLAIM = `/* engine:claim */
   WITH claimed AS (
     UPDATE "Execution" SET "leaseOwner" = $3, "leaseExpiresAt" = now() + $4 * interval '1 millisecond'
     WHERE id = $1::uuid AND "tenantId" = $2::uuid AND status IN ('PENDING', 'RUNNING')
       AND ("leaseOwner" IS NULL OR "leaseOwner" = $3 OR "leaseExpiresAt" < now())
     RETURNING id, "tenantId", "workflowId", "workflowVersion", attempt, input, status::text AS status, "startedAt",
-      "completedAt", "durationMs", output, "errorMessage", "errorCode", "errorStepId", "nextRetryAt", "lastEventSequence"
+      "completedAt", "durationMs", output, "errorMessage", "errorCode", "errorStepId", "nextRetryAt", "lastEventSequence",
+      context, "pausedAt", "pausedMs", "pauseRequestedAt", "pauseReason", "pausedBy"
   )
   SELECT c.*, w.name AS "workflowName", v.definition,
     (SELECT coalesce(json_agg(b ORDER BY b.index), '[]') FROM (
@@ -73,7 +52,7 @@ const LOG_COLUMNS = `"stepId" uuid, level "LogLevel", message text, data jsonb, 
 const EXECUTION_COLUMNS = `id uuid, owner text, "expectedSequence" int, status "ExecutionStatus", "startedAt" timestamptz,
   "completedAt" timestamptz, "durationMs" int, output jsonb, "errorMessage" text, "errorCode" text, "errorStepId" uuid,
   "nextRetryAt" timestamptz, "lastEventSequence" int, release boolean, "reservedUntil" timestamptz, "wakeAt" timestamptz,
-  "retryAt" timestamptz, "stepCount" int`;
+  "retryAt" timestamptz, "stepCount" int, context jsonb, "pausedAt" timestamptz`;
 
 /**
  * The commits of several runs in one statement (group commit): each run keeps its own guard, so a
@@ -92,6 +71,9 @@ function commitSql(jobs: JobSql) {
     UPDATE "Execution" e SET status = r.status, "startedAt" = r."startedAt", "completedAt" = r."completedAt",
       "durationMs" = r."durationMs", output = r.output, "errorMessage" = r."errorMessage", "errorCode" = r."errorCode",
       "errorStepId" = r."errorStepId", "nextRetryAt" = r."nextRetryAt", "lastEventSequence" = r."lastEventSequence",
+      context = r.context, "pausedAt" = r."pausedAt",
+      -- The runner pauses the run only after a request: the request is then done.
+      "pauseRequestedAt" = CASE WHEN r.status = 'PAUSED' THEN NULL ELSE e."pauseRequestedAt" END,
       "leaseOwner" = CASE WHEN r.release THEN NULL ELSE e."leaseOwner" END,
       "leaseExpiresAt" = CASE WHEN r.release THEN r."reservedUntil" ELSE e."leaseExpiresAt" END
     FROM r
@@ -208,7 +190,8 @@ const CANCEL_BATCHES = `/* engine:cancel */
 const CANCEL_EXECUTION = `/* engine:cancel */
   WITH x AS (
     UPDATE "Execution" SET status = 'CANCELLED', "cancelReason" = $3, "cancelledBy" = $4, "completedAt" = $5,
-      "durationMs" = $6, "errorMessage" = $7, "errorCode" = 'CANCELLED', "nextRetryAt" = NULL, "lastEventSequence" = $8
+      "durationMs" = $6, "errorMessage" = $7, "errorCode" = 'CANCELLED', "nextRetryAt" = NULL, "lastEventSequence" = $8,
+      "pauseRequestedAt" = NULL
     WHERE id = $1::uuid AND "tenantId" = $2::uuid
     RETURNING *
   ), ev AS (${insertEvents("$9")}
@@ -292,17 +275,15 @@ function toRunState(row: Record<string, unknown>): RunState {
       errorStepId: (row["errorStepId"] as string | null) ?? null,
       nextRetryAt: (row["nextRetryAt"] as Date | null) ?? null,
       lastEventSequence: row["lastEventSequence"] as number,
+      context: (row["context"] as RunState["execution"]["context"] | null) ?? {},
+      pausedAt: (row["pausedAt"] as Date | null) ?? null,
+      pausedMs: (row["pausedMs"] as number | null) ?? 0,
     },
     definition: row["definition"] ?? null,
+    pause: row["pauseRequestedAt"] ? { reason: (row["pauseReason"] as string | null) ?? null, by: row["pausedBy"] as string } : null,
     batches,
     steps,
   };
-}
-
-/** The columns of "Execution", as RETURNING * gives them (enums cast to text by the query). */
-function toRecord(row: Record<string, unknown>): ExecutionRecord {
-  const { claimedOriginal: _c, queuedJobs: _q, currentVersion: _v, ...rest } = row;
-  return rest as unknown as ExecutionRecord;
 }
 
 export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
@@ -349,13 +330,16 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
         return rows[0] ? toRunState(rows[0]) : null;
       },
       async renew(executionId, owner, leaseMs) {
-        const { rowCount } = await sql.query(
+        const { rows } = await sql.query<{ pauseRequestedAt: Date | null; pauseReason: string | null; pausedBy: string | null }>(
           `/* engine:renew */ UPDATE "Execution" SET "leaseExpiresAt" = now() + $4 * interval '1 millisecond'
-           WHERE id = $1::uuid AND "tenantId" = $2::uuid AND "leaseOwner" = $3 AND status IN ('PENDING', 'RUNNING')`,
+           WHERE id = $1::uuid AND "tenantId" = $2::uuid AND "leaseOwner" = $3 AND status IN ('PENDING', 'RUNNING')
+           RETURNING "pauseRequestedAt", "pauseReason", "pausedBy"`,
           [executionId, tenantId, owner, leaseMs],
           "engine_renew",
         );
-        return rowCount === 1;
+        const row = rows[0];
+        if (!row) return false;
+        return { pause: row.pauseRequestedAt ? { reason: row.pauseReason, by: row.pausedBy ?? "unknown" } : null };
       },
       async release(executionId, owner) {
         await sql.query(
@@ -436,6 +420,8 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
           return { kind: "cancelled", execution: toRecord(rows[0] as Record<string, unknown>), events: plan.events };
         });
       },
+      pause: (executionId, input) => pauseRun(sql, tenantId, executionId, input),
+      resume: (executionId, input) => resumeRun(sql, jobs, tenantId, executionId, input),
     };
   };
 
@@ -456,6 +442,8 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
         errorStepId: e.errorStepId,
         nextRetryAt: e.nextRetryAt,
         lastEventSequence: e.lastEventSequence,
+        context: e.context,
+        pausedAt: e.pausedAt,
         release: change.release !== null,
         reservedUntil: change.release?.reservedUntil ?? null,
         wakeAt: change.wakeAt,
