@@ -131,6 +131,8 @@ export async function createApp(config: Config, { log = console, onQuery, action
         executions,
         health,
         changeRetentionMs: config.listChangesRetentionMs,
+        schedulePollMs: config.worker.schedulePollMs,
+        now: Date.now,
         onError,
       });
     }

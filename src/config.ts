@@ -37,6 +37,7 @@ const envSchema = z.object({
   ENGINE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(2_000),
   ENGINE_MAX_WORKER_LOSSES: z.coerce.number().int().min(0).max(100).default(3),
   ENGINE_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 ** 2).default(1024 ** 2),
+  SCHEDULE_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional(),
   EMAIL_FROM: z.string().min(3).default("Stepstream <noreply@stepstream.local>"),
   LIST_CHANGES_RETENTION_MS: z.coerce.number().int().min(60_000).max(90 * 86_400_000).default(86_400_000),
@@ -115,6 +116,8 @@ export type Config = Readonly<{
     maxWorkerLosses: number;
     /** The largest resolved step config or step output, in bytes of JSON. */
     maxPayloadBytes: number;
+    /** How often the worker looks for workflows whose schedule is due (README "Schedules"). */
+    schedulePollMs: number;
   }>;
   /**
    * How long the change log behind executionListChanges keeps its rows: a changes cursor older
@@ -205,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       sweepIntervalMs: e.ENGINE_SWEEP_INTERVAL_MS,
       maxWorkerLosses: e.ENGINE_MAX_WORKER_LOSSES,
       maxPayloadBytes: e.ENGINE_MAX_PAYLOAD_BYTES,
+      schedulePollMs: e.SCHEDULE_POLL_MS,
     }),
     listChangesRetentionMs: e.LIST_CHANGES_RETENTION_MS,
     email: Object.freeze({ smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM }),

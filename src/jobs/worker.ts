@@ -10,6 +10,7 @@ import type { Runner } from "../engine/runner.ts";
 import type { SystemStore } from "../engine/store/store.ts";
 import { automaticRetry, type ExecutionServices } from "../services/executions.ts";
 import { RETRY_EXECUTION, RUN_EXECUTION } from "./queue.ts";
+import { createScheduler } from "./scheduler.ts";
 import { startSupervisedRunner } from "./supervised-runner.ts";
 
 // tenantId is optional only for jobs queued before payloads named their tenant (an upgrade with
@@ -35,6 +36,9 @@ export type WorkerOptions = {
    * transactions that were long open when they wrote (`at` is their start) is added.
    */
   changeRetentionMs: number;
+  /** How often to look for workflows whose schedule is due (jobs/scheduler.ts). */
+  schedulePollMs: number;
+  now: () => number;
   onError: (message: string, error?: unknown) => void;
 };
 
@@ -99,6 +103,15 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       if (options.health.reachable) options.onError("Folding the execution rollup failed", error);
     });
   }, options.sweepIntervalMs);
+  // Every worker polls the schedules; a tick is run once however many do (scheduler.ts).
+  const scheduler = createScheduler({
+    db: options.db,
+    executions: options.executions,
+    pollMs: options.schedulePollMs,
+    now: options.now,
+    onError: options.onError,
+    reachable: () => options.health.reachable,
+  });
   // Every worker prunes; two doing it at once delete disjoint or already-deleted rows, no harm.
   const pruner = setInterval(() => {
     if (!options.health.reachable) return;
@@ -114,6 +127,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     async stop() {
       clearInterval(sweeper);
       clearInterval(pruner);
+      await scheduler.stop();
       // While the database is away the runner's workers wait for it: ending the pool first makes
       // them give up (graphile-worker then prints a trace per waiting worker).
       const ending = options.health.reachable ? null : pgPool.end();

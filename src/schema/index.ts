@@ -8,6 +8,7 @@ import "./workflow/mutations.ts";
 import "./execution/types.ts";
 import "./execution/queries.ts";
 import "./execution/mutations.ts";
+import "./execution/pause-mutations.ts";
 import "./step/types.ts";
 import "./step/queries.ts";
 import "./batch/types.ts";

@@ -99,20 +99,10 @@ const NOT_YET_BUILT = new Set<string>([
   "Execution.definition",
   // v2: how runs start (events and schedules)
   "Workflow.triggerEvent",
-  "Workflow.schedule",
-  "Workflow.nextRunAt",
   "EmitEventInput",
   "EmitEventSuccess",
   "TriggerSkip",
   "Mutation.emitEvent",
-  // v2: pause and resume
-  "ExecutionStatus.PAUSED",
-  "ExecutionEventType.EXECUTION_PAUSED",
-  "ExecutionEventType.EXECUTION_RESUMED",
-  "PauseExecutionInput",
-  "ResumeExecutionInput",
-  "Mutation.pauseExecution",
-  "Mutation.resumeExecution",
   // v2: bulk operations
   "BulkOperationKind",
   "BulkOperationStatus",
@@ -126,7 +116,6 @@ const NOT_YET_BUILT = new Set<string>([
   "StartExecutionInput.externalId",
   "EmitEventInput.externalId",
   "Execution.externalId",
-  "Execution.context",
   "ExecutionFilter.externalId",
   // v2: workflow templates
   "WorkflowTemplate",

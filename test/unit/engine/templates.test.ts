@@ -114,7 +114,7 @@ describe("resolveTemplates", () => {
 
   it("rejects unknown roots and malformed variables", () => {
     expect(failure({ x: "{{env.SECRET}}" }).message).toBe(
-      'config.x: {{env.SECRET}} is not defined (unknown root "env"; use input, steps, execution or workflow)',
+      'config.x: {{env.SECRET}} is not defined (unknown root "env"; use input, steps, context, execution or workflow)',
     );
     expect(failure({ x: "{{}}" }).variable).toBe("");
     expect(failure({ x: "{{input.}}" }).message).toContain("empty path segment");
