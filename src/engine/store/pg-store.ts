@@ -2,8 +2,8 @@
 // A commit is ONE statement (data-modifying CTEs): the execution row is updated under its guard
 // (this worker's lease, still open, the event sequence unchanged), and every other change joins
 // that row, so a refused guard writes nothing at all. Measured reasons are in BENCHMARKS.md.
-import { type EngineEvent, type ExecutionStatus, isFinishedExecution, type Json } from "../events.ts";
-import type { BatchState, ExecutionRecord, RunState, StepState } from "../run-state.ts";
+import { type ExecutionStatus, isFinishedExecution, type Json } from "../events.ts";
+import type { BatchState, RunState, StepState } from "../run-state.ts";
 import { planCancel } from "../transitions/cancel.ts";
 import { insertExecutionChanges, PRUNE_CHANGES } from "./change-log.ts";
 import { eventRows, insertEvents, toRecord } from "./event-rows.ts";
