@@ -9,16 +9,18 @@ import { defineAction } from "./types.ts";
 export const CONTEXT_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 export const MAX_CONTEXT_KEYS_PER_STEP = 50;
 
-const contextKey = z.string().regex(CONTEXT_KEY_PATTERN, "a context key starts with a letter or _, then up to 63 letters, digits or _");
-
 export const setContextAction = defineAction({
   type: "set_context",
   pure: true,
   input: z.strictObject({
-    values: z
-      .record(contextKey, z.unknown())
-      .refine((values) => Object.keys(values).length > 0, "must set at least one key")
-      .refine((values) => Object.keys(values).length <= MAX_CONTEXT_KEYS_PER_STEP, `at most ${MAX_CONTEXT_KEYS_PER_STEP} keys per step`),
+    values: z.record(z.string(), z.unknown()).superRefine((values, ctx) => {
+      const keys = Object.keys(values);
+      if (keys.length === 0) ctx.addIssue({ code: "custom", message: "must set at least one key" });
+      if (keys.length > MAX_CONTEXT_KEYS_PER_STEP) ctx.addIssue({ code: "custom", message: `at most ${MAX_CONTEXT_KEYS_PER_STEP} keys per step` });
+      for (const key of keys.filter((k) => !CONTEXT_KEY_PATTERN.test(k))) {
+        ctx.addIssue({ code: "custom", path: [key], message: "a context key starts with a letter or _, then up to 63 letters, digits or _" });
+      }
+    }),
   }),
   async run({ values }) {
     return { status: "completed", output: { keys: Object.keys(values) }, context: values };
