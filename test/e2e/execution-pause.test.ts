@@ -12,6 +12,7 @@ import { rowId } from "../support/durability.ts";
 import { createWorkflow, type Detail, expectGapless, startRunId, stepsByKey, waitForRun } from "../support/engine.ts";
 import { createFixture, type Fixture } from "../support/fixture.ts";
 import { runJobsOf } from "../support/queue.ts";
+import { subscribeOverWs, waitUntil } from "../support/ws-subscriber.ts";
 import { createWorkerFleet, type WorkerFleet } from "../support/workers.ts";
 
 const Pause = graphql(`
@@ -40,6 +41,27 @@ const Cancel = graphql(`
       __typename
       ... on CancelExecutionSuccess { execution { id status } }
       ... on Error { code message }
+    }
+  }
+`);
+
+const Updated = graphql(`
+  subscription PauseUpdated($id: ID!) {
+    executionUpdated(id: $id) { id status }
+  }
+`);
+
+const Events = graphql(`
+  subscription PauseEvents($executionId: ID!) {
+    executionEvents(executionId: $executionId) { sequence type executionStatus }
+  }
+`);
+
+const PausedRuns = graphql(`
+  query PausedRuns($workflowId: ID!) {
+    workflow(id: $workflowId) {
+      executions(first: 10, filter: { status: [PAUSED] }) { totalCount edges { node { id status } } }
+      stats { byStatus { status count } }
     }
   }
 `);
@@ -145,6 +167,39 @@ describe("pause, resume and cancel with the worker in process", () => {
     expect(stepsByKey(run).after?.status).toBe("CANCELLED");
     expect(types(run).slice(-4)).toEqual(["EXECUTION_PAUSED", "STEP_CANCELLED", "STEP_CANCELLED", "EXECUTION_CANCELLED"]);
     expectGapless(run);
+  });
+
+  it("subscriptions, filters and statistics know PAUSED, which is not final", async () => {
+    const workflowId = await createWorkflow(app, {
+      steps: [{ id: "nap", type: "delay", config: { ms: 60_000 } }],
+    });
+    const id = await startRunId(app, workflowId);
+    await waitForRun(app, id, (run) => stepsByKey(run).nap?.status === "RUNNING");
+    await expect.poll(async () => (await leaseOf(app, id)).leaseOwner, { timeout: 10_000 }).toBeNull();
+    const updates = subscribeOverWs(app.url, Updated, { id });
+    const events = subscribeOverWs(app.url, Events, { executionId: id });
+    try {
+      await waitUntil("the event log replayed", () => events.data.some((d) => d.executionEvents.type === "STEP_STARTED"));
+      await app.query(Pause, { input: { id, reason: "look" } });
+      await waitUntil("PAUSED delivered", () => updates.data.some((d) => d.executionUpdated.status === "PAUSED"));
+      await waitUntil("EXECUTION_PAUSED delivered", () =>
+        events.data.some((d) => d.executionEvents.type === "EXECUTION_PAUSED" && d.executionEvents.executionStatus === "PAUSED"),
+      );
+      const listed = await app.query(PausedRuns, { workflowId });
+      expect(listed.workflow?.executions.edges.map((e) => e.node)).toEqual([{ id, status: "PAUSED" }]);
+      expect(listed.workflow?.stats.byStatus).toContainEqual({ status: "PAUSED", count: 1 });
+
+      await app.query(Resume, { input: { id } });
+      await waitUntil("RUNNING again delivered", () => updates.data.at(-1)?.executionUpdated.status === "RUNNING");
+      await waitUntil("EXECUTION_RESUMED delivered", () => events.data.some((d) => d.executionEvents.type === "EXECUTION_RESUMED"));
+      // Neither stream ended: a paused run is not finished.
+      expect([updates.completed, events.completed]).toEqual([false, false]);
+      await app.query(Cancel, { input: { id } });
+      await waitUntil("the event stream ends with the cancel", () => events.completed);
+    } finally {
+      await updates.stop();
+      await events.stop();
+    }
   });
 
   it("refuses invalid transitions with typed InvalidState errors", async () => {

@@ -72,8 +72,8 @@ function commitSql(jobs: JobSql) {
       "durationMs" = r."durationMs", output = r.output, "errorMessage" = r."errorMessage", "errorCode" = r."errorCode",
       "errorStepId" = r."errorStepId", "nextRetryAt" = r."nextRetryAt", "lastEventSequence" = r."lastEventSequence",
       context = r.context, "pausedAt" = r."pausedAt",
-      -- The runner pauses the run only after a request: the request is then done.
-      "pauseRequestedAt" = CASE WHEN r.status = 'PAUSED' THEN NULL ELSE e."pauseRequestedAt" END,
+      -- A pause request is done once the run paused (or ended before it could).
+      "pauseRequestedAt" = CASE WHEN r.status IN ('PENDING', 'RUNNING') THEN e."pauseRequestedAt" END,
       "leaseOwner" = CASE WHEN r.release THEN NULL ELSE e."leaseOwner" END,
       "leaseExpiresAt" = CASE WHEN r.release THEN r."reservedUntil" ELSE e."leaseExpiresAt" END
     FROM r
