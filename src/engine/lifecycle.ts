@@ -30,6 +30,8 @@ export type CreateSpec = {
   retryOf?: { id: string; onlyIfScheduled: boolean };
   /** Refuse (stale-version) unless the workflow is active and workflowVersion is its current version. */
   requireCurrentVersion?: boolean;
+  /** The run context to start with (a retry from its failed step keeps what reused steps wrote). */
+  context?: Json;
   /** Steps whose results a retry reuses, by key (their batches are complete). */
   reuse?: ReadonlyMap<string, { output: Json | null; status: "COMPLETED" | "SKIPPED"; branchTaken: string | null }>;
 };
@@ -117,6 +119,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
         triggerSource: spec.triggerSource,
         triggerEvent: spec.triggerEvent,
         input: spec.input === undefined ? null : (spec.input as Json),
+        context: spec.context ?? {},
         idempotencyKey: spec.idempotencyKey,
         attempt: spec.attempt ?? 1,
         retryOfId: spec.retryOf?.id ?? null,

@@ -130,6 +130,8 @@ async function retryRun(s: ExecutionServices, input: { id: string; fromFailedSte
     // The retry replaces the scheduled one; an automatic retry only runs while still scheduled.
     retryOf: { id: original.id, onlyIfScheduled: automatic },
     reuse,
+    // Reused steps do not run again, so what they wrote to the context is kept (README "Run context").
+    ...(input.fromFailedStep ? { context: original.context as Json } : {}),
   });
   return result.kind === "created" ? result.execution : null;
 }

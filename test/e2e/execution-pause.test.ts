@@ -91,6 +91,18 @@ describe("a run paused while a worker process runs a step, resumed by another pr
     await app?.stop();
   });
 
+  let queued = "";
+  it("pauses a queued run at once and puts it back in the queue on resume", async () => {
+    // No worker process yet: the run waits in the queue.
+    const workflowId = await createWorkflow(app, { steps: [{ id: "only", type: "transform", config: { output: 1 } }] });
+    queued = await startRunId(app, workflowId);
+    expect((await app.query(Pause, { input: { id: queued } })).pauseExecution).toMatchObject({ execution: { status: "PAUSED" } });
+    const { resumeExecution } = await app.query(Resume, { input: { id: queued } });
+    // It never started, so it is queued again rather than running.
+    expect(resumeExecution).toMatchObject({ __typename: "ResumeExecutionSuccess", execution: { status: "PENDING" } });
+    expect(await runJobsOf(app.database.db, rowId(queued))).toHaveLength(1);
+  });
+
   it("finishes the running step, starts nothing new, then continues on the other worker", { timeout: 90_000 }, async () => {
     const first = await fleet.start("A");
     const workflowId = await createWorkflow(app, {
@@ -120,6 +132,8 @@ describe("a run paused while a worker process runs a step, resumed by another pr
     const { resumeExecution } = await app.query(Resume, { input: { id } });
     expect(resumeExecution).toMatchObject({ __typename: "ResumeExecutionSuccess", execution: { status: "RUNNING" } });
     const done = await waitForRun(app, id, undefined, 30_000);
+    // The run resumed into the queue before any worker ran is run by B as well.
+    expect((await waitForRun(app, queued)).status).toBe("COMPLETED");
     expect(done.status).toBe("COMPLETED");
     // "wait" ran once, before the pause; "after" ran on B with its output.
     expect(startsOf(done, "wait")).toBe(1);

@@ -18,6 +18,16 @@ const ContextInList = graphql(`
   }
 `);
 
+const RetryFromFailed = graphql(`
+  mutation RunContextRetry($input: RetryExecutionInput!) {
+    retryExecution(input: $input) {
+      __typename
+      ... on RetryExecutionSuccess { execution { id } }
+      ... on Error { code message }
+    }
+  }
+`);
+
 const SaveWorkflow = graphql(`
   mutation RunContextSave($input: CreateWorkflowInput!) {
     createWorkflow(input: $input) {
@@ -89,6 +99,26 @@ describe("set_context and {{context.key}}", () => {
     const { execution } = await app.query(ContextOf, { id });
     expect(execution?.context).toEqual({ a: big });
     expect(execution?.events.edges.filter((e) => e.node.type === "CONTEXT_UPDATED")).toHaveLength(1);
+  });
+
+  it("a retry from the failed step keeps what its reused steps wrote", async () => {
+    const workflowId = await createWorkflow(app, {
+      retry: { maxAttempts: 1 },
+      steps: [
+        { id: "remember", type: "set_context", config: { values: { orderId: "{{input.order}}" } } },
+        { id: "use", type: "transform", dependsOn: ["remember"], config: { output: "{{context.orderId}}" } },
+        { id: "boom", type: "fail", dependsOn: ["remember"], config: { message: "still broken" } },
+      ],
+    });
+    const failedId = await startRunId(app, workflowId, { order: "B-2" });
+    expect((await waitForRun(app, failedId)).status).toBe("FAILED");
+    const { retryExecution } = await app.query(RetryFromFailed, { input: { id: failedId, fromFailedStep: true } });
+    if (retryExecution.__typename !== "RetryExecutionSuccess") throw new Error(JSON.stringify(retryExecution));
+    const retried = await waitForRun(app, retryExecution.execution.id);
+    // "remember" was reused, not run again; "use" still reads the key it wrote.
+    expect(stepsByKey(retried).remember).toMatchObject({ status: "COMPLETED", attempt: 0 });
+    expect(stepsByKey(retried).use).toMatchObject({ status: "COMPLETED", output: "B-2" });
+    expect((await app.query(ContextOf, { id: retried.id })).execution?.context).toEqual({ orderId: "B-2" });
   });
 
   it("validates set_context's config when the workflow is saved", async () => {

@@ -139,8 +139,8 @@ function createSql(jobs: JobSql) {
     RETURNING id
   ), x AS (
     INSERT INTO "Execution" (id, "tenantId", "workflowId", "workflowVersion", status, "triggerSource", "triggerEvent", input,
-      "idempotencyKey", attempt, "retryOfId", "lastEventSequence", "leaseExpiresAt", "createdAt")
-    SELECT $1::uuid, $2::uuid, $3::uuid, $4, 'PENDING', $5::"TriggerSource", $6, $7::jsonb, $8, $9, $10::uuid, 1, $11, $17
+      "idempotencyKey", attempt, "retryOfId", "lastEventSequence", "leaseExpiresAt", "createdAt", context)
+    SELECT $1::uuid, $2::uuid, $3::uuid, $4, 'PENDING', $5::"TriggerSource", $6, $7::jsonb, $8, $9, $10::uuid, 1, $11, $17, $19::jsonb
     WHERE ($15::uuid IS NULL OR EXISTS (SELECT 1 FROM c))
       AND (NOT $18::boolean OR EXISTS (
         SELECT 1 FROM "Workflow" w WHERE w.id = $3::uuid AND w."tenantId" = $2::uuid AND w."isActive" AND w.version = $4))
@@ -377,6 +377,7 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
           execution.claimOriginal?.onlyIfScheduled ?? false,
           execution.event.at,
           execution.requireCurrentVersion,
+          JSON.stringify(execution.context),
         ], "engine_create");
         const row = rows[0] as Record<string, unknown>;
         if (row["id"]) return { kind: "created", execution: toRecord(row) };

@@ -57,6 +57,7 @@ export type NewExecution = {
   triggerSource: TriggerSource;
   triggerEvent: string | null;
   input: Json | null;
+  context: Json;
   idempotencyKey: string | null;
   attempt: number;
   retryOfId: string | null;
