@@ -12,6 +12,7 @@ import { rowId } from "../support/durability.ts";
 import { createWorkflow, type Detail, expectGapless, startRunId, stepsByKey, waitForRun } from "../support/engine.ts";
 import { createFixture, type Fixture } from "../support/fixture.ts";
 import { runJobsOf } from "../support/queue.ts";
+import { openListView, wsClient } from "../support/list-view.ts";
 import { subscribeOverWs, waitUntil } from "../support/ws-subscriber.ts";
 import { createWorkerFleet, type WorkerFleet } from "../support/workers.ts";
 
@@ -192,6 +193,10 @@ describe("pause, resume and cancel with the worker in process", () => {
     await expect.poll(async () => (await leaseOf(app, id)).leaseOwner, { timeout: 10_000 }).toBeNull();
     const updates = subscribeOverWs(app.url, Updated, { id });
     const events = subscribeOverWs(app.url, Events, { executionId: id });
+    const client = wsClient(app);
+    // Live list views: RUNNING ones see the run leave and come back, PAUSED ones the reverse.
+    const running = await openListView(app, client, { workflowId, status: ["RUNNING"] });
+    const paused = await openListView(app, client, { workflowId, status: ["PAUSED"] });
     try {
       await waitUntil("the event log replayed", () => events.data.some((d) => d.executionEvents.type === "STEP_STARTED"));
       await app.query(Pause, { input: { id, reason: "look" } });
@@ -199,6 +204,8 @@ describe("pause, resume and cancel with the worker in process", () => {
       await waitUntil("EXECUTION_PAUSED delivered", () =>
         events.data.some((d) => d.executionEvents.type === "EXECUTION_PAUSED" && d.executionEvents.executionStatus === "PAUSED"),
       );
+      await waitUntil("the RUNNING list view loses it", () => !running.rows.has(id));
+      await waitUntil("the PAUSED list view gains it", () => paused.rows.get(id) === "PAUSED");
       const listed = await app.query(PausedRuns, { workflowId });
       expect(listed.workflow?.executions.edges.map((e) => e.node)).toEqual([{ id, status: "PAUSED" }]);
       expect(listed.workflow?.stats.byStatus).toContainEqual({ status: "PAUSED", count: 1 });
@@ -206,11 +213,17 @@ describe("pause, resume and cancel with the worker in process", () => {
       await app.query(Resume, { input: { id } });
       await waitUntil("RUNNING again delivered", () => updates.data.at(-1)?.executionUpdated.status === "RUNNING");
       await waitUntil("EXECUTION_RESUMED delivered", () => events.data.some((d) => d.executionEvents.type === "EXECUTION_RESUMED"));
+      await waitUntil("the RUNNING list view has it again", () => running.rows.get(id) === "RUNNING");
+      await waitUntil("the PAUSED list view loses it", () => !paused.rows.has(id));
+      expect([...running.problems, ...paused.problems]).toEqual([]);
       // Neither stream ended: a paused run is not finished.
       expect([updates.completed, events.completed]).toEqual([false, false]);
       await app.query(Cancel, { input: { id } });
       await waitUntil("the event stream ends with the cancel", () => events.completed);
     } finally {
+      running.stop();
+      paused.stop();
+      await client.dispose();
       await updates.stop();
       await events.stop();
     }
