@@ -27,5 +27,5 @@ export const OrderDirectionEnum = builder.enumType("OrderDirection", {
 });
 export const RoleEnum = builder.enumType(Role, {
   name: "Role",
-  description: "What a credential may do: VIEWER reads and subscribes; OPERATOR also starts, cancels and retries; ADMIN also manages workflows, API keys and deletes executions.",
+  description: "What a credential may do: VIEWER reads and subscribes; OPERATOR also starts, cancels, retries, pauses and resumes; ADMIN also manages workflows, API keys and deletes executions.",
 });
