@@ -61,8 +61,13 @@ export async function seed(database: { db: Db; url: string }, options: SeedOptio
 
   // The runs left open queue jobs, so graphile-worker's schema must be there (idempotent).
   await migrateQueue(url);
-  // The foreign keys cascade to versions, executions, batches, steps, events and log entries.
-  const { count: replacedWorkflows } = await db.workflow.deleteMany({ where: { tenantId } });
+  // The foreign keys cascade to versions, executions, batches, steps, events, log entries and the
+  // folded rollups; the unfolded rollup deltas have no foreign key (engine/store/rollup.ts).
+  const { count: replacedWorkflows } = await db.$transaction(async (tx) => {
+    await tx.executionRollupDelta.deleteMany({ where: { tenantId } });
+    await tx.stepRollupDelta.deleteMany({ where: { tenantId } });
+    return tx.workflow.deleteMany({ where: { tenantId } });
+  });
   const workflows = await createWorkflows(db, tenantId, planWorkflows(WORKFLOWS, now));
   const reset = performance.now();
 

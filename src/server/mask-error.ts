@@ -52,20 +52,21 @@ export function createMaskError(log: ErrorLogger, databaseUnavailable: (error: u
       return createGraphQLError(original.message, { path, extensions: { code: "BAD_USER_INPUT" } });
     }
     // Yoga's body limit names its code after an old HTTP reason phrase; clients get ours.
-    if (original instanceof GraphQLError && original.extensions["code"] === "REQUEST_ENTITY_TOO_LARGE") {
+    if (original instanceof GraphQLError && original.extensions?.["code"] === "REQUEST_ENTITY_TOO_LARGE") {
       return createGraphQLError("Request body too large.", {
         extensions: { code: "PAYLOAD_TOO_LARGE", http: { status: 413 } },
       });
     }
     // The token limit fails the parse, and yoga marks parse errors `spec: true` (200 for
     // application/json clients); a hostile operation gets its 400 whatever it accepts.
-    if (original instanceof GraphQLError && original.extensions["code"] === QUERY_TOO_COMPLEX) {
+    if (original instanceof GraphQLError && original.extensions?.["code"] === QUERY_TOO_COMPLEX) {
       return createGraphQLError(original.message, {
         extensions: { code: QUERY_TOO_COMPLEX, http: { status: 400, spec: false } },
       });
     }
-    // Errors graphql-js raised itself (parse, validation, variable coercion) are about the
-    // request, not the server; coercion errors arrive wrapped in a second GraphQLError.
+    // Errors graphql-js (or graphql-jit, whose errors may lack extensions) raised itself (parse,
+    // validation, variable coercion) are about the request, not the server; coercion errors
+    // arrive wrapped in a second GraphQLError.
     if (original instanceof GraphQLError) return truncated(error as GraphQLError);
     if (databaseUnavailable(original)) {
       return createGraphQLError("The database is unavailable; retry shortly.", {

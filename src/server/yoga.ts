@@ -1,6 +1,7 @@
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
-import type { GraphQLSchema } from "graphql";
+import { useGraphQlJit } from "@envelop/graphql-jit";
+import { type ExecutionArgs, type GraphQLSchema, Kind, OperationTypeNode } from "graphql";
 import {
   createGraphQLError,
   createYoga,
@@ -61,6 +62,12 @@ export type GraphQLServerLimits = Readonly<{
   maxBodyBytes: number;
 }>;
 
+function isQuery(args: ExecutionArgs): boolean {
+  const operations = args.document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+  const operation = args.operationName ? operations.find((o) => o.name?.value === args.operationName) : operations[0];
+  return operation?.operation === OperationTypeNode.QUERY;
+}
+
 export function createGraphQLServer<TServerContext extends Record<string, unknown>>(options: {
   schema: GraphQLSchema;
   /** Identifies the caller (throwing UnauthenticatedError when it cannot) and builds the context. */
@@ -84,6 +91,10 @@ export function createGraphQLServer<TServerContext extends Record<string, unknow
     operationLimitsPlugin(options.limits.operation),
     stringInputPlugin(),
     ...(options.plugins ?? []),
+    // Queries run compiled (graphql-jit, cached per document): the dashboard's page is ~2,600
+    // fields per response, and graphql-js's per-field executor was a quarter of its CPU.
+    // (An envelop plugin typed for any context; yoga's Plugin type wants its own.)
+    useGraphQlJit({}, { enableIf: (args) => isQuery(args) }) as Plugin,
   ];
   if (!options.introspection) plugins.push(disableIntrospectionPlugin());
   return createYoga<TServerContext, Context>({

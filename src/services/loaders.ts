@@ -4,6 +4,7 @@
 import DataLoader from "dataloader";
 import type { TenantDb } from "../db/tenant-scope.ts";
 import { loadExecutionPayloads, loadStepPayloads, loadWorkflows } from "../read/fallbacks.ts";
+import { loadLastExecutedAt } from "../read/last-executed.ts";
 import { loadProgress, type Progress } from "../read/progress.ts";
 import { type StatsScope, type StatsSummary, statsSummaries } from "./stats.ts";
 
@@ -13,6 +14,7 @@ export function createLoaders(db: TenantDb) {
     executionPayload: new DataLoader((ids: readonly string[]) => loadExecutionPayloads(db, ids)),
     stepPayload: new DataLoader((ids: readonly string[]) => loadStepPayloads(db, ids)),
     workflow: new DataLoader((ids: readonly string[]) => loadWorkflows(db, ids)),
+    lastExecutedAt: new DataLoader((ids: readonly string[]) => loadLastExecutedAt(db, ids)),
     statsSummary: new DataLoader<StatsScope, StatsSummary, string>((scopes) => statsSummaries(db, scopes), {
       cacheKeyFn: (s) => JSON.stringify([s.workflowId ?? null, s.from ?? null, s.to ?? null]),
     }),

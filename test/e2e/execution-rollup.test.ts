@@ -194,6 +194,24 @@ describe("the execution rollup", () => {
     }
     expect(folded).toEqual(await rollupTables(db));
   });
+
+  it("drops the deltas of a deleted workflow when folding (they have no foreign key)", async () => {
+    const db = app.database.db;
+    const gone = "00000000-0000-4000-8000-00000000dead";
+    await db.executionRollupDelta.create({
+      data: { tenantId, workflowId: gone, day: new Date("2026-01-01"), status: "COMPLETED", triggerSource: "API", delta: 1, bucket: -1 },
+    });
+    await db.stepRollupDelta.create({
+      data: { tenantId, workflowId: gone, type: "log", key: "k", status: "COMPLETED", delta: 1, bucket: -1 },
+    });
+    const before = await rollupTables(db);
+    for (;;) {
+      await store.compactRollup(10_000);
+      if ((await db.executionRollupDelta.count()) + (await db.stepRollupDelta.count()) === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await rollupTables(db)).toEqual(before);
+  });
 });
 
 /** The rollups, rows that count nothing left out (folding may leave zeros a rebuild has not). */

@@ -236,6 +236,39 @@ describe("executionStats", () => {
     expect(executionStats).toEqual(expected);
   });
 
+  it("gives each status its mean duration, each workflow its failure rate and when it last ran", async () => {
+    const Extras = graphql(`
+      query StatsTestExtras($range: StatsFilter) {
+        executionStats { byStatus { status avgDurationMs } }
+        ranged: executionStats(filter: $range) { byStatus { status avgDurationMs } }
+        workflowStats(first: 10) { edges { node { workflow { name lastExecutedAt } failureRate } } }
+      }
+    `);
+    const result = await app.query(Extras, { range: { from: nov(2), to: nov(7) } });
+    const means = (rows: { status: string; avgDurationMs?: number | null }[]) =>
+      Object.fromEntries(rows.map((r) => [r.status, r.avgDurationMs ?? null]));
+    // COMPLETED e1 5000, e3 3000, e8 3000; FAILED e2 1000; CANCELLED e6 2000; TIMED_OUT e7 9000;
+    // PENDING and RUNNING have no duration. From the rollup (no range) and from the rows alike.
+    const all = { PENDING: null, RUNNING: null, COMPLETED: 11000 / 3, FAILED: 1000, CANCELLED: 2000, TIMED_OUT: 9000 };
+    expect(means(result.executionStats.byStatus)).toEqual(all);
+    // Nov 2 to Nov 7: e2..e6.
+    const ranged = { ...all, COMPLETED: 3000, TIMED_OUT: null };
+    expect(means(result.ranged.byStatus)).toEqual(ranged);
+    // failureRate = FAILED / finished: alpha 1 of 4, beta 0 of 2, gamma none finished.
+    const created = await app.app.db.execution.findMany({ where: { tenantId: f.tenantId }, select: { workflowId: true, createdAt: true } });
+    const last = (name: "alpha" | "beta") =>
+      new Date(Math.max(...created.filter((e) => e.workflowId === f.workflows[name]).map((e) => e.createdAt.getTime()))).toISOString();
+    const rows = result.workflowStats.edges.map((e) => [e.node.workflow.name, e.node.failureRate, e.node.workflow.lastExecutedAt]);
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        ["alpha", 0.25, last("alpha")],
+        ["beta", 0, last("beta")],
+        ["gamma", null, null],
+      ]),
+    );
+    expect(rows).toHaveLength(3);
+  });
+
   it("answers several scopes in one request alike", async () => {
     const Many = graphql(`
       query StatsTestMany($alpha: ID!, $beta: ID!) {

@@ -127,11 +127,11 @@ beforeAll(async () => {
 });
 afterAll(() => t?.drop());
 
+// Each status's mean duration is checked through GraphQL (test/e2e/steps-and-stats.test.ts).
 const statuses = (counts: [number, number, number, number, number, number]) =>
-  (["PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"] as const).map((status, i) => ({
-    status,
-    count: counts[i],
-  }));
+  (["PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"] as const).map((status, i) =>
+    expect.objectContaining({ status, count: counts[i] }),
+  );
 
 const EMPTY_SUMMARY = {
   total: 0,
@@ -315,6 +315,7 @@ const ALPHA_ROW = {
   completed: 3,
   failed: 1,
   successRate: 0.6,
+  failureRate: 0.2,
   avgDurationMs: 400,
   p95DurationMs: 880,
 };
@@ -325,6 +326,7 @@ const BETA_ROW = {
   completed: 1,
   failed: 3,
   successRate: 0.2,
+  failureRate: 0.6,
   avgDurationMs: 200,
   p95DurationMs: 335,
 };
@@ -335,6 +337,7 @@ const DELTA_ROW = {
   completed: 1,
   failed: 0,
   successRate: 1,
+  failureRate: 0,
   avgDurationMs: 600,
   p95DurationMs: 600,
 };
@@ -344,6 +347,7 @@ const GAMMA_ROW = {
   completed: 0,
   failed: 0,
   successRate: null,
+  failureRate: null,
   avgDurationMs: null,
   p95DurationMs: null,
 };
@@ -366,6 +370,7 @@ describe("topWorkflows", () => {
         completed: 1,
         failed: 1,
         successRate: 1 / 3,
+        failureRate: 1 / 3,
         avgDurationMs: 300,
         p95DurationMs: 345,
       },
@@ -375,6 +380,7 @@ describe("topWorkflows", () => {
         completed: 0,
         failed: 0,
         successRate: 0,
+        failureRate: 0,
         avgDurationMs: 1000,
         p95DurationMs: 1000,
       },

@@ -82,10 +82,6 @@ type Piece = {
 // Parts of the contract that are not built yet, by piece name (see above). A test fails when one of
 // them exists, so this list only ever shrinks: remove an entry when you build it.
 const NOT_YET_BUILT = new Set<string>([
-  // v2: stats extras
-  "WorkflowStats.failureRate",
-  "StatusCount.avgDurationMs",
-  "Workflow.lastExecutedAt",
   // v2: who did it
   "ActorKind",
   "Actor",

@@ -97,7 +97,8 @@ const COMPACT_LOCK = 7_357_001;
 
 /**
  * Folds up to $1 of the oldest execution deltas into the daily and all-time rollups (and up to $1
- * step deltas into the step rollup), and deletes them, in one
+ * step deltas into the step rollup), and deletes them (those of a deleted workflow are dropped:
+ * the deltas have no foreign key, so that appending one locks nothing), in one
  * statement: a reader sees a delta either unfolded or folded, never both or neither. Returns how
  * many were folded (0 while another worker is folding).
  */
@@ -107,12 +108,14 @@ export const compactSql = `/* engine:rollup */
     WHERE d.id IN (
       SELECT id FROM "ExecutionRollupDelta" WHERE (SELECT pg_try_advisory_xact_lock(${COMPACT_LOCK})) ORDER BY id LIMIT $1)
     RETURNING d.*
+  ), kept AS (
+    SELECT m.* FROM moved m WHERE EXISTS (SELECT FROM "Workflow" w WHERE w.id = m."workflowId")
   ), daily AS (
     INSERT INTO "ExecutionDailyRollup" AS t
       ("tenantId", day, "workflowId", status, "triggerSource", count, "durationCount", "durationSumMs")
     SELECT "tenantId", day, "workflowId", status, "triggerSource", sum(delta),
       coalesce(sum(delta) FILTER (WHERE "durationMs" IS NOT NULL), 0), coalesce(sum(delta::bigint * "durationMs"), 0)
-    FROM moved GROUP BY 1, 2, 3, 4, 5 HAVING sum(delta) <> 0 OR sum(delta::bigint * "durationMs") <> 0
+    FROM kept GROUP BY 1, 2, 3, 4, 5 HAVING sum(delta) <> 0 OR sum(delta::bigint * "durationMs") <> 0
     ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT ("tenantId", day, "workflowId", status, "triggerSource") DO UPDATE SET count = t.count + excluded.count,
       "durationCount" = t."durationCount" + excluded."durationCount",
@@ -121,7 +124,7 @@ export const compactSql = `/* engine:rollup */
     INSERT INTO "ExecutionTotalRollup" AS t ("tenantId", "workflowId", status, "triggerSource", bucket, count, "durationSumMs")
     SELECT "tenantId", "workflowId", status, "triggerSource", bucket, sum(delta),
       coalesce(sum(delta::bigint * "durationMs"), 0)
-    FROM moved GROUP BY 1, 2, 3, 4, 5 HAVING sum(delta) <> 0
+    FROM kept GROUP BY 1, 2, 3, 4, 5 HAVING sum(delta) <> 0
     ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT ("tenantId", "workflowId", status, "triggerSource", bucket) DO UPDATE SET count = t.count + excluded.count,
       "durationSumMs" = t."durationSumMs" + excluded."durationSumMs"
@@ -133,7 +136,8 @@ export const compactSql = `/* engine:rollup */
   ), step_total AS (
     INSERT INTO "StepTotalRollup" AS t ("tenantId", "workflowId", type, key, status, bucket, count, "durationSumMs")
     SELECT "tenantId", "workflowId", type, key, status, bucket, sum(delta), coalesce(sum(delta::bigint * "durationMs"), 0)
-    FROM moved_steps GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(delta) <> 0
+    FROM moved_steps m WHERE EXISTS (SELECT FROM "Workflow" w WHERE w.id = m."workflowId")
+    GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(delta) <> 0
     ORDER BY 1, 2, 3, 4, 5, 6
     ON CONFLICT ("tenantId", "workflowId", type, key, status, bucket) DO UPDATE SET count = t.count + excluded.count,
       "durationSumMs" = t."durationSumMs" + excluded."durationSumMs"

@@ -27,13 +27,19 @@ export function statsScope(filter?: typeof StatsFilter.$inferInput | null): Stat
   };
 }
 
-const StatusCount = builder.objectRef<{ status: StatusName; count: number }>("StatusCount").implement({
-  description: "How many runs have one status.",
-  fields: (t) => ({
-    status: t.expose("status", { type: ExecutionStatusEnum, description: "The status." }),
-    count: t.exposeInt("count", { description: "Runs with it." }),
-  }),
-});
+const StatusCount = builder
+  .objectRef<{ status: StatusName; count: number; avgDurationMs: number | null }>("StatusCount")
+  .implement({
+    description: "How many runs have one status.",
+    fields: (t) => ({
+      status: t.expose("status", { type: ExecutionStatusEnum, description: "The status." }),
+      count: t.exposeInt("count", { description: "Runs with it." }),
+      avgDurationMs: t.exposeFloat("avgDurationMs", {
+        nullable: true,
+        description: "Mean duration of the runs with that status that have one (finished runs); null when none.",
+      }),
+    }),
+  });
 type StatusName = typeof ExecutionStatusEnum.$inferType;
 
 const DailyCount = builder
@@ -64,6 +70,10 @@ export const WorkflowStats = builder.objectRef<WorkflowStatsRow>("WorkflowStats"
     successRate: t.exposeFloat("successRate", {
       nullable: true,
       description: "completed / finished, 0 to 1; null when none finished.",
+    }),
+    failureRate: t.exposeFloat("failureRate", {
+      nullable: true,
+      description: "failed / finished, 0 to 1 (what FAILURE_RATE orders by); null when none finished.",
     }),
     avgDurationMs: t.exposeFloat("avgDurationMs", { nullable: true, description: "Mean duration of finished runs." }),
     p95DurationMs: t.exposeFloat("p95DurationMs", { nullable: true, description: "95th percentile duration." }),

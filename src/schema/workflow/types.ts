@@ -37,6 +37,12 @@ export const Workflow = builder.prismaNode("Workflow", {
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When the workflow was created." }),
     updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When the workflow last changed." }),
+    lastExecutedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When its newest run was created; null when it never ran.",
+      resolve: (workflow, _args, ctx) => ctx.loaders.lastExecutedAt.load(workflow.id),
+    }),
     executions: t.connection(
       {
         type: Execution,

@@ -96,6 +96,8 @@ export type WorkflowStatsRow = {
   completed: number;
   failed: number;
   successRate: number | null;
+  /** FAILED / finished: what FAILURE_RATE orders by. */
+  failureRate: number | null;
   avgDurationMs: number | null;
   p95DurationMs: number | null;
 };

@@ -14,7 +14,8 @@ import { FINISHED, FINISHED_STATUS, rangeWhere, type StatsScope, uuidEquals, uui
  */
 export type StatsSummary = {
   total: number;
-  byStatus: { status: ExecutionStatus; count: number }[];
+  /** avgDurationMs: the mean over that status's runs with a duration (finished ones); null when none. */
+  byStatus: { status: ExecutionStatus; count: number; avgDurationMs: number | null }[];
   successRate: number | null;
   avgDurationMs: number | null;
   p50DurationMs: number | null;
@@ -32,6 +33,7 @@ type Row = {
   workflowId: string | null;
   total: number;
   statusCounts: number[];
+  statusMeans: (number | null)[];
   successRate: number | null;
   avgDurationMs: number | null;
   p50DurationMs: number | null;
@@ -61,11 +63,13 @@ function groupSelect(tenantId: string, g: Group): Prisma.Sql {
     (s): s is Prisma.Sql => s !== null,
   );
   const counts = STATUSES.map((status) => Prisma.sql`count(*) FILTER (WHERE s.status = ${status}::"ExecutionStatus")`);
+  const means = STATUSES.map((status) => Prisma.sql`avg(s."durationMs") FILTER (WHERE s.status = ${status}::"ExecutionStatus")`);
   return Prisma.sql`(
     SELECT ${g.index}::int AS "group",
       ${ids.length > 0 ? Prisma.sql`GROUPING(s.wf) = 1 AS "isAll", s.wf::text` : Prisma.sql`TRUE AS "isAll", NULL::text`} AS "workflowId",
       count(*)::int AS total,
       ARRAY[${Prisma.join(counts)}]::int[] AS "statusCounts",
+      ARRAY[${Prisma.join(means)}]::float8[] AS "statusMeans",
       (count(*) FILTER (WHERE s.status = 'COMPLETED'))::float8 / NULLIF(count(*) FILTER (WHERE s.finished), 0) AS "successRate",
       avg(s."durationMs")::float8 AS "avgDurationMs",
       percentile_cont(0.5) WITHIN GROUP (ORDER BY s."durationMs") AS "p50DurationMs",
@@ -96,11 +100,17 @@ function rollupGroupSelect(tenantId: string, g: Group): Prisma.Sql {
   const counts = STATUSES.map(
     (status) => Prisma.sql`coalesce(sum(h.n) FILTER (WHERE h.status = ${status}::"ExecutionStatus"), 0)`,
   );
+  // Bucket -1 holds the runs without a duration (and 0 ms of them).
+  const means = STATUSES.map(
+    (status) => Prisma.sql`sum(h.dur) FILTER (WHERE h.status = ${status}::"ExecutionStatus")
+      / NULLIF(sum(h.n) FILTER (WHERE h.status = ${status}::"ExecutionStatus" AND h.bucket >= 0), 0)`,
+  );
   const cols = { mean: "h.mean", upto: "h.upto", count: "h.durations" };
   return Prisma.sql`(
     SELECT ${g.index}::int AS "group", h."isAll", h.k::text AS "workflowId",
       sum(h.n)::int AS total,
       ARRAY[${Prisma.join(counts)}]::int[] AS "statusCounts",
+      ARRAY[${Prisma.join(means)}]::float8[] AS "statusMeans",
       coalesce(sum(h.n) FILTER (WHERE h.status = 'COMPLETED'), 0)::float8 / NULLIF(sum(h.n) FILTER (WHERE h.finished), 0) AS "successRate",
       sum(h.dur)::float8 / NULLIF(max(h.durations), 0) AS "avgDurationMs",
       ${histogramPercentile(0.5, cols)} AS "p50DurationMs",
@@ -122,7 +132,7 @@ function rollupGroupSelect(tenantId: string, g: Group): Prisma.Sql {
 function emptySummary(): StatsSummary {
   return {
     total: 0,
-    byStatus: STATUSES.map((status) => ({ status, count: 0 })),
+    byStatus: STATUSES.map((status) => ({ status, count: 0, avgDurationMs: null })),
     successRate: null,
     avgDurationMs: null,
     p50DurationMs: null,
@@ -133,7 +143,11 @@ function emptySummary(): StatsSummary {
 function toSummary(row: Row): StatsSummary {
   return {
     total: row.total,
-    byStatus: STATUSES.map((status, i) => ({ status, count: row.statusCounts[i] ?? 0 })),
+    byStatus: STATUSES.map((status, i) => ({
+      status,
+      count: row.statusCounts[i] ?? 0,
+      avgDurationMs: row.statusMeans[i] ?? null,
+    })),
     successRate: row.successRate,
     avgDurationMs: row.avgDurationMs,
     p50DurationMs: row.p50DurationMs,

@@ -11,7 +11,8 @@ import { assertIntegerIn, type StatsScope, uuidEquals, workflowAggregates, type 
 export async function topWorkflows(db: TenantDb, scope: StatsScope, limit: number): Promise<WorkflowStatsRow[]> {
   assertIntegerIn("limit", limit, 1, 100);
   return db.$queryRaw<WorkflowStatsRow[]>`
-    SELECT e."workflowId"::text AS "workflowId", total, completed, failed, "successRate", "avgDurationMs", "p95DurationMs"
+    SELECT e."workflowId"::text AS "workflowId", total, completed, failed, "successRate", "failureRate", "avgDurationMs",
+      "p95DurationMs"
     FROM (${workflowAggregates(db.$tenantId, scope)}) e
     ORDER BY total DESC, e."workflowId"
     LIMIT ${limit}::int`;
@@ -69,7 +70,7 @@ export async function workflowStatsPage(
       SELECT *, row_number() OVER (ORDER BY ${column} ${direction} NULLS LAST, id) AS rank FROM workflows
     )
     SELECT c."totalCount", r.id::text AS "workflowId", r.total, r.completed, r.failed,
-      r."successRate", r."avgDurationMs", r."p95DurationMs"
+      r."successRate", r."failureRate", r."avgDurationMs", r."p95DurationMs"
     FROM (SELECT count(*)::int AS "totalCount" FROM ranked) c
     LEFT JOIN ranked r ON r.rank > ${page.offset}::bigint AND r.rank <= ${page.offset + page.limit}::bigint
     ORDER BY r.rank`;
