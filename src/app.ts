@@ -164,6 +164,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         changeRetentionMs: config.listChangesRetentionMs,
         bulkOperations: config.bulkOperations,
         retention: config.retention,
+        schedulePollMs: config.worker.schedulePollMs,
+        now: Date.now,
         onError,
         ...(metrics ? { onJobStart: metrics.jobStarted, onPool: metrics.trackPool } : {}),
       });

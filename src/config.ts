@@ -40,6 +40,7 @@ const envSchema = z.object({
   ENGINE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(2_000),
   ENGINE_MAX_WORKER_LOSSES: z.coerce.number().int().min(0).max(100).default(3),
   ENGINE_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 ** 2).default(1024 ** 2),
+  SCHEDULE_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional(),
   EMAIL_FROM: z.string().min(3).default("Stepstream <noreply@stepstream.local>"),
   BULK_OPERATION_CHUNK_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
@@ -126,6 +127,8 @@ export type Config = Readonly<{
     maxWorkerLosses: number;
     /** The largest resolved step config or step output, in bytes of JSON. */
     maxPayloadBytes: number;
+    /** How often the worker looks for workflows whose schedule is due (README "Schedules"). */
+    schedulePollMs: number;
   }>;
   /**
    * How long the change log behind executionListChanges keeps its rows: a changes cursor older
@@ -225,6 +228,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       sweepIntervalMs: e.ENGINE_SWEEP_INTERVAL_MS,
       maxWorkerLosses: e.ENGINE_MAX_WORKER_LOSSES,
       maxPayloadBytes: e.ENGINE_MAX_PAYLOAD_BYTES,
+      schedulePollMs: e.SCHEDULE_POLL_MS,
     }),
     listChangesRetentionMs: e.LIST_CHANGES_RETENTION_MS,
     bulkOperations: Object.freeze({ chunkSize: e.BULK_OPERATION_CHUNK_SIZE, pauseMs: e.BULK_OPERATION_PAUSE_MS }),

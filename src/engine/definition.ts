@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { FieldIssue } from "../errors.ts";
 import { compileRegex } from "./regex.ts";
+import { scheduleSchema } from "./schedule.ts";
 
 export const OPERATORS = [
   "equals",
@@ -145,8 +146,15 @@ export const stepDefinitionSchema = z.strictObject({
 export const workflowDefinitionSchema = z.strictObject({
   timeoutMs: timeoutMsSchema.optional(),
   retry: retryPolicySchema.optional(),
-  // event: the name emitEvent starts this workflow for (its conditions are checked on the event's data).
-  trigger: z.strictObject({ event: eventNameSchema.optional(), conditions: conditionsSchema.optional() }).optional(),
+  trigger: z
+    .strictObject({
+      // event: the name emitEvent starts this workflow for (its conditions are checked on the event's data).
+      event: eventNameSchema.optional(),
+      conditions: conditionsSchema.optional(),
+      /** Start a run at every tick of this cron expression (README "Schedules"). */
+      schedule: scheduleSchema.optional(),
+    })
+    .optional(),
   steps: z.array(stepDefinitionSchema).min(1).max(200),
 });
 

@@ -6,7 +6,8 @@ import { randomUUID } from "node:crypto";
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-export type ExecutionStatus = "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED" | "TIMED_OUT";
+/** PAUSED is not final: no step starts until resumeExecution, and a cancel still ends it. */
+export type ExecutionStatus = "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED" | "TIMED_OUT" | "PAUSED";
 export type StepStatus = "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "SKIPPED" | "CANCELLED";
 /** Batches share the step statuses. */
 export type BatchStatus = StepStatus;
@@ -68,6 +69,11 @@ export type EventDataMap = {
   /** error.code WORKER_LOST: the worker died mid-attempt; the same attempt runs again (workerLosses counts). */
   STEP_RETRYING: { attempt: number; error: EngineError; retryAt: string; workerLosses?: number };
   STEP_CANCELLED: { reason: string };
+  /** The run stopped starting steps (its running steps had finished) and gave its worker back. */
+  EXECUTION_PAUSED: { reason: string | null; by: string };
+  EXECUTION_RESUMED: { by: string };
+  /** A step (set_context) wrote these keys of the run's context; `values` is what it wrote. */
+  CONTEXT_UPDATED: { values: { [key: string]: Json } };
 };
 
 export type EventType = keyof EventDataMap;

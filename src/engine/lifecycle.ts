@@ -1,5 +1,5 @@
 // The transitions that start and stop executions from outside a worker: create (with its first
-// event and its job, one statement) and cancel. services/ validates and calls these.
+// event and its job, one statement), cancel, pause and resume. services/ validates and calls these.
 import { randomUUID } from "node:crypto";
 import { InvalidStateError, NotFoundError } from "../errors.ts";
 import type { CancellationRegistry } from "./cancellations.ts";
@@ -39,6 +39,8 @@ export type CreateSpec = {
   retryOf?: { id: string; onlyIfScheduled: boolean };
   /** Refuse (stale-version) unless the workflow is active and workflowVersion is its current version. */
   requireCurrentVersion?: boolean;
+  /** The run context to start with (a retry from its failed step keeps what reused steps wrote). */
+  context?: Json;
   /** Steps whose results a retry reuses, by key (their batches are complete). */
   reuse?: ReadonlyMap<string, { output: Json | null; status: "COMPLETED" | "SKIPPED"; branchTaken: string | null }>;
   /** Committed with the new run (store.ts); events are published after that commit. */
@@ -70,6 +72,14 @@ export type Lifecycle = {
   emit(tenantId: string, input: EmitSpec): Promise<EmitResult>;
   /** Throws NotFoundError for an unknown (or another tenant's) execution, InvalidStateError for a finished one. */
   cancel(tenantId: string, input: { id: string; reason: string; by: Actor; alongside?: Alongside }): Promise<ExecutionRecord>;
+  /**
+   * PAUSED at once when no worker holds the run; otherwise its worker is asked to pause it once its
+   * running steps finished (the record returned is then still RUNNING). NotFoundError, or
+   * InvalidStateError for a finished or already paused run.
+   */
+  pause(tenantId: string, input: { id: string; reason: string | null; by: string }): Promise<ExecutionRecord>;
+  /** PAUSED → RUNNING (or PENDING if it never started) on any worker. InvalidStateError unless PAUSED. */
+  resume(tenantId: string, input: { id: string; by: string }): Promise<ExecutionRecord>;
 };
 
 // Workflows read for starting runs, with their parsed definitions; bounded, oldest out first. An
@@ -118,6 +128,7 @@ function newExecution(tenantId: string, spec: CreateSpec, at: Date, leaseMs: num
     triggerSource: spec.triggerSource,
     triggerEvent: spec.triggerEvent,
     input: spec.input === undefined ? null : (spec.input as Json),
+    context: spec.context ?? {},
     idempotencyKey: spec.idempotencyKey,
     externalId: spec.externalId ?? null,
     startedBy: spec.startedBy,
@@ -210,6 +221,34 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
       deps.cancellations.abort(input.id, input.reason);
       const { startedAt, durationMs } = result.execution;
       if (startedAt) deps.observer?.run("CANCELLED", durationMs ?? deps.now() - startedAt.getTime());
+      return result.execution;
+    },
+
+    async pause(tenantId, input) {
+      const now = new Date(deps.now());
+      const result = await deps.store.tenant(tenantId).pause(input.id, { reason: input.reason, by: input.by, now });
+      if (result.kind === "not-found") throw new NotFoundError("Execution", input.id);
+      if (result.kind === "invalid") {
+        throw new InvalidStateError(
+          result.status === "PAUSED"
+            ? "The execution is already paused"
+            : `The execution already finished (${result.status}); only a queued or running one can be paused`,
+        );
+      }
+      if (result.kind === "paused") deps.publish(result.events);
+      else deps.cancellations.pause(input.id, { reason: input.reason, by: input.by });
+      return result.execution;
+    },
+
+    async resume(tenantId, input) {
+      const now = new Date(deps.now());
+      const reservedUntil = new Date(now.getTime() + deps.leaseMs);
+      const result = await deps.store.tenant(tenantId).resume(input.id, { by: input.by, now, reservedUntil });
+      if (result.kind === "not-found") throw new NotFoundError("Execution", input.id);
+      if (result.kind === "invalid") {
+        throw new InvalidStateError(`Only a paused execution can be resumed (this one is ${result.status})`);
+      }
+      deps.publish(result.events);
       return result.execution;
     },
   };

@@ -10,6 +10,8 @@ export type BatchResult =
   | { kind: "done" }
   | { kind: "critical-failure"; step: StepState; error: EngineError }
   | { kind: "sleeping"; wakeAt: Date }
+  /** A pause was requested: steps that had not started stayed as they were. */
+  | { kind: "held" }
   | { kind: "aborted" };
 
 export async function runBatch(
@@ -31,6 +33,7 @@ export async function runBatch(
   const scope = {
     input: execution.input,
     steps: Object.fromEntries(steps.filter((s) => s.status === "COMPLETED").map((s) => [s.key, { output: s.output }])),
+    context: execution.context,
     execution: { id: execution.id },
     workflow: { name: execution.workflowName, version: execution.workflowVersion },
   };
@@ -58,6 +61,7 @@ export async function runBatch(
   );
   if (critical) return { kind: "critical-failure", ...(critical as { step: StepState; error: EngineError }) };
   if (runSignal.aborted) return { kind: "aborted" };
+  if (results.some((r) => r.kind === "held")) return { kind: "held" };
   const wakeAt = results.flatMap((r) => (r.kind === "sleeping" ? [r.wakeAt.getTime()] : []));
   if (wakeAt.length > 0) return { kind: "sleeping", wakeAt: new Date(Math.min(...wakeAt)) };
   return { kind: "done" };

@@ -28,6 +28,12 @@ export type ExecutionRecord = {
   cancelledBy: string | null;
   cancelledByKind: ActorKind | null;
   cancelledByName: string | null;
+  context: Json;
+  pauseRequestedAt: Date | null;
+  pauseReason: string | null;
+  pausedBy: string | null;
+  pausedAt: Date | null;
+  pausedMs: number;
   lastEventSequence: number;
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
@@ -56,7 +62,16 @@ export type ExecutionState = {
   errorStepId: string | null;
   nextRetryAt: Date | null;
   lastEventSequence: number;
+  /** What set_context steps wrote so far (an object of keys). */
+  context: { [key: string]: Json };
+  /** When the current pause began; null unless the run is PAUSED. */
+  pausedAt: Date | null;
+  /** Time spent paused before, excluded from the run's timeoutMs. */
+  pausedMs: number;
 };
+
+/** pauseExecution's request while a worker holds the run: who asked and why. */
+export type PauseRequest = { reason: string | null; by: string };
 
 export type BatchState = {
   id: string;
@@ -92,6 +107,8 @@ export type RunState = {
   execution: ExecutionState;
   /** The definition of the version this run runs, as stored (parsed by the runner). */
   definition: unknown;
+  /** Set when a pause was requested: the runner starts no step and pauses once running ones ended. */
+  pause: PauseRequest | null;
   batches: BatchState[];
   steps: StepState[];
 };

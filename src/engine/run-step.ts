@@ -47,6 +47,8 @@ export type StepResult =
   | { kind: "skipped" }
   | { kind: "failed"; error: EngineError }
   | { kind: "sleeping"; wakeAt: Date }
+  /** Not started: a pause was requested (README "Pause and resume"). */
+  | { kind: "held" }
   | { kind: "aborted" };
 
 export async function runStep(deps: StepDeps, run: StepRun): Promise<StepResult> {
@@ -66,6 +68,9 @@ async function drive(deps: StepDeps, run: StepRun): Promise<StepResult> {
   const handler = deps.actions.get(definition.type);
   const pure = handler?.pure === true;
 
+  // Under a pause request nothing new starts (a first attempt, a retry, or a skip decision); a
+  // step already running goes on.
+  if (step.status === "PENDING" && buffer.state.pause) return { kind: "held" };
   if (step.status === "PENDING" && step.attempt === 0) {
     const skip = skipDecision(definition, run.dependencies, { input: run.scope.input, steps: run.scope.steps });
     if (skip) {
@@ -111,6 +116,8 @@ async function drive(deps: StepDeps, run: StepRun): Promise<StepResult> {
 
   for (;;) {
     if (run.signal.aborted) return { kind: "aborted" };
+    // After an in-process retry backoff: the next attempt is a new start.
+    if (step.status === "PENDING" && buffer.state.pause) return { kind: "held" };
     if (resumedAt === undefined) {
       if (!rerun) {
         step.attempt += 1;
@@ -156,6 +163,10 @@ async function drive(deps: StepDeps, run: StepRun): Promise<StepResult> {
       if (outputBytes > deps.maxPayloadBytes) {
         return fail(deps, run, tooLarge("OUTPUT_TOO_LARGE", "the step's output", outputBytes, deps.maxPayloadBytes));
       }
+      if (result.context) {
+        const written = writeContext(deps, run, result.context);
+        if (written) return written;
+      }
       const completedAt = new Date(deps.services.now());
       Object.assign(step, { status: "COMPLETED", output, wakeAt: null, completedAt, durationMs: elapsed(step, completedAt) });
       buffer.touchStep(step);
@@ -190,6 +201,22 @@ async function drive(deps: StepDeps, run: StepRun): Promise<StepResult> {
     if (run.signal.aborted) return { kind: "aborted" };
     step.wakeAt = null;
   }
+}
+
+/**
+ * Merges the keys an action wrote into the run's context (a new object: steps of the same batch
+ * keep reading the context as their batch started), with a CONTEXT_UPDATED event. A context that
+ * would grow past ENGINE_MAX_PAYLOAD_BYTES fails the step instead and nothing is written.
+ */
+function writeContext(deps: StepDeps, run: StepRun, values: Record<string, unknown>): StepResult | null {
+  const { buffer, step } = run;
+  const written = (toJson(values) ?? {}) as { [key: string]: Json };
+  const next = { ...buffer.state.execution.context, ...written };
+  const bytes = jsonBytes(next);
+  if (bytes > deps.maxPayloadBytes) return fail(deps, run, tooLarge("CONTEXT_TOO_LARGE", "the run's context", bytes, deps.maxPayloadBytes));
+  buffer.state.execution.context = next;
+  buffer.event("CONTEXT_UPDATED", { values: written }, refs(step));
+  return null;
 }
 
 function fail(deps: StepDeps, run: StepRun, error: EngineError): StepResult {

@@ -10,6 +10,7 @@ import { parseWorkflowDefinition, type RetryPolicy, type WorkflowDefinition } fr
 import { type EngineError, type EngineEvent, isTerminalStep, type Json, type RunError } from "./events.ts";
 import { runBatch } from "./run-batch.ts";
 import { createRunBuffer, type RunBuffer, RunInterrupted } from "./run-buffer.ts";
+import type { PauseRequest } from "./run-state.ts";
 import type { StepDeps } from "./run-step.ts";
 import type { SystemStore } from "./store/store.ts";
 import { batchOutcome, nextRetryAt } from "./transitions/run.ts";
@@ -24,12 +25,19 @@ export type RunnerDeps = StepDeps & {
   onError: (message: string, error: unknown) => void;
 };
 
-export type RunResult = "finished" | "sleeping" | "not-claimed" | "interrupted";
+export type RunResult = "finished" | "sleeping" | "paused" | "not-claimed" | "interrupted";
 
 export type Runner = { run(tenantId: string, executionId: string): Promise<RunResult> };
 
 // Definitions of a version never change; parsing one is worth doing once per process.
 const DEFINITION_CACHE_SIZE = 1_000;
+
+/**
+ * Before a batch starts, a pause requested from another process is looked for when the last look
+ * (claim or lease renewal) is older than this: a batch after a long step never starts past a pause,
+ * and a run of quick pure steps costs no extra statement.
+ */
+const PAUSE_CHECK_AFTER_MS = 200;
 
 export function createRunner(deps: RunnerDeps): Runner {
   const definitions = new Map<string, ReturnType<typeof parseWorkflowDefinition>>();
@@ -51,20 +59,29 @@ export function createRunner(deps: RunnerDeps): Runner {
       if (!state) return "not-claimed";
       const buffer = createRunBuffer({ store, owner, state, publish: deps.publish, now: deps.services.now });
       const abort = new AbortController();
-      const unregister = deps.cancellations.register(executionId, abort);
-      // Renewing the lease doubles as the cross-process cancellation check: once the execution is no
-      // longer open (cancelled elsewhere) or another worker took it, renewal fails and actions abort.
-      const heartbeat = setInterval(
-        () =>
-          void store.renew(executionId, owner, deps.leaseMs).then(
-            (held) => held || abort.abort("lease lost or execution ended"),
-            () => {},
-          ),
-        Math.max(50, Math.floor(deps.leaseMs / 3)),
-      );
+      const requestPause = (request: PauseRequest) => void (state.pause ??= request);
+      const unregister = deps.cancellations.register(executionId, abort, requestPause);
+      // Renewing the lease doubles as the cross-process cancellation and pause check: once the
+      // execution is no longer open (cancelled elsewhere) or another worker took it, renewal fails
+      // and actions abort; a pause requested meanwhile comes back with it.
+      let checkedAt = deps.services.now();
+      const renew = () =>
+        store.renew(executionId, owner, deps.leaseMs).then(
+          (held) => {
+            if (!held) return abort.abort("lease lost or execution ended");
+            checkedAt = deps.services.now();
+            if (held.pause) requestPause(held.pause);
+          },
+          () => {},
+        );
+      const heartbeat = setInterval(() => void renew(), Math.max(50, Math.floor(deps.leaseMs / 3)));
+      const checkPause = async () => {
+        if (!state.pause && deps.services.now() - checkedAt > PAUSE_CHECK_AFTER_MS) await renew();
+      };
       try {
         const { execution } = state;
-        return await advance(deps, buffer, parse(`${execution.workflowId}:${execution.workflowVersion}`, state.definition), abort);
+        const parsed = parse(`${execution.workflowId}:${execution.workflowVersion}`, state.definition);
+        return await advance(deps, buffer, parsed, abort, checkPause);
       } catch (error) {
         if (!(error instanceof RunInterrupted)) throw error;
         // Refused: someone else owns the run now. Failed: the database is away; the lease runs
@@ -85,6 +102,7 @@ async function advance(
   buffer: RunBuffer,
   parsed: ReturnType<typeof parseWorkflowDefinition>,
   abort: AbortController,
+  checkPause: () => Promise<void>,
 ): Promise<RunResult> {
   const { execution } = buffer.state;
   if (!parsed.ok) {
@@ -96,8 +114,10 @@ async function advance(
     return finish(deps, buffer, "COMPLETED");
   }
 
-  // The whole-run timeout counts from the first start, across sleeps and worker restarts.
-  const deadline = definition.timeoutMs && execution.startedAt ? execution.startedAt.getTime() + definition.timeoutMs : null;
+  // The whole-run timeout counts from the first start, across sleeps and worker restarts, but not
+  // the time the run spent paused (pausedMs).
+  const deadline =
+    definition.timeoutMs && execution.startedAt ? execution.startedAt.getTime() + execution.pausedMs + definition.timeoutMs : null;
   const timer = deadline ? setTimeout(() => abort.abort("timeout"), Math.max(0, deadline - deps.services.now())) : null;
   try {
     for (;;) {
@@ -113,10 +133,16 @@ async function advance(
       if (failed) return finishFailedStep(deps, buffer, definition, failed.id, { code: failed.errorCode ?? "STEP_FAILED", message: failed.error ?? "unknown error", retryable: false });
       const batch = buffer.state.batches.find((b) => !isTerminalStep(b.status));
       if (!batch) return finish(deps, buffer, "COMPLETED");
+      await checkPause();
+      if (buffer.state.pause) return pause(deps, buffer, buffer.state.pause);
       const result = await runBatch(deps, buffer, definition, batch, abort.signal);
       if (result.kind === "critical-failure") return finishFailedStep(deps, buffer, definition, result.step.id, result.error);
-      if (result.kind === "aborted") continue;
+      // Held: a pause came while the batch ran and some of its steps did not start; the loop pauses.
+      if (result.kind === "aborted" || result.kind === "held") continue;
       if (result.kind === "sleeping") {
+        // A sleeping step holds no worker: a pause requested meanwhile takes effect now, the step
+        // keeps its wake-up time and finishes its sleep after the resume.
+        if (buffer.state.pause) return pause(deps, buffer, buffer.state.pause);
         // A sleeping run must wake by its deadline to time out on time, not when its delay ends.
         const wakeAt = new Date(Math.min(result.wakeAt.getTime(), deadline ?? Infinity));
         await buffer.finish({ wakeAt, reservedUntil: new Date(wakeAt.getTime() + deps.leaseMs) });
@@ -135,6 +161,14 @@ async function advance(
   } finally {
     if (timer) clearTimeout(timer);
   }
+}
+
+/** PAUSED: no step is running now; the lease is given back and nothing is queued until resumeExecution. */
+async function pause(deps: RunnerDeps, buffer: RunBuffer, request: PauseRequest): Promise<RunResult> {
+  Object.assign(buffer.state.execution, { status: "PAUSED", pausedAt: new Date(deps.services.now()) });
+  buffer.event("EXECUTION_PAUSED", { reason: request.reason, by: request.by });
+  await buffer.finish({});
+  return "paused";
 }
 
 /** EXECUTION_STARTED; false when the trigger conditions did not pass (every step is then skipped). */

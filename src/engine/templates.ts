@@ -10,13 +10,17 @@
 // - An unterminated "{{" (no closing "}}") is literal text; there is no escape syntax.
 // - Only string values are templated. Object keys are not: a key names a field the action expects,
 //   and letting data rename it would let run input change which field an action reads.
-// - Roots: input, steps.<id>.output, execution, workflow. Anything else is an unknown variable.
+// - Roots: input, steps.<id>.output, context, execution, workflow. Anything else is an unknown
+//   variable. `context.<key>` reads the run's context (set_context) as it was when the step's batch
+//   started: what steps it depends on wrote, not its siblings.
 
 import { getPath } from "./conditions.ts";
 
 export type TemplateScope = {
   input: unknown;
   steps: Record<string, { output: unknown }>;
+  /** The run's context (keys written by set_context steps); absent counts as empty. */
+  context?: Record<string, unknown>;
   execution: { id: string };
   workflow: { name: string; version: number };
 };
@@ -145,6 +149,12 @@ function lookup(variable: string, scope: TemplateScope): Lookup {
       return defined(getPath(scope.input, rest.join(".")));
     case "execution":
       return defined(getPath(scope.execution, rest.join(".")));
+    case "context": {
+      if (rest.length === 0) return { ok: false, reason: "context values are read as context.<key>" };
+      const [key] = rest;
+      if (!Object.hasOwn(scope.context ?? {}, key as string)) return { ok: false, reason: `no step wrote context key "${key}" yet` };
+      return defined(getPath(scope.context, rest.join(".")));
+    }
     case "workflow":
       return defined(getPath(scope.workflow, rest.join(".")));
     case "steps": {
@@ -155,7 +165,7 @@ function lookup(variable: string, scope: TemplateScope): Lookup {
       return defined(getPath(output, tail.join(".")));
     }
     default:
-      return { ok: false, reason: `unknown root "${root ?? ""}"; use input, steps, execution or workflow` };
+      return { ok: false, reason: `unknown root "${root ?? ""}"; use input, steps, context, execution or workflow` };
   }
 }
 

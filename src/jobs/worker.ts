@@ -17,6 +17,7 @@ import { automaticRetry, type ExecutionServices } from "../services/executions.t
 import { applyRetention, DAY_MS } from "../services/retention.ts";
 import { bulkOperationTask } from "./bulk-operation.ts";
 import { BULK_OPERATION, bulkOperationJobSql, RETRY_EXECUTION, RUN_EXECUTION } from "./queue.ts";
+import { createScheduler } from "./scheduler.ts";
 import { startSupervisedRunner } from "./supervised-runner.ts";
 
 // tenantId is optional only for jobs queued before payloads named their tenant (an upgrade with
@@ -46,6 +47,9 @@ export type WorkerOptions = {
   bulkOperations: { chunkSize: number; pauseMs: number };
   /** Finished runs older than `days` are deleted every `intervalMs`; 0 days: never. */
   retention: { days: number; intervalMs: number };
+  /** How often to look for workflows whose schedule is due (jobs/scheduler.ts). */
+  schedulePollMs: number;
+  now: () => number;
   onError: (message: string, error?: unknown) => void;
   /** Told when each job starts, how long after it was due (metrics: queue lag). */
   onJobStart?: (task: string, lagMs: number) => void;
@@ -166,6 +170,16 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
             });
         }, options.retention.intervalMs)
       : undefined;
+
+  // Every worker polls the schedules; a tick is run once however many do (scheduler.ts).
+  const scheduler = createScheduler({
+    db: options.db,
+    executions: options.executions,
+    pollMs: options.schedulePollMs,
+    now: options.now,
+    onError: options.onError,
+    reachable: () => options.health.reachable,
+  });
   // Every worker prunes; two doing it at once delete disjoint or already-deleted rows, no harm.
   const pruner = setInterval(() => {
     if (!options.health.reachable) return;
@@ -181,6 +195,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     async stop() {
       clearInterval(sweeper);
       clearInterval(pruner);
+      await scheduler.stop();
       clearInterval(retention);
       retentionStop.abort();
       stopping.abort();

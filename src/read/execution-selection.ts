@@ -11,6 +11,7 @@ export const EXECUTION_COLUMNS = [
   "triggerEvent",
   "input",
   "output",
+  "context",
   "errorMessage",
   "errorCode",
   "errorStepId",
@@ -33,7 +34,17 @@ export const EXECUTION_COLUMNS = [
 ] as const;
 export type ExecutionColumn = "id" | (typeof EXECUTION_COLUMNS)[number];
 
-export const WORKFLOW_COLUMNS = ["name", "description", "version", "isActive", "triggerEvent", "createdAt", "updatedAt"] as const;
+export const WORKFLOW_COLUMNS = [
+  "name",
+  "description",
+  "version",
+  "isActive",
+  "triggerEvent",
+  "schedule",
+  "nextRunAt",
+  "createdAt",
+  "updatedAt",
+] as const;
 export type WorkflowColumn = "id" | (typeof WORKFLOW_COLUMNS)[number];
 
 export const STEP_COLUMNS = [

@@ -4,8 +4,8 @@
 import type { Prisma } from "@prisma/client";
 import type { TenantDb } from "../db/tenant-scope.ts";
 
-export type ExecutionPayload = { input: Prisma.JsonValue | null; output: Prisma.JsonValue | null };
-export type StepPayload = ExecutionPayload & { error: string | null };
+export type ExecutionPayload = { input: Prisma.JsonValue | null; output: Prisma.JsonValue | null; context?: Prisma.JsonValue };
+export type StepPayload = Pick<ExecutionPayload, "input" | "output"> & { error: string | null };
 
 function inOrder<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | Error)[] {
   const byId = new Map(rows.map((r) => [r.id, r]));
@@ -15,7 +15,7 @@ function inOrder<T extends { id: string }>(ids: readonly string[], rows: T[]): (
 export async function loadExecutionPayloads(db: TenantDb, ids: readonly string[]) {
   const rows = await db.execution.findMany({
     where: { id: { in: [...ids] } },
-    select: { id: true, input: true, output: true },
+    select: { id: true, input: true, output: true, context: true },
   });
   return inOrder(ids, rows);
 }

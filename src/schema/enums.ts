@@ -4,7 +4,9 @@ import { builder } from "./builder.ts";
 
 export const ExecutionStatusEnum = builder.enumType(ExecutionStatus, {
   name: "ExecutionStatus",
-  description: "Where an execution is in its life: PENDING (queued), RUNNING, or one of the final states.",
+  description:
+    "Where an execution is in its life: PENDING (queued), RUNNING, PAUSED (no step starts until resumeExecution; not final), " +
+    "or one of the final states COMPLETED, FAILED, CANCELLED, TIMED_OUT.",
 });
 export const StepStatusEnum = builder.enumType(StepStatus, {
   name: "StepStatus",
@@ -25,5 +27,5 @@ export const OrderDirectionEnum = builder.enumType("OrderDirection", {
 });
 export const RoleEnum = builder.enumType(Role, {
   name: "Role",
-  description: "What a credential may do: VIEWER reads and subscribes; OPERATOR also starts, cancels and retries; ADMIN also manages workflows, API keys and deletes executions.",
+  description: "What a credential may do: VIEWER reads and subscribes; OPERATOR also starts, cancels, retries, pauses and resumes; ADMIN also manages workflows, API keys and deletes executions.",
 });

@@ -13,6 +13,7 @@ import "./trigger/mutations.ts";
 import "./template/types.ts";
 import "./template/queries.ts";
 import "./template/mutations.ts";
+import "./execution/pause-mutations.ts";
 import "./step/types.ts";
 import "./step/queries.ts";
 import "./batch/types.ts";

@@ -266,6 +266,13 @@ function watched(store: SystemStore, runOf: () => SeedRun | undefined): SystemSt
             const run = runOf();
             return run ? run.clock.hold(inner.cancel(executionId, input)) : inner.cancel(executionId, input);
           },
+          // The runner renews before a batch too (to see a pause request): the clock stays still
+          // meanwhile, or a planned cancel could land in that window depending on the database's speed.
+          renew(executionId, owner, leaseMs) {
+            const run = runOf();
+            const renewal = inner.renew(executionId, owner, leaseMs);
+            return run ? run.clock.hold(renewal) : renewal;
+          },
         };
         tenants.set(tenantId, tenant);
       }

@@ -191,6 +191,8 @@ async function retryRun(s: ExecutionServices, input: RetryInput, actor: Actor | 
     retryOf: { id: original.id, onlyIfScheduled: automatic },
     reuse,
     ...(alongside ? { alongside } : {}),
+    // Reused steps do not run again, so what they wrote to the context is kept (README "Run context").
+    ...(input.fromFailedStep ? { context: original.context as Json } : {}),
   });
   return result.kind === "created" ? result.execution : null;
 }

@@ -10,6 +10,7 @@ import { parseWorkflowDefinition } from "../engine/definition.ts";
 import type { Actor } from "../engine/events.ts";
 import { type ActionCatalog, validateSteps } from "../engine/validate-steps.ts";
 import { type FieldIssue, NotFoundError, ValidationError } from "../errors.ts";
+import { scheduleColumns } from "./schedules.ts";
 
 /** What saving a workflow needs: the tenant's database and the action types this app can run. */
 export type WorkflowServices = Readonly<{ db: TenantDb; actions: ActionCatalog }>;
@@ -75,6 +76,7 @@ export async function createWorkflow({ db, actions }: WorkflowServices, actor: A
         name: name.data,
         description: input.description ?? null,
         isActive: input.isActive ?? true,
+        ...scheduleColumns(input.definition, input.isActive ?? true, new Date()),
         version: 1,
         triggerEvent: triggerEventOf(input.definition),
         versions: {
@@ -106,11 +108,22 @@ export async function updateWorkflow({ db, actions }: WorkflowServices, actor: A
     return await db.$transaction(async (tx) => {
       const current = await tx.workflow.findFirst({
         where: { id: input.id },
-        select: { version: true, versions: { orderBy: { version: "desc" }, take: 1, select: { definition: true } } },
+        select: {
+          version: true,
+          isActive: true,
+          schedule: true,
+          versions: { orderBy: { version: "desc" }, take: 1, select: { definition: true } },
+        },
       });
       if (!current) throw new NotFoundError("Workflow", input.id);
       const changed =
         input.definition != null && !isDeepStrictEqual(input.definition, current.versions[0]?.definition ?? null);
+      // A new schedule, or (de)activation, sets nextRunAt afresh: ticks while inactive are not run.
+      const definition = changed ? input.definition : (current.versions[0]?.definition ?? null);
+      const isActive = input.isActive ?? current.isActive;
+      const schedule = scheduleColumns(definition, isActive, new Date());
+      const scheduleChanged =
+        isActive !== current.isActive || !isDeepStrictEqual(schedule.schedule === Prisma.DbNull ? null : schedule.schedule, current.schedule);
       // The increment happens under the row lock, so concurrent updates get distinct versions.
       const workflow = await tx.workflow.update({
         where: { id: input.id },
@@ -119,6 +132,7 @@ export async function updateWorkflow({ db, actions }: WorkflowServices, actor: A
           ...(input.description !== undefined ? { description: input.description } : {}),
           ...(input.isActive != null ? { isActive: input.isActive } : {}),
           ...(changed ? { version: { increment: 1 }, triggerEvent: triggerEventOf(input.definition) } : {}),
+          ...(scheduleChanged ? schedule : {}),
         },
       });
       if (changed) {

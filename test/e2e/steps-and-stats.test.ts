@@ -186,12 +186,12 @@ const Stats = graphql(`
   }
 `);
 
-/** The expected summary: counts in enum order (PENDING RUNNING COMPLETED FAILED CANCELLED TIMED_OUT). */
+/** The expected summary: counts in enum order (PENDING RUNNING COMPLETED FAILED CANCELLED TIMED_OUT PAUSED; the fixture has no PAUSED run). */
 const summary = (total: number, counts: number[], ...[successRate, avg, p50, p95]: unknown[]) => ({
   total,
-  byStatus: ["PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"].map((status, i) => ({
+  byStatus: ["PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT", "PAUSED"].map((status, i) => ({
     status,
-    count: counts[i],
+    count: counts[i] ?? 0,
   })),
   successRate: successRate ?? null,
   avgDurationMs: avg ?? null,
@@ -248,8 +248,8 @@ describe("executionStats", () => {
     const means = (rows: { status: string; avgDurationMs?: number | null }[]) =>
       Object.fromEntries(rows.map((r) => [r.status, r.avgDurationMs ?? null]));
     // COMPLETED e1 5000, e3 3000, e8 3000; FAILED e2 1000; CANCELLED e6 2000; TIMED_OUT e7 9000;
-    // PENDING and RUNNING have no duration. From the rollup (no range) and from the rows alike.
-    const all = { PENDING: null, RUNNING: null, COMPLETED: 11000 / 3, FAILED: 1000, CANCELLED: 2000, TIMED_OUT: 9000 };
+    // PENDING and RUNNING have no duration (nor would PAUSED: none here). From the rollup (no range) and from the rows alike.
+    const all = { PENDING: null, RUNNING: null, COMPLETED: 11000 / 3, FAILED: 1000, CANCELLED: 2000, TIMED_OUT: 9000, PAUSED: null };
     expect(means(result.executionStats.byStatus)).toEqual(all);
     // Nov 2 to Nov 7: e2..e6.
     const ranged = { ...all, COMPLETED: 3000, TIMED_OUT: null };

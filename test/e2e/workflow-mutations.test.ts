@@ -262,7 +262,7 @@ describe("createWorkflow: save-time checks of steps", () => {
       [
         "definition.steps.1.type",
         'unknown action type "notfiy" (did you mean "notify"?); ' +
-          "registered: http, delay, log, transform, fail, email, notify",
+          "registered: http, delay, log, transform, fail, email, set_context, notify",
       ],
       ["definition.steps.2.config.channel", 'Invalid string: must start with "#"'],
       ["definition.steps.2.config.text", 'missing required key "text"'],

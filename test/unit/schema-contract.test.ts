@@ -81,21 +81,7 @@ type Piece = {
 
 // Parts of the contract that are not built yet, by piece name (see above). A test fails when one of
 // them exists, so this list only ever shrinks: remove an entry when you build it.
-const NOT_YET_BUILT = new Set<string>([
-  // v2: how runs start (events and schedules)
-  "Workflow.schedule",
-  "Workflow.nextRunAt",
-  // v2: pause and resume
-  "ExecutionStatus.PAUSED",
-  "ExecutionEventType.EXECUTION_PAUSED",
-  "ExecutionEventType.EXECUTION_RESUMED",
-  "PauseExecutionInput",
-  "ResumeExecutionInput",
-  "Mutation.pauseExecution",
-  "Mutation.resumeExecution",
-  // v2: correlation and run context
-  "Execution.context",
-]);
+const NOT_YET_BUILT = new Set<string>([]);
 
 const contract = parse(readFileSync(contractCopy, "utf8"));
 const pieces = contractPieces(contract);

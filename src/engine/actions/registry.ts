@@ -6,6 +6,7 @@ import { emailAction } from "./email.ts";
 import { failAction } from "./fail.ts";
 import { httpAction } from "./http.ts";
 import { logAction } from "./log.ts";
+import { setContextAction } from "./set-context.ts";
 import { transformAction } from "./transform.ts";
 import type { ActionHandler } from "./types.ts";
 
@@ -25,6 +26,7 @@ export const builtInActions: readonly ActionHandler[] = [
   transformAction,
   failAction,
   emailAction,
+  setContextAction,
 ];
 
 /** Starts empty unless handlers are given: createActionRegistry(builtInActions) for the usual set. */

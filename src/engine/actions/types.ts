@@ -40,13 +40,14 @@ export type ActionContext = {
 export type ActionError = { message: string; code: string; retryable: boolean };
 
 /**
- * - completed: the step is done; `output` becomes steps.<id>.output for later templates.
+ * - completed: the step is done; `output` becomes steps.<id>.output for later templates, and the
+ *   keys of `context` (if any) are written into the run's context ({{context.<key>}}).
  * - failed: a value, not an exception; `retryable` lets the step's retry policy apply.
  * - sleep: release the worker and re-invoke this step (same input, `step.resumedAt = untilMs`) at
  *   `untilMs`; `output` is an optional progress snapshot, not the step's final output.
  */
 export type ActionResult =
-  | { status: "completed"; output: unknown }
+  | { status: "completed"; output: unknown; context?: Record<string, unknown> }
   | { status: "failed"; error: ActionError }
   | { status: "sleep"; untilMs: number; output?: unknown };
 

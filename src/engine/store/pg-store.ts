@@ -2,10 +2,12 @@
 // A commit is ONE statement (data-modifying CTEs): the execution row is updated under its guard
 // (this worker's lease, still open, the event sequence unchanged), and every other change joins
 // that row, so a refused guard writes nothing at all. Measured reasons are in BENCHMARKS.md.
-import { type EngineEvent, type ExecutionStatus, isFinishedExecution, type Json } from "../events.ts";
-import type { BatchState, ExecutionRecord, RunState, StepState } from "../run-state.ts";
+import { type ExecutionStatus, isFinishedExecution, type Json } from "../events.ts";
+import type { BatchState, RunState, StepState } from "../run-state.ts";
 import { planCancel } from "../transitions/cancel.ts";
 import { insertExecutionChanges, PRUNE_CHANGES } from "./change-log.ts";
+import { eventRows, insertEvents, toRecord } from "./event-rows.ts";
+import { pauseRun, resumeRun } from "./pause.ts";
 import { changedDeltas, changedStepDeltas, compactSql, createdDeltas, createdStepDeltas } from "./rollup.ts";
 import type { JobSql, Session, SqlRunner } from "./sql.ts";
 import type {
@@ -29,37 +31,14 @@ const MAX_GROUP = 64;
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 const date = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string));
 
-const EVENT_COLUMNS = `id uuid, sequence int, type "ExecutionEventType", at timestamptz, "stepId" uuid, "batchId" uuid,
-  "executionStatus" "ExecutionStatus", data jsonb`;
-
-/** An INSERT of the events in parameter `param` (a JSON array), for the execution in CTE `x`. */
-const insertEvents = (param: string) => `
-  INSERT INTO "ExecutionEvent" (id, "tenantId", "executionId", sequence, type, at, "stepId", "batchId", "executionStatus", data)
-  SELECT r.id, x."tenantId", x.id, r.sequence, r.type, r.at, r."stepId", r."batchId", r."executionStatus", r.data
-  FROM x JOIN jsonb_to_recordset(${param}::jsonb) AS r(${EVENT_COLUMNS}, "executionId" uuid) ON r."executionId" = x.id`;
-
-const eventRows = (events: readonly EngineEvent[]) =>
-  JSON.stringify(
-    events.map((e) => ({
-      id: e.id,
-      executionId: e.executionId,
-      sequence: e.sequence,
-      type: e.type,
-      at: e.at,
-      stepId: e.stepId,
-      batchId: e.batchId,
-      executionStatus: e.executionStatus,
-      data: e.data,
-    })),
-  );
-
 const CLAIM = `/* engine:claim */
   WITH claimed AS (
     UPDATE "Execution" SET "leaseOwner" = $3, "leaseExpiresAt" = now() + $4 * interval '1 millisecond'
     WHERE id = $1::uuid AND "tenantId" = $2::uuid AND status IN ('PENDING', 'RUNNING')
       AND ("leaseOwner" IS NULL OR "leaseOwner" = $3 OR "leaseExpiresAt" < now())
     RETURNING id, "tenantId", "workflowId", "workflowVersion", attempt, input, status::text AS status, "startedAt",
-      "completedAt", "durationMs", output, "errorMessage", "errorCode", "errorStepId", "nextRetryAt", "lastEventSequence"
+      "completedAt", "durationMs", output, "errorMessage", "errorCode", "errorStepId", "nextRetryAt", "lastEventSequence",
+      context, "pausedAt", "pausedMs", "pauseRequestedAt", "pauseReason", "pausedBy"
   )
   SELECT c.*, w.name AS "workflowName", v.definition,
     (SELECT coalesce(json_agg(b ORDER BY b.index), '[]') FROM (
@@ -82,7 +61,7 @@ const LOG_COLUMNS = `"stepId" uuid, level "LogLevel", message text, data jsonb, 
 const EXECUTION_COLUMNS = `id uuid, owner text, "expectedSequence" int, status "ExecutionStatus", "startedAt" timestamptz,
   "completedAt" timestamptz, "durationMs" int, output jsonb, "errorMessage" text, "errorCode" text, "errorStepId" uuid,
   "nextRetryAt" timestamptz, "lastEventSequence" int, release boolean, "reservedUntil" timestamptz, "wakeAt" timestamptz,
-  "retryAt" timestamptz, "stepCount" int`;
+  "retryAt" timestamptz, "stepCount" int, context jsonb, "pausedAt" timestamptz`;
 
 /**
  * The commits of several runs in one statement (group commit): each run keeps its own guard, so a
@@ -101,6 +80,9 @@ function commitSql(jobs: JobSql) {
     UPDATE "Execution" e SET status = r.status, "startedAt" = r."startedAt", "completedAt" = r."completedAt",
       "durationMs" = r."durationMs", output = r.output, "errorMessage" = r."errorMessage", "errorCode" = r."errorCode",
       "errorStepId" = r."errorStepId", "nextRetryAt" = r."nextRetryAt", "lastEventSequence" = r."lastEventSequence",
+      context = r.context, "pausedAt" = r."pausedAt",
+      -- A pause request is done once the run paused (or ended before it could).
+      "pauseRequestedAt" = CASE WHEN r.status IN ('PENDING', 'RUNNING') THEN e."pauseRequestedAt" END,
       "leaseOwner" = CASE WHEN r.release THEN NULL ELSE e."leaseOwner" END,
       "leaseExpiresAt" = CASE WHEN r.release THEN r."reservedUntil" ELSE e."leaseExpiresAt" END
     FROM r
@@ -167,9 +149,9 @@ function createSql(jobs: JobSql) {
   ), x AS (
     INSERT INTO "Execution" (id, "tenantId", "workflowId", "workflowVersion", status, "triggerSource", "triggerEvent", input,
       "idempotencyKey", attempt, "retryOfId", "lastEventSequence", "leaseExpiresAt", "createdAt", "externalId",
-      "startedByKind", "startedById", "startedByName")
+      "startedByKind", "startedById", "startedByName", context)
     SELECT $1::uuid, $2::uuid, $3::uuid, $4, 'PENDING', $5::"TriggerSource", $6, $7::jsonb, $8, $9, $10::uuid, 1, $11, $17,
-      $19, $20::"ActorKind", $21, $22
+      $19, $20::"ActorKind", $21, $22, $23::jsonb
     WHERE ($15::uuid IS NULL OR EXISTS (SELECT 1 FROM c))
       AND (NOT $18::boolean OR EXISTS (
         SELECT 1 FROM "Workflow" w WHERE w.id = $3::uuid AND w."tenantId" = $2::uuid AND w."isActive" AND w.version = $4))
@@ -221,7 +203,8 @@ const CANCEL_EXECUTION = `/* engine:cancel */
   WITH x AS (
     UPDATE "Execution" SET status = 'CANCELLED', "cancelReason" = $3, "cancelledBy" = $4,
       "cancelledByKind" = $12::"ActorKind", "cancelledByName" = $13, "completedAt" = $5,
-      "durationMs" = $6, "errorMessage" = $7, "errorCode" = 'CANCELLED', "nextRetryAt" = NULL, "lastEventSequence" = $8
+      "durationMs" = $6, "errorMessage" = $7, "errorCode" = 'CANCELLED', "nextRetryAt" = NULL, "lastEventSequence" = $8,
+      "pauseRequestedAt" = NULL
     WHERE id = $1::uuid AND "tenantId" = $2::uuid
     RETURNING *
   ), ev AS (${insertEvents("$9")}
@@ -262,6 +245,7 @@ function createParams(tenantId: string, execution: NewExecution): unknown[] {
     execution.startedBy.kind,
     execution.startedBy.id,
     execution.startedBy.name,
+    JSON.stringify(execution.context),
   ];
 }
 
@@ -352,17 +336,15 @@ function toRunState(row: Record<string, unknown>): RunState {
       errorStepId: (row["errorStepId"] as string | null) ?? null,
       nextRetryAt: (row["nextRetryAt"] as Date | null) ?? null,
       lastEventSequence: row["lastEventSequence"] as number,
+      context: (row["context"] as RunState["execution"]["context"] | null) ?? {},
+      pausedAt: (row["pausedAt"] as Date | null) ?? null,
+      pausedMs: (row["pausedMs"] as number | null) ?? 0,
     },
     definition: row["definition"] ?? null,
+    pause: row["pauseRequestedAt"] ? { reason: (row["pauseReason"] as string | null) ?? null, by: row["pausedBy"] as string } : null,
     batches,
     steps,
   };
-}
-
-/** The columns of "Execution", as RETURNING * gives them (enums cast to text by the query). */
-function toRecord(row: Record<string, unknown>): ExecutionRecord {
-  const { claimedOriginal: _c, queuedJobs: _q, currentVersion: _v, ...rest } = row;
-  return rest as unknown as ExecutionRecord;
 }
 
 /** Runs the create statement: its one row has the execution's columns, or no id when nothing was created. */
@@ -423,13 +405,16 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
         return rows[0] ? toRunState(rows[0]) : null;
       },
       async renew(executionId, owner, leaseMs) {
-        const { rowCount } = await sql.query(
+        const { rows } = await sql.query<{ pauseRequestedAt: Date | null; pauseReason: string | null; pausedBy: string | null }>(
           `/* engine:renew */ UPDATE "Execution" SET "leaseExpiresAt" = now() + $4 * interval '1 millisecond'
-           WHERE id = $1::uuid AND "tenantId" = $2::uuid AND "leaseOwner" = $3 AND status IN ('PENDING', 'RUNNING')`,
+           WHERE id = $1::uuid AND "tenantId" = $2::uuid AND "leaseOwner" = $3 AND status IN ('PENDING', 'RUNNING')
+           RETURNING "pauseRequestedAt", "pauseReason", "pausedBy"`,
           [executionId, tenantId, owner, leaseMs],
           "engine_renew",
         );
-        return rowCount === 1;
+        const row = rows[0];
+        if (!row) return false;
+        return { pause: row.pauseRequestedAt ? { reason: row.pauseReason, by: row.pausedBy ?? "unknown" } : null };
       },
       async release(executionId, owner) {
         await sql.query(
@@ -536,6 +521,8 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
           return { kind: "cancelled", execution, events: plan.events };
         });
       },
+      pause: (executionId, input) => pauseRun(sql, tenantId, executionId, input),
+      resume: (executionId, input) => resumeRun(sql, jobs, tenantId, executionId, input),
     };
   };
 
@@ -556,6 +543,8 @@ export function createPgStore({ sql, jobs }: PgStoreOptions): SystemStore {
         errorStepId: e.errorStepId,
         nextRetryAt: e.nextRetryAt,
         lastEventSequence: e.lastEventSequence,
+        context: e.context,
+        pausedAt: e.pausedAt,
         release: change.release !== null,
         reservedUntil: change.release?.reservedUntil ?? null,
         wakeAt: change.wakeAt,

@@ -6,7 +6,7 @@
 // across tenants, and it writes nothing but lease columns and jobs that carry each run's own tenant
 // — and the rollup fold, which moves each delta into its own tenant's rollup rows.
 import type { Actor, EngineEvent, ExecutionRef, Json, StepStatus, TriggerSource } from "../events.ts";
-import type { BatchState, ExecutionRecord, ExecutionState, RunState, StepState } from "../run-state.ts";
+import type { BatchState, ExecutionRecord, ExecutionState, PauseRequest, RunState, StepState } from "../run-state.ts";
 import type { Session } from "./sql.ts";
 
 /**
@@ -65,6 +65,7 @@ export type NewExecution = {
   triggerSource: TriggerSource;
   triggerEvent: string | null;
   input: Json | null;
+  context: Json;
   idempotencyKey: string | null;
   externalId: string | null;
   startedBy: Actor;
@@ -108,6 +109,19 @@ export type CancelResult =
   | { kind: "finished"; status: string }
   | { kind: "not-found" };
 
+export type PauseResult =
+  /** Nobody held the run: it is PAUSED now. */
+  | { kind: "paused"; execution: ExecutionRecord; events: EngineEvent[] }
+  /** A worker holds it: it pauses the run once its running steps finished. */
+  | { kind: "requested"; execution: ExecutionRecord }
+  | { kind: "invalid"; status: string }
+  | { kind: "not-found" };
+
+export type ResumeResult =
+  | { kind: "resumed"; execution: ExecutionRecord; events: EngineEvent[] }
+  | { kind: "invalid"; status: string }
+  | { kind: "not-found" };
+
 /** What starting a run needs to know of its workflow: its current version and that version's definition. */
 export type WorkflowHead = { id: string; name: string; isActive: boolean; version: number; definition: unknown };
 
@@ -117,8 +131,11 @@ export type TenantStore = {
   workflow(workflowId: string): Promise<WorkflowHead | null>;
   /** Takes the lease (free, own, or expired) and loads the run; null when it ended or a live worker holds it. */
   claim(executionId: string, owner: string, leaseMs: number): Promise<RunState | null>;
-  /** Renews the lease; false once another worker took it or the run ended (e.g. cancelled). */
-  renew(executionId: string, owner: string, leaseMs: number): Promise<boolean>;
+  /**
+   * Renews the lease; false once another worker took it or the run ended (e.g. cancelled). Also
+   * tells whether a pause was requested meanwhile (pauseExecution from another process).
+   */
+  renew(executionId: string, owner: string, leaseMs: number): Promise<false | { pause: PauseRequest | null }>;
   release(executionId: string, owner: string): Promise<void>;
   /** One atomic statement; false when refused (lease lost, run ended, or changed by someone else). */
   commit(owner: string, change: RunCommit): Promise<boolean>;
@@ -135,6 +152,10 @@ export type TenantStore = {
   }): Promise<EmitResult>;
   /** Cancels every open step and batch and the execution, an event each, in one transaction. */
   cancel(executionId: string, input: { reason: string; by: Actor; now: Date; alongside?: Alongside }): Promise<CancelResult>;
+  /** Pauses a run nobody holds at once, or asks the worker holding it to (see pause.ts). */
+  pause(executionId: string, input: { reason: string | null; by: string; now: Date }): Promise<PauseResult>;
+  /** PAUSED → RUNNING (PENDING if it never started), with its event and a queued run, in one transaction. */
+  resume(executionId: string, input: { by: string; now: Date; reservedUntil: Date }): Promise<ResumeResult>;
 };
 
 export type SystemStore = {

@@ -119,6 +119,12 @@ export const Execution = builder.prismaNode("Execution", {
       description: "What the run produced.",
       resolve: payload("output"),
     }),
+    context: t.field({
+      type: "JSON",
+      nullable: true,
+      description: "The run's context: the keys its set_context steps wrote so far ({} when none), read as {{context.key}}.",
+      resolve: payload("context"),
+    }),
     error: t.field({
       type: ExecutionError,
       nullable: true,

@@ -29,6 +29,16 @@ export const Workflow = builder.prismaNode("Workflow", {
       nullable: true,
       description: "The event name the current version listens to (`trigger.event`): emitEvent starts it.",
     }),
+    schedule: t.expose("schedule", {
+      type: "JSON",
+      nullable: true,
+      description: 'The current definition\'s trigger.schedule, { cron, timezone }; null without one (README "Schedules").',
+    }),
+    nextRunAt: t.expose("nextRunAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When the schedule next starts a run; null without a schedule or while the workflow is inactive.",
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When the workflow was created." }),
     updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When the workflow last changed." }),
     lastExecutedAt: t.field({

@@ -114,7 +114,7 @@ describe("resolveTemplates", () => {
 
   it("rejects unknown roots and malformed variables", () => {
     expect(failure({ x: "{{env.SECRET}}" }).message).toBe(
-      'config.x: {{env.SECRET}} is not defined (unknown root "env"; use input, steps, execution or workflow)',
+      'config.x: {{env.SECRET}} is not defined (unknown root "env"; use input, steps, context, execution or workflow)',
     );
     expect(failure({ x: "{{}}" }).variable).toBe("");
     expect(failure({ x: "{{input.}}" }).message).toContain("empty path segment");
@@ -175,5 +175,31 @@ describe("the size budget (maxBytes)", () => {
 
   it("has no limit unless one is given", () => {
     expect(resolveTemplates({ text: "{{input.blob}}".repeat(16) }, big).ok).toBe(true);
+  });
+});
+
+describe("{{context.key}}", () => {
+  const withContext: TemplateScope = { ...scope, context: { orderId: "A-17", address: { city: "Graz" }, none: null } };
+  const resolve = (config: unknown) => resolveTemplates(config, withContext);
+
+  it("reads keys of the run's context, whole values keeping their type", () => {
+    expect(resolve({ a: "{{context.orderId}}", b: "{{ context.address.city }}", c: "{{context.address}}", d: "{{context.none}}" })).toEqual({
+      ok: true,
+      value: { a: "A-17", b: "Graz", c: { city: "Graz" }, d: null },
+    });
+    expect(resolve({ text: "order {{context.orderId}} to {{context.address}}" })).toEqual({
+      ok: true,
+      value: { text: 'order A-17 to {"city":"Graz"}' },
+    });
+  });
+
+  it("names a key nobody wrote, a missing path under one, and a bare root", () => {
+    expect(failure({ x: "{{context.missing}}" }, withContext).message).toBe(
+      'config.x: {{context.missing}} is not defined (no step wrote context key "missing" yet)',
+    );
+    expect(failure({ x: "{{context.address.zip}}" }, withContext).code).toBe("TEMPLATE_MISSING_VARIABLE");
+    expect(failure({ x: "{{context}}" }, withContext).message).toContain("context values are read as context.<key>");
+    // A scope without a context (nothing written yet) has no keys.
+    expect(failure({ x: "{{context.orderId}}" }).code).toBe("TEMPLATE_MISSING_VARIABLE");
   });
 });

@@ -37,7 +37,7 @@ describe("validateSteps: types", () => {
       {
         path: ["steps", "0", "type"],
         message:
-          'unknown action type "emial" (did you mean "email"?); registered: http, delay, log, transform, fail, email',
+          'unknown action type "emial" (did you mean "email"?); registered: http, delay, log, transform, fail, email, set_context',
       },
     ]);
     expect(issuesOf(one({ type: "slack" }))[0]?.message).toMatch(/^unknown action type "slack"; registered: /);

@@ -30,7 +30,7 @@ function context(signal = new AbortController().signal): ActionContext {
 describe("createActionRegistry", () => {
   it("holds the built-ins when given them, under types a definition can use", () => {
     const registry = createActionRegistry(builtInActions);
-    expect(registry.types()).toEqual(["http", "delay", "log", "transform", "fail", "email"]);
+    expect(registry.types()).toEqual(["http", "delay", "log", "transform", "fail", "email", "set_context"]);
     for (const type of registry.types()) expect(type).toMatch(STEP_TYPE_PATTERN);
     expect(registry.get("http")?.type).toBe("http");
     expect(registry.has("nope")).toBe(false);
