@@ -13,11 +13,11 @@ export async function pauseExecution(s: ExecutionServices, actor: Actor, input: 
     throw new ValidationError([{ path: ["reason"], message: `must be at most ${MAX_REASON_LENGTH} characters` }]);
   }
   if (!isUuid(input.id)) throw new NotFoundError("Execution", input.id);
-  return s.engine.pause(s.db.$tenantId, { id: input.id, reason, by: actor.id });
+  return s.engine.pause(s.db.$tenantId, { id: input.id, reason, by: actor.name ?? actor.id });
 }
 
 /** Continues a PAUSED run where it stopped, on whichever worker takes its job. */
 export async function resumeExecution(s: ExecutionServices, actor: Actor, input: { id: string }) {
   if (!isUuid(input.id)) throw new NotFoundError("Execution", input.id);
-  return s.engine.resume(s.db.$tenantId, { id: input.id, by: actor.id });
+  return s.engine.resume(s.db.$tenantId, { id: input.id, by: actor.name ?? actor.id });
 }
