@@ -62,10 +62,14 @@ export type GraphQLServerLimits = Readonly<{
   maxBodyBytes: number;
 }>;
 
-function isQuery(args: ExecutionArgs): boolean {
+/**
+ * Compiled only when the document holds one operation, a query: @envelop/graphql-jit caches the
+ * compiled query per document, not per operation, so the second operation of a document would run
+ * the first one's compiled code (test/e2e/compiled-queries.test.ts).
+ */
+function isCompilable(args: ExecutionArgs): boolean {
   const operations = args.document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = args.operationName ? operations.find((o) => o.name?.value === args.operationName) : operations[0];
-  return operation?.operation === OperationTypeNode.QUERY;
+  return operations.length === 1 && operations[0]?.operation === OperationTypeNode.QUERY;
 }
 
 export function createGraphQLServer<TServerContext extends Record<string, unknown>>(options: {
@@ -94,7 +98,7 @@ export function createGraphQLServer<TServerContext extends Record<string, unknow
     // Queries run compiled (graphql-jit, cached per document): the dashboard's page is ~2,600
     // fields per response, and graphql-js's per-field executor was a quarter of its CPU.
     // (An envelop plugin typed for any context; yoga's Plugin type wants its own.)
-    useGraphQlJit({}, { enableIf: (args) => isQuery(args) }) as Plugin,
+    useGraphQlJit({}, { enableIf: isCompilable }) as Plugin,
   ];
   if (!options.introspection) plugins.push(disableIntrospectionPlugin());
   return createYoga<TServerContext, Context>({
