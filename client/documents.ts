@@ -77,6 +77,12 @@ export const ExecutionPageQuery = graphql(`
       output
       nextRetryAt
       idempotencyKey
+      externalId
+      context
+      cancelReason
+      startedBy { kind id name }
+      cancelledBy { kind id name }
+      definition { id version createdAt createdBy { kind id name } }
       error { message code stepId }
       retryOf { id status }
       # Batches and steps side by side rather than nested: nested connections multiply the
@@ -135,6 +141,26 @@ export const RetryExecutionMutation = graphql(`
   }
 `);
 
+export const PauseExecutionMutation = graphql(`
+  mutation PauseExecution($input: PauseExecutionInput!) {
+    pauseExecution(input: $input) {
+      __typename
+      ... on PauseExecutionSuccess { execution { ...ExecutionRow } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+export const ResumeExecutionMutation = graphql(`
+  mutation ResumeExecution($input: ResumeExecutionInput!) {
+    resumeExecution(input: $input) {
+      __typename
+      ... on ResumeExecutionSuccess { execution { ...ExecutionRow } }
+      ... on Error { code message }
+    }
+  }
+`);
+
 export const StartExecutionMutation = graphql(`
   mutation StartExecution($input: StartExecutionInput!) {
     startExecution(input: $input) {
@@ -167,6 +193,15 @@ export const WorkflowDetailQuery = graphql(`
       createdAt
       updatedAt
       definition
+      triggerEvent
+      schedule
+      nextRunAt
+      lastExecutedAt
+      # Newest first; 100 is the page limit, plenty for a history a person reads.
+      versions(first: 100) {
+        totalCount
+        edges { node { id version definition createdAt createdBy { kind id name } } }
+      }
     }
   }
 `);
@@ -179,12 +214,12 @@ export const StatsQuery = graphql(`
       avgDurationMs
       p50DurationMs
       p95DurationMs
-      byStatus { status count }
+      byStatus { status count avgDurationMs }
       daily(days: $days) { date total completed failed cancelled }
       failingSteps(limit: 10) { type key total failed failureRate avgDurationMs p95DurationMs }
     }
     workflowStats(filter: $filter, first: 100, orderBy: $orderBy) {
-      edges { node { workflow { id name } total completed failed successRate avgDurationMs p95DurationMs } }
+      edges { node { workflow { id name } total completed failed failureRate successRate avgDurationMs p95DurationMs } }
     }
   }
 `);

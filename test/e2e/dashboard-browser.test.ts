@@ -1,7 +1,8 @@
 // The example dashboard as a user meets it, in headless Chromium: built with Vite, served by the
 // server at /dashboard over seeded data, signed in with an operator's API key. A run started from
 // the UI turns its steps green live, its timeline opens, another run is cancelled from its page,
-// and the live RUNNING list loses a run when it finishes — all without a reload.
+// and the live RUNNING list loses a run when it finishes — all without a reload. A run is paused
+// and resumed from its page, and a workflow's saved versions open one by one.
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -27,6 +28,15 @@ const CreateNamedWorkflow = graphql(`
 `);
 
 const root = path.resolve(import.meta.dirname, "../..");
+const UpdateNamedWorkflow = graphql(`
+  mutation UpdateNamedWorkflow($input: UpdateWorkflowInput!) {
+    updateWorkflow(input: $input) {
+      __typename
+      ... on Error { message }
+    }
+  }
+`);
+
 let app: TestApp;
 let browser: Browser;
 let outDir: string;
@@ -91,6 +101,20 @@ async function until(page: Page, what: string, predicate: string, timeout = 30_0
     throw new Error(`The dashboard never showed: ${what}. The page shows: ${text}`);
   }
 }
+
+/** A fresh browser context (no session carried over), signed in with `key` on `path`. */
+async function signedIn(key: string, path: string) {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  await page.setViewport({ width: 1280, height: 860 });
+  await page.goto(`${origin()}/dashboard${path}`, { waitUntil: "load" });
+  await page.waitForSelector("input[name=token]");
+  await page.type("input[name=token]", key);
+  await page.click("button[type=submit]");
+  return { page, context };
+}
+
+const headStatus = (status: string) => `document.querySelector(".page-head [data-testid=status]")?.textContent.includes(${JSON.stringify(status)})`;
 
 const rowIds = (page: Page) => page.$$eval("[data-testid=execution-row]", (rows) => rows.map((r) => r.getAttribute("data-execution-id")));
 
@@ -184,6 +208,9 @@ describe("the dashboard in a browser", () => {
     await until(page, "the run cancelled", `document.querySelector(".page-head [data-testid=status]")?.textContent.includes("CANCELLED")`);
     expect(await page.$("[data-testid=cancel]")).toBeNull();
     expect(await page.$("[data-testid=retry]")).not.toBeNull();
+    // Who cancelled it and why: the operator's key, with the dashboard's reason.
+    await until(page, "who cancelled it", `document.querySelector("[data-testid=cancelled-by]")?.textContent.includes("operator key (API key)")`);
+    expect(await page.$eval("[data-testid=cancel-reason]", (e) => e.textContent)).toBe("Cancelled from the dashboard");
     await screenshot(page, "dashboard-cancelled");
     await page.goBack();
     await until(page, "the RUNNING list without the cancelled run", `document.querySelector("[data-testid=live-status]")?.textContent.includes("Live") && !document.querySelector('[data-execution-id="${longId}"]')`);
@@ -196,6 +223,70 @@ describe("the dashboard in a browser", () => {
     expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it("pauses a running run from its page, shows it PAUSED, resumes it and sees it finish", { timeout: 150_000 }, async () => {
+    // Started by the fixtures (dev mode's user); a long first step, so the run is still going when the page is up even on a slow machine.
+    const workflowId = await createNamed("browser-pausable", {
+      steps: [
+        { id: "nap", type: "delay", config: { ms: 12_000 } },
+        { id: "after", type: "transform", dependsOn: ["nap"], config: { output: "done" } },
+      ],
+    });
+    const runId = await startRunId(app, workflowId, {});
+    const { page, context } = await signedIn(operatorKey, `/executions/${encodeURIComponent(runId)}`);
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+
+    await until(page, "the Pause button of the running run", `!!document.querySelector("[data-testid=pause]")`, 60_000);
+    expect(await page.$eval("[data-testid=started-by]", (e) => e.textContent)).toContain("dev (user)");
+    expect(await page.$eval("[data-testid=ran-version]", (e) => e.textContent)).toContain("v1");
+    expect(await page.$("[data-testid=resume]")).toBeNull();
+    await page.click("[data-testid=pause]");
+    // PAUSED at once (the run is asleep in its delay) or once its running step is done.
+    await until(page, "the run PAUSED", `${headStatus("PAUSED")} && !!document.querySelector("[data-testid=resume]")`, 60_000);
+    await until(page, "EXECUTION_PAUSED in the event stream", `document.querySelector("[data-testid=events]")?.textContent.includes("EXECUTION_PAUSED")`);
+    expect(await page.$("[data-testid=pause]")).toBeNull();
+    expect(await page.$("[data-testid=cancel]")).not.toBeNull();
+    // No step starts under a pause: the dependent step has not completed.
+    expect(await page.$('[data-step-key=after][data-step-status="COMPLETED"]')).toBeNull();
+    await screenshot(page, "dashboard-paused");
+
+    // The PAUSED filter knows it; back on its page, Resume.
+    await page.goto(`${origin()}/dashboard/executions?status=PAUSED`, { waitUntil: "load" });
+    await until(page, "the run in the PAUSED list", `!!document.querySelector('[data-execution-id="${runId}"]')`, 60_000);
+    expect(await page.$eval("input[name=status-PAUSED]", (e) => (e as HTMLInputElement).checked)).toBe(true);
+    await page.click(`[data-execution-id="${runId}"] a`);
+    await until(page, "the Resume button", `!!document.querySelector("[data-testid=resume]")`, 60_000);
+    await page.click("[data-testid=resume]");
+    await until(page, "the resumed run COMPLETED", headStatus("COMPLETED"), 60_000);
+    await until(page, "both steps green", `document.querySelectorAll('[data-testid=timeline-bar][data-step-status="COMPLETED"]').length === 2`);
+    await until(page, "EXECUTION_RESUMED in the event stream", `document.querySelector("[data-testid=events]")?.textContent.includes("EXECUTION_RESUMED")`);
+    expect(await page.$$("[data-testid=pause], [data-testid=resume], [data-testid=cancel]")).toHaveLength(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("lists a workflow's versions newest first and shows the chosen one's definition", { timeout: 90_000 }, async () => {
+    const workflowId = await createNamed("browser-versioned", { steps: [{ id: "first_version_step", type: "delay", config: { ms: 10 } }] });
+    const { updateWorkflow } = await app.query(UpdateNamedWorkflow, {
+      input: { id: workflowId, definition: { steps: [{ id: "second_version_step", type: "delay", config: { ms: 10 } }] } },
+    });
+    expect(updateWorkflow.__typename).toBe("UpdateWorkflowSuccess");
+    const { page, context } = await signedIn(operatorKey, `/workflows/${encodeURIComponent(workflowId)}`);
+    await until(page, "the versions", `document.querySelectorAll("[data-testid=version]").length === 2`, 60_000);
+    const versions = await page.$$eval("[data-testid=version]", (items) => items.map((i) => i.getAttribute("data-version")));
+    expect(versions).toEqual(["2", "1"]);
+    const definition = () => page.$eval("[data-testid=version-definition]", (e) => e.textContent ?? "");
+    expect(await definition()).toContain("second_version_step");
+    expect(await page.$eval("[data-testid=triggers]", (e) => e.textContent)).toContain("Last run");
+
+    await page.click('[data-testid=version][data-version="1"]');
+    await until(page, "version 1's definition", `document.querySelector("[data-testid=version-definition]")?.textContent.includes("first_version_step")`);
+    expect(await definition()).not.toContain("second_version_step");
+    expect(await page.$eval('[data-testid=version][data-version="1"]', (e) => e.getAttribute("aria-pressed"))).toBe("true");
+    await screenshot(page, "dashboard-versions");
+    await context.close();
   });
 
   it("shows a viewer no action buttons, and signs in without credentials in dev mode as admin", { timeout: 60_000 }, async () => {
@@ -213,7 +304,7 @@ describe("the dashboard in a browser", () => {
     await page.click("button[type=submit]");
     await until(page, "the failed run for a viewer", `document.querySelector(".page-head [data-testid=status]")?.textContent.includes("FAILED")`);
     expect(await page.$eval("[data-testid=viewer]", (e) => e.textContent)).toContain("viewer");
-    expect(await page.$$("[data-testid=retry], [data-testid=retry-from-failed], [data-testid=cancel]")).toHaveLength(0);
+    expect(await page.$$("[data-testid=retry], [data-testid=retry-from-failed], [data-testid=cancel], [data-testid=pause], [data-testid=resume]")).toHaveLength(0);
 
     await page.locator("::-p-text(Sign out)").click();
     await page.waitForSelector("input[value=dev]");

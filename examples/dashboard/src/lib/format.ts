@@ -29,5 +29,12 @@ export function json(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
 
-export const EXECUTION_STATUSES = ["PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"] as const;
+export const EXECUTION_STATUSES = ["PENDING", "RUNNING", "PAUSED", "COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"] as const;
+/** Who did something (Actor): a name when there is one, else the id, with the kind. */
+export function actor(a: { kind: string; id: string; name?: string | null } | null | undefined): string {
+  if (!a) return "—";
+  const kind = a.kind === "API_KEY" ? "API key" : a.kind === "USER" ? "user" : "system";
+  return `${a.name ?? a.id} (${kind})`;
+}
+
 export const TRIGGER_SOURCES = ["MANUAL", "API", "SCHEDULE", "EVENT", "RETRY"] as const;
