@@ -18,7 +18,10 @@ describe("test databases", () => {
     expect(tables.map((r) => r.name)).toEqual([
       "ApiKey",
       "Batch",
+      "BulkOperation",
+      "BulkOperationTarget",
       "EmailOutbox",
+      "EventEmission",
       "Execution",
       "ExecutionChange",
       "ExecutionDailyRollup",
@@ -31,6 +34,7 @@ describe("test databases", () => {
       "StepTotalRollup",
       "Tenant",
       "Workflow",
+      "WorkflowTemplate",
       "WorkflowVersion",
       "_prisma_migrations",
     ]);
