@@ -62,7 +62,8 @@ const DeletedExecution = builder.objectRef<{ id: string }>("DeletedExecution").i
   }),
 });
 
-function payload(name: string, did: string) {
+/** The errors-plugin options of a mutation whose result is an execution (also pause-mutations.ts). */
+export function executionPayload(name: string, did: string) {
   return {
     types: mutationErrors,
     union: { name: `${name}Payload`, description: `The execution, or why it was not ${did}.` },
@@ -77,7 +78,7 @@ builder.mutationFields((t) => ({
     type: Execution,
     description: "Queues a run of a workflow; the engine starts it at once.",
     args: { input: t.arg({ type: StartExecutionInput, required: true, description: "What to run." }) },
-    errors: payload("StartExecution", "started"),
+    errors: executionPayload("StartExecution", "started"),
     resolve: (_root, { input }, ctx) =>
       startExecution(ctx.executions, apiStart(ctx.actor), {
         workflowId: decodeIdOf("Workflow", String(input.workflowId)),
@@ -92,7 +93,7 @@ builder.mutationFields((t) => ({
     type: Execution,
     description: "Cancels a queued or running run: running actions are aborted, pending steps cancelled.",
     args: { input: t.arg({ type: CancelExecutionInput, required: true, description: "The run to cancel." }) },
-    errors: payload("CancelExecution", "cancelled"),
+    errors: executionPayload("CancelExecution", "cancelled"),
     resolve: (_root, { input }, ctx) =>
       cancelExecution(ctx.executions, ctx.actor, { id: decodeIdOf("Execution", String(input.id)), reason: input.reason }),
   }),
@@ -101,7 +102,7 @@ builder.mutationFields((t) => ({
     type: Execution,
     description: "Runs a finished run again as a new execution with attempt + 1 and retryOf set.",
     args: { input: t.arg({ type: RetryExecutionInput, required: true, description: "The run to retry." }) },
-    errors: payload("RetryExecution", "retried"),
+    errors: executionPayload("RetryExecution", "retried"),
     resolve: (_root, { input }, ctx) =>
       retryExecution(ctx.executions, ctx.actor, {
         id: decodeIdOf("Execution", String(input.id)),

@@ -1,8 +1,8 @@
 // pauseExecution and resumeExecution (README "Pause and resume").
 import { pauseExecution, resumeExecution } from "../../services/pause.ts";
 import { builder } from "../builder.ts";
-import { mutationErrors } from "../errors.ts";
 import { decodeIdOf } from "../global-id.ts";
+import { executionPayload } from "./mutations.ts";
 import { Execution } from "./types.ts";
 
 const PauseExecutionInput = builder.inputType("PauseExecutionInput", {
@@ -20,14 +20,6 @@ const ResumeExecutionInput = builder.inputType("ResumeExecutionInput", {
   }),
 });
 
-function payload(name: string, did: string) {
-  return {
-    types: mutationErrors,
-    union: { name: `${name}Payload`, description: `The execution, or why it was not ${did}.` },
-    result: { name: `${name}Success`, description: `The execution was ${did}.` },
-    dataField: { name: "execution", description: "The execution." },
-  };
-}
 
 builder.mutationFields((t) => ({
   pauseExecution: t.field({
@@ -38,7 +30,7 @@ builder.mutationFields((t) => ({
       "(EXECUTION_PAUSED) and holds no worker. Returned PAUSED when no step was running, else still RUNNING " +
       "until its running steps have finished.",
     args: { input: t.arg({ type: PauseExecutionInput, required: true, description: "The run to pause." }) },
-    errors: payload("PauseExecution", "paused"),
+    errors: executionPayload("PauseExecution", "paused"),
     resolve: (_root, { input }, ctx) =>
       pauseExecution(ctx.executions, ctx.actor, { id: decodeIdOf("Execution", String(input.id)), reason: input.reason }),
   }),
@@ -47,7 +39,7 @@ builder.mutationFields((t) => ({
     type: Execution,
     description: "Resumes a PAUSED run where it stopped (EXECUTION_RESUMED): completed steps are not run again.",
     args: { input: t.arg({ type: ResumeExecutionInput, required: true, description: "The run to resume." }) },
-    errors: payload("ResumeExecution", "resumed"),
+    errors: executionPayload("ResumeExecution", "resumed"),
     resolve: (_root, { input }, ctx) =>
       resumeExecution(ctx.executions, ctx.actor, { id: decodeIdOf("Execution", String(input.id)) }),
   }),

@@ -2,6 +2,7 @@ import { createWorkflowFromTemplate, createWorkflowTemplate } from "../../servic
 import { builder } from "../builder.ts";
 import { mutationErrors } from "../errors.ts";
 import { decodeIdOf } from "../global-id.ts";
+import { createWorkflowErrors } from "../workflow/mutations.ts";
 import { Workflow } from "../workflow/types.ts";
 import { WorkflowTemplate } from "./types.ts";
 
@@ -43,13 +44,8 @@ builder.mutationFields((t) => ({
     type: Workflow,
     description: "Creates an active workflow at version 1 from a template (validated like createWorkflow), counting the use.",
     args: { input: t.arg({ type: CreateWorkflowFromTemplateInput, required: true, description: "Which template, what name." }) },
-    // The same payload as createWorkflow (the errors plugin shares a union by its result's name).
-    errors: {
-      types: mutationErrors,
-      union: { name: "CreateWorkflowPayload", description: "The workflow, or why it was not created." },
-      result: { name: "CreateWorkflowSuccess", description: "The workflow was created." },
-      dataField: { name: "workflow", description: "The new workflow." },
-    },
+    // The same payload as createWorkflow.
+    errors: createWorkflowErrors,
     resolve: (_root, { input }, ctx) =>
       createWorkflowFromTemplate(ctx.workflows, ctx.actor, {
         templateId: decodeIdOf("WorkflowTemplate", String(input.templateId)),

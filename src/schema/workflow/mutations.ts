@@ -25,18 +25,21 @@ const UpdateWorkflowInput = builder.inputType("UpdateWorkflowInput", {
   }),
 });
 
+/** createWorkflow's payload; createWorkflowFromTemplate answers the same (the plugin shares the union by name). */
+export const createWorkflowErrors = {
+  types: mutationErrors,
+  union: { name: "CreateWorkflowPayload", description: "The workflow, or why it was not created." },
+  result: { name: "CreateWorkflowSuccess", description: "The workflow was created." },
+  dataField: { name: "workflow", description: "The new workflow." },
+};
+
 builder.mutationFields((t) => ({
   createWorkflow: t.field({
     authScopes: { admin: true },
     type: Workflow,
     description: "Creates a workflow at version 1.",
     args: { input: t.arg({ type: CreateWorkflowInput, required: true, description: "The workflow to create." }) },
-    errors: {
-      types: mutationErrors,
-      union: { name: "CreateWorkflowPayload", description: "The workflow, or why it was not created." },
-      result: { name: "CreateWorkflowSuccess", description: "The workflow was created." },
-      dataField: { name: "workflow", description: "The new workflow." },
-    },
+    errors: createWorkflowErrors,
     resolve: (_root, { input }, ctx) =>
       createWorkflow(ctx.workflows, ctx.actor, { ...input, definition: input.definition ?? null }),
   }),
