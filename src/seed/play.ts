@@ -246,6 +246,11 @@ export function createPlayer(options: PlayerOptions): Player {
  * The engine's store, with each commit and cancel of a seeded run holding that run's clock, and the
  * last accepted commit kept on the run (how it ended, when it wakes).
  */
+/** A reservation made on the seed's clock, moved to at least LEASE_MS from now in real time. */
+function inRealTime(reservedUntil: Date): Date {
+  return new Date(Math.max(reservedUntil.getTime(), Date.now() + LEASE_MS));
+}
+
 function watched(store: SystemStore, runOf: () => SeedRun | undefined): SystemStore {
   const tenants = new Map<string, TenantStore>();
   return {
@@ -256,9 +261,18 @@ function watched(store: SystemStore, runOf: () => SeedRun | undefined): SystemSt
         const inner = store.tenant(tenantId);
         tenant = {
           ...inner,
+          // The seed's clock is in the past, so a reservation on it looks expired to a server that
+          // runs meanwhile: its sweeper would hand the run to its own worker mid-seed (and the seed
+          // would find it not claimed). Reservations are kept in real time instead.
+          create(execution) {
+            return inner.create({ ...execution, reservedUntil: inRealTime(execution.reservedUntil) });
+          },
           async commit(owner, change) {
             const run = runOf();
-            const ok = await (run ? run.clock.hold(inner.commit(owner, change)) : inner.commit(owner, change));
+            const kept = change.release?.reservedUntil
+              ? { ...change, release: { ...change.release, reservedUntil: inRealTime(change.release.reservedUntil) } }
+              : change;
+            const ok = await (run ? run.clock.hold(inner.commit(owner, kept)) : inner.commit(owner, kept));
             if (ok && run) run.last = change;
             return ok;
           },
