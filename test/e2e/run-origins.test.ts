@@ -306,11 +306,18 @@ describe("versions", () => {
     const { execution } = await user.query(Run, { id: edited.execution.id });
     expect(execution).toMatchObject({ workflowVersion: 1, input: { name: "only input" } });
 
+    // Edited input is checked like startExecution's (the JSON scalar's limits): refused, nothing started.
+    const bad = await user.request(Retry, { input: { id: run.id, input: { name: "nul\u0000" } } });
+    expect(bad.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+
     // Reusing step outputs only makes sense on the same version and input.
     expect(await retry({ useLatestVersion: true, fromFailedStep: true })).toMatchObject({
       __typename: "ValidationError",
       code: "VALIDATION_FAILED",
     });
+    // The original and its three retries; the refused ones wrote nothing.
+    const { executions } = await viewer.query(Runs, { filter: { workflowId } });
+    expect(executions.totalCount).toBe(4);
   });
 
   it("a viewer may not retry; another tenant's run is not found", async () => {
