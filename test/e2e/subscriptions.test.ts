@@ -389,6 +389,26 @@ describe("executionsChanged", () => {
     await waitFor(() => bus().listenerCount(topic) === 0, 2_000);
   });
 
+  it("matches the status the event committed, not the one read later: a run is sent once, when it completes", async () => {
+    // A short run may have finished by the time its EXECUTION_STARTED is checked; replaying the
+    // events of a finished run makes that late check happen every time.
+    const watched = await createWorkflow(app, chain(["a"], 1));
+    const done = await startRunId(app, watched);
+    await waitForRun(app, done);
+    const tenant = await app.app.db.tenant.findUniqueOrThrow({ where: { slug: DEV_TENANT_SLUG } });
+    const sub = overWs(ExecutionsChanged, { filter: { workflowId: watched, status: ["COMPLETED"] } });
+    await waitFor(() => bus().listenerCount(tenantTopic(tenant.id)) === 1);
+    const rows = await app.app.db.executionEvent.findMany({ where: { executionId: uuidOf(done) }, orderBy: { sequence: "asc" } });
+    expect(rows.map((r) => r.type)).toContain("EXECUTION_STARTED");
+    bus().publish(rows.map((row) => ({ ...row, tenantId: tenant.id, data: row.data as null })));
+    await waitFor(() => sub.data.length > 0);
+    // Everything published has been checked once a later event has been.
+    const marker = await startRunId(app, watched);
+    await waitForRun(app, marker);
+    await waitFor(() => sub.data.length > 1);
+    expect(sub.data.map((d) => d.executionsChanged.id)).toEqual([done, marker]);
+  });
+
   it("rejects an invalid filter when subscribing", async () => {
     const sub = overWs(ExecutionsChanged, { filter: { workflowId: "nope" } });
     await waitFor(() => sub.completed);

@@ -17,17 +17,21 @@ builder.subscriptionField("executionsChanged", (t) =>
     type: Execution,
     nullable: false,
     description:
-      "Any execution of the tenant whose status changed and that matches the filter (as in the executions query), " +
-      "read fresh. Superseded by executionListChanges, which also reports runs that leave the filter, moves progress " +
+      "Any execution of the tenant whose status changed and that matches the filter (as in the executions query; " +
+      "its status filter applies to the status the change set), read fresh. Superseded by executionListChanges, which also reports runs that leave the filter, moves progress " +
       "and resumes from a cursor without loss.",
     args: { filter: t.arg({ type: ExecutionFilter, description: "Only executions that match this." }) },
     subscribe: (_root, args, ctx) => {
-      // Built first: an invalid filter fails the subscription instead of every event.
-      const where = executionWhere(args.filter);
+      // Built first: an invalid filter fails the subscription instead of every event. The status is
+      // the one the event committed, not the one read later: by the time EXECUTION_STARTED's check
+      // runs, a short run may have finished, and would be sent twice (again for its COMPLETED).
+      const statuses = args.filter?.status ?? null;
+      const where = executionWhere({ ...args.filter, status: null });
       const tenantId = ctx.db.$tenantId;
       const filter = stableJson(args.filter);
       const changes = transformEvents(ctx.events.subscribe(tenantTopic(tenantId)), async (event) => {
         if (!isExecutionEvent(event.type)) return { skip: true };
+        if (statuses && !statuses.includes(event.executionStatus)) return { skip: true };
         // One check per event and filter, whoever subscribed with it: the key names the event.
         const key = `changed|${tenantId}|${event.executionId}:${event.sequence}|${filter}`;
         const match = await ctx.fanout.share(key, () =>
