@@ -24,6 +24,8 @@ const GATE_MS = 12_000;
 const gateMs = (subscribers: number) => Math.max(GATE_MS, 5_000 + subscribers * 4);
 const TARGET_P99_MS = 50;
 const CONNECT_BATCH = 100;
+/** The measured window opens this long before the first gate is due (progress arrives every 100 ms). */
+const WINDOW_LEAD_MS = 150;
 
 const fast = (id: string, dependsOn: string[]) => ({ id, type: "transform", config: { output: "{{input.n}}" }, dependsOn });
 const layer = (name: string, after: string) => [1, 2, 3, 4, 5].map((i) => fast(`${name}${i}`, [after]));
@@ -61,6 +63,10 @@ type ScenarioResult = {
   liveEvents: number;
   /** SQL statements from readyAt (every subscriber caught up) to the last delivery. */
   sqlFromReady: number;
+  /** From the first live event's `at` to the last one's: how bursty the engine wrote them. */
+  writtenMs: number;
+  /** From the first live event's `at` to the last delivery. */
+  deliveredMs: number;
 };
 
 async function runScenario(env: BenchEnv, scenario: (typeof SCENARIOS)[number]): Promise<ScenarioResult | "unavailable"> {
@@ -98,6 +104,7 @@ async function runScenario(env: BenchEnv, scenario: (typeof SCENARIOS)[number]):
     let readyAt = 0;
     let sqlAtReady = 0;
     let sqlBeforeWindow = 0;
+    let clientCpuBeforeWindow = 0;
     let endMeasurement: (() => Promise<Measurement>) | undefined;
     const onProgress = () => {
       if (progress.some((p) => p === undefined)) return;
@@ -113,11 +120,14 @@ async function runScenario(env: BenchEnv, scenario: (typeof SCENARIOS)[number]):
         readyAt = Date.now();
         sqlAtReady = bench.sql.snapshot().count;
       }
-      // The window (SQL, CPU, profile) starts with the first live event, not during the gate's sleep.
-      if (readyAt && !endMeasurement && ids.some((_, i) => seen(i) > 0)) {
+      // The window (SQL, CPU, profile) starts when the first gate is due, not during its sleep. (Not
+      // when every subscriber has had a live event: the server serves a burst subscriber after
+      // subscriber, so that moment may come after most of the delivery.)
+      if (readyAt && !endMeasurement && Date.now() >= firstWake - WINDOW_LEAD_MS) {
         // A slow delivery starts the window after the engine's commits: statements per event
         // count from readyAt (the recorder is reset by startMeasurement).
         sqlBeforeWindow = bench.sql.snapshot().count - sqlAtReady;
+        clientCpuBeforeWindow = all.reduce((n, p) => n + p.cpuMs, 0);
         endMeasurement = startMeasurement(bench, env, `subscriptions-${scenario.executions}x${scenario.subscribers}`);
       }
       if (errors > 0 && settled >= scenario.subscribers) for (const send of senders) send({ type: "finish" });
@@ -159,8 +169,17 @@ async function runScenario(env: BenchEnv, scenario: (typeof SCENARIOS)[number]):
     const liveEvents = finals.reduce((n, r) => n + r.seq - (caughtUp.get(r.id) ?? 0), 0);
     const perExecution = scenario.subscribers / scenario.executions;
     const latencies: number[] = [];
+    let firstAt = Number.POSITIVE_INFINITY;
+    let lastAt = 0;
+    let lastReceived = 0;
     for (let i = 0; i < done.atMs.length; i += 1) {
-      if ((done.atMs[i] as number) >= readyAt) latencies.push((done.receivedMs[i] as number) - (done.atMs[i] as number));
+      const at = done.atMs[i] as number;
+      if (at < readyAt) continue;
+      const received = done.receivedMs[i] as number;
+      latencies.push(received - at);
+      firstAt = Math.min(firstAt, at);
+      lastAt = Math.max(lastAt, at);
+      lastReceived = Math.max(lastReceived, received);
     }
     return {
       ...scenario,
@@ -173,10 +192,12 @@ async function runScenario(env: BenchEnv, scenario: (typeof SCENARIOS)[number]):
       runsCompleted: finals.filter((r) => r.status === "COMPLETED").length,
       firstError: done.firstError,
       measurement,
-      clientCpuMs: done.cpuMs,
+      clientCpuMs: done.cpuMs - clientCpuBeforeWindow,
       clientProcesses: processes,
       liveEvents,
       sqlFromReady: sqlBeforeWindow + measurement.sql.count,
+      writtenMs: lastAt - firstAt,
+      deliveredMs: lastReceived - firstAt,
     };
   });
 }
@@ -234,7 +255,8 @@ export async function subscriptionsBenchmark(env: BenchEnv): Promise<BenchResult
     ...results.flatMap((r) => [
       `${fmtInt(r.subscribers)} on ${r.executions}:`,
       "",
-      `- From the first live event to the last delivery: ${fmtInt(r.measurement.sql.count)} SQL statements for ${fmtInt(r.liveEvents)} events; CPU: ${formatCpu(r.measurement.cpu, [{ label: `subscriber clients (${r.clientProcesses} processes)`, ms: r.clientCpuMs }])}.`,
+      `- The ${fmtInt(r.liveEvents)} live events were written within ${fmtInt(r.writtenMs)} ms and their ${fmtInt(r.delivered)} deliveries done ${fmtInt(r.deliveredMs)} ms after the first was written: ${fmtInt(r.delivered / Math.max(1, r.deliveredMs / 1000))} deliveries/s.`,
+      `- From ${WINDOW_LEAD_MS} ms before the first gate was due to the last delivery: ${fmtInt(r.measurement.sql.count)} SQL statements; CPU: ${formatCpu(r.measurement.cpu, [{ label: `subscriber clients (${r.clientProcesses} processes)`, ms: r.clientCpuMs }])}.`,
       ...profileLines(r.measurement.profile),
       ...(r.firstError ? [`- First subscription error: \`${r.firstError.slice(0, 200)}\``] : []),
       "",

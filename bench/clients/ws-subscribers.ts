@@ -22,6 +22,8 @@ export type WsProgress = {
   firstError: string | null;
   /** Per execution: the lowest "highest sequence received" over its subscribers. */
   minSequence: Record<string, number>;
+  /** CPU this process used so far (user + system), so the parent can take a window's share. */
+  cpuMs: number;
 };
 
 export type WsSubscribersDone = {
@@ -63,7 +65,9 @@ serveChild<WsSubscribersRequest>(async (req, send, receive) => {
     req.subscribers.forEach((id, i) => {
       minSequence[id] = Math.min(minSequence[id] ?? Number.MAX_SAFE_INTEGER, highest[i] ?? 0);
     });
-    const message: WsProgress = { type: "progress", connected, completed: done.completed, errors: done.errors, firstError: done.firstError, minSequence };
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
+    const message: WsProgress = { type: "progress", connected, completed: done.completed, errors: done.errors, firstError: done.firstError, minSequence, cpuMs };
     send(message);
   }, 100);
 
