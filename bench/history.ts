@@ -145,8 +145,8 @@ export async function historyBenchmark(env: BenchEnv): Promise<BenchResult> {
           rows,
         ),
         "",
-        "- `totalCount` is still `count(*)` (src/schema/execution/page.ts) until `rollupCount` is wired in; the two",
-        "  SQL rows show what each costs on its own.",
+        "- `totalCount` comes from the rollup (src/read/execution-count.ts), except for a `search`, which counts rows; the two",
+        "  SQL rows show what each way costs on its own.",
         "- executionStats has no from/to, as a dashboard's first view: every part of it reads the rollups.",
       ].join("\n");
       return {
