@@ -1,6 +1,7 @@
 // `npm run retention -- [--dry-run] [--days N]`: deletes the finished executions that completed
 // more than N days ago (default EXECUTION_RETENTION_DAYS) with their batches, steps, events and
-// logs, as the worker's scheduled pass does; --dry-run only lists what would go, per tenant.
+// logs, and the emitEvent records and finished bulk operations older than that, as the worker's
+// scheduled pass does; --dry-run only lists what would go, per tenant.
 // With the embedded database it connects to the running server's PostgreSQL, or starts it.
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.ts";
@@ -11,6 +12,9 @@ import { applyRetention, DAY_MS, previewRetention } from "../services/retention.
 
 const USAGE = "Usage: npm run retention -- [--dry-run] [--days <N>]   (N defaults to EXECUTION_RETENTION_DAYS)";
 class UsageError extends Error {}
+
+const recordsText = (emissions: number, bulkOperations: number) =>
+  `${emissions} emitEvent idempotency record(s) and ${bulkOperations} finished bulk operation(s)`;
 
 let exitCode = 0;
 try {
@@ -28,13 +32,16 @@ try {
   try {
     const plan = await previewRetention(sql, olderThan);
     const count = plan.reduce((sum, p) => sum + p.count, 0);
+    const records = plan.reduce((sum, p) => sum + p.emissions + p.bulkOperations, 0);
     const verb = values["dry-run"] ? "Would delete" : "Deleting";
     console.log(`${verb} ${count} finished execution(s) completed before ${olderThan.toISOString()} (${days} days):`);
     for (const p of plan) {
       const statuses = Object.entries(p.byStatus).map(([s, n]) => `${n} ${s}`).join(", ");
-      console.log(`  ${p.tenant}: ${p.count} (${statuses}), completed ${p.oldest?.toISOString()} … ${p.newest?.toISOString()}`);
+      const range = p.oldest ? `, completed ${p.oldest.toISOString()} … ${p.newest?.toISOString()}` : "";
+      const others = p.emissions + p.bulkOperations > 0 ? `; ${recordsText(p.emissions, p.bulkOperations)}` : "";
+      console.log(`  ${p.tenant}: ${p.count}${statuses ? ` (${statuses})` : ""}${range}${others}`);
     }
-    if (!values["dry-run"] && count > 0) {
+    if (!values["dry-run"] && count + records > 0) {
       let done = 0;
       const deleted = await applyRetention(sql, {
         olderThan,
@@ -44,7 +51,10 @@ try {
           console.error(`  … ${done} deleted`);
         },
       });
-      console.log(`Deleted ${deleted} execution(s) with their steps, batches, events and logs.`);
+      console.log(
+        `Deleted ${deleted.executions} execution(s) with their steps, batches, events and logs, and ` +
+          `${recordsText(deleted.emissions, deleted.bulkOperations)}.`,
+      );
     }
   } finally {
     await pool.end();

@@ -1,10 +1,12 @@
 // Retention: finished runs that completed longer ago than EXECUTION_RETENTION_DAYS are deleted
 // with their batches, steps, events and logs — by `npm run retention` (after a --dry-run that only
 // lists them) and by the worker's scheduled pass — and the statistics forget them. A run that is
-// not finished is never deleted, however old.
+// not finished is never deleted, however old. The same window removes emitEvent's idempotency
+// records (the key then starts runs again) and finished bulk operations with their targets.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
+import { ensureDevTenant } from "../../src/db/tenants.ts";
 import { graphql } from "../generated/gql.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { silentLogger } from "../support/logs.ts";
@@ -17,6 +19,16 @@ const Stats = graphql(`
   query RetentionStats {
     executionStats { total }
     executions(first: 1) { totalCount }
+  }
+`);
+
+const Emit = graphql(`
+  mutation RetentionEmit($input: EmitEventInput!) {
+    emitEvent(input: $input) {
+      __typename
+      ... on EmitEventSuccess { started { id } }
+      ... on Error { code message }
+    }
   }
 `);
 
@@ -119,5 +131,68 @@ describe("retention", () => {
     }
     expect(await exists([sleeper])).toBe(1);
     expect((await app.query(Stats)).executionStats.total).toBe(1);
+  });
+});
+
+describe("retention of emitEvent records and bulk operations", () => {
+  const emit = async (idempotencyKey: string) => {
+    const { emitEvent } = await app.query(Emit, { input: { name: "retention_probe", idempotencyKey } });
+    if (emitEvent.__typename !== "EmitEventSuccess") throw new Error(JSON.stringify(emitEvent));
+    return emitEvent.started.map((run) => run.id);
+  };
+  const emissions = async () =>
+    (await app.app.db.eventEmission.findMany({ select: { idempotencyKey: true }, orderBy: { idempotencyKey: "asc" } })).map(
+      (e) => e.idempotencyKey,
+    );
+  const bulkOperations = async () =>
+    (await app.app.db.bulkOperation.findMany({ select: { reason: true }, orderBy: { reason: "asc" } })).map((b) => b.reason);
+
+  it("deletes those older than the window, keeps the rest, and an expired key starts runs again", async () => {
+    await createWorkflow(app, {
+      trigger: { event: "retention_probe" },
+      steps: [{ id: "note", type: "log", config: { message: "probe" } }],
+    });
+    const [firstRun] = await emit("old-key");
+    const [recentRun] = await emit("recent-key");
+    expect(await emit("old-key")).toEqual([firstRun]);
+    await app.app.db.$executeRawUnsafe(
+      `UPDATE "EventEmission" SET "createdAt" = now() - interval '100 days' WHERE "idempotencyKey" = 'old-key'`,
+    );
+    // Three bulk operations: finished 100 days ago (goes, with its target), finished now, and one
+    // created 100 days ago that has not finished (both kept).
+    const tenant = await ensureDevTenant(app.app.db);
+    const old = "now() - interval '100 days'";
+    for (const [reason, status, createdAt, completedAt] of [
+      ["finished-old", "COMPLETED", old, old],
+      ["finished-recent", "FAILED", "now()", "now()"],
+      ["running-old", "RUNNING", old, "NULL"],
+    ]) {
+      await app.app.db.$executeRawUnsafe(
+        `WITH op AS (
+           INSERT INTO "BulkOperation" ("tenantId", kind, status, filter, reason, total, "createdByKind", "createdById", "createdAt", "completedAt")
+           VALUES ($1::uuid, 'CANCEL', '${status}', '{}', '${reason}', 1, 'SYSTEM', 'test', ${createdAt}, ${completedAt}) RETURNING id)
+         INSERT INTO "BulkOperationTarget" ("operationId", "executionId", "tenantId") SELECT id, gen_random_uuid(), $1::uuid FROM op`,
+        tenant.id,
+      );
+    }
+
+    const dry = await cli("--dry-run");
+    expect(dry.code).toBe(0);
+    expect(dry.output).toContain("dev: 0; 1 emitEvent idempotency record(s) and 1 finished bulk operation(s)");
+    expect(await emissions()).toEqual(["old-key", "recent-key"]);
+    expect(await bulkOperations()).toEqual(["finished-old", "finished-recent", "running-old"]);
+
+    const run = await cli();
+    expect(run.code).toBe(0);
+    expect(run.output).toContain("and 1 emitEvent idempotency record(s) and 1 finished bulk operation(s).");
+    expect(await emissions()).toEqual(["recent-key"]);
+    expect(await bulkOperations()).toEqual(["finished-recent", "running-old"]);
+    expect(await app.app.db.bulkOperationTarget.count()).toBe(2);
+
+    // The forgotten key is new again; the remembered one still answers with its run.
+    const [again] = await emit("old-key");
+    expect(again).toBeDefined();
+    expect(again).not.toBe(firstRun);
+    expect(await emit("recent-key")).toEqual([recentRun]);
   });
 });
