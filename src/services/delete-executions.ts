@@ -5,6 +5,7 @@
 // keep running, with retryOf cleared. A run that is not finished is never deleted: its worker
 // would be writing to rows that are gone.
 import { FINISHED_EXECUTION_STATUSES } from "../engine/events.ts";
+import { insertExecutionChanges } from "../engine/store/change-log.ts";
 import { removedDeltas, removedStepDeltas } from "../engine/store/rollup.ts";
 
 const FINISHED_SQL = FINISHED_EXECUTION_STATUSES.map((status) => `'${status}'`).join(", ");
@@ -12,7 +13,9 @@ const FINISHED_SQL = FINISHED_EXECUTION_STATUSES.map((status) => `'${status}'`).
 /**
  * CTEs (to follow a WITH) that delete the executions of tenant `tenant` (an SQL expression)
  * whose ids the CTE `source` lists (column `id`) and that are finished: `d` holds the deleted rows
- * as they were; `rd` and `sd` take them out of the execution and step rollups.
+ * as they were; `rd` and `sd` take them out of the execution and step rollups; `dc` writes each
+ * deletion to the change log with the row (without its large JSON), so that live lists see the run
+ * leave (read/list-changes/).
  */
 export function deleteFinishedCtes(source: string, tenant: string): string {
   return `d AS (
@@ -20,5 +23,15 @@ export function deleteFinishedCtes(source: string, tenant: string): string {
     WHERE e.id = ${source}.id AND e."tenantId" = ${tenant}::uuid AND e.status IN (${FINISHED_SQL})
     RETURNING e.*
   ), rd AS (${removedDeltas("d")}
-  ), sd AS (${removedStepDeltas("d")})`;
+  ), sd AS (${removedStepDeltas("d")}
+  ), dc AS (${insertExecutionChanges({
+    from: "d",
+    tenant: 'd."tenantId"',
+    execution: "d.id",
+    previousStatus: "d.status",
+    previousErrorMessage: 'd."errorMessage"',
+    status: "d.status",
+    errorMessage: 'd."errorMessage"',
+    deleted: "to_jsonb(d) - 'input' - 'output' - 'context'",
+  })})`;
 }

@@ -6,14 +6,13 @@ import type { TenantDb } from "../db/tenant-scope.ts";
 import { parseWorkflowDefinition } from "../engine/definition.ts";
 import {
   type Actor,
-  FINISHED_EXECUTION_STATUSES,
   type Json,
   RETRYABLE_EXECUTION_STATUSES,
   SYSTEM_ACTORS,
 } from "../engine/events.ts";
 import type { Lifecycle } from "../engine/lifecycle.ts";
 import type { Alongside } from "../engine/store/store.ts";
-import { removedDeltas, removedStepDeltas } from "../engine/store/rollup.ts";
+import { deleteFinishedCtes } from "./delete-executions.ts";
 import { InvalidStateError, NotFoundError, ValidationError } from "../errors.ts";
 import { isUuid } from "./stats/scope.ts";
 
@@ -203,15 +202,12 @@ async function retryRun(s: ExecutionServices, input: RetryInput, actor: Actor | 
  * would otherwise be writing to rows that are gone.
  */
 export async function deleteExecution(s: Pick<ExecutionServices, "db">, input: { id: string }): Promise<{ id: string }> {
-  // One statement: the row goes and the rollups count it and its steps out (engine/store/rollup.ts).
-  const finished = Prisma.join(FINISHED_EXECUTION_STATUSES.map((status) => Prisma.sql`${status}::"ExecutionStatus"`));
+  // One statement, as for bulk DELETE and retention: the row goes, the rollups count it and its
+  // steps out, and the change log records that it went (delete-executions.ts).
   const [deleted] = isUuid(input.id)
     ? await s.db.$queryRaw<{ count: number }[]>`
-        WITH d AS (
-          DELETE FROM "Execution" WHERE id = ${input.id}::uuid AND "tenantId" = ${s.db.$tenantId}::uuid AND status IN (${finished})
-          RETURNING *
-        ), rd AS (${Prisma.raw(removedDeltas("d"))}
-        ), sd AS (${Prisma.raw(removedStepDeltas("d"))})
+        WITH t AS (SELECT ${input.id}::uuid AS id, ${s.db.$tenantId}::uuid AS tenant),
+        ${Prisma.raw(deleteFinishedCtes("t", "(SELECT tenant FROM t)"))}
         SELECT count(*)::int AS count FROM d`
     : [];
   if (deleted?.count === 1) return { id: input.id };

@@ -3,6 +3,7 @@
 import { print } from "graphql";
 import type { Client } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { graphql } from "../generated/gql.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { createWorkflow, startRunId, waitForRun } from "../support/engine.ts";
 import { idsOf, ListChanges, listedNow, openListView, type ListView, wsClient } from "../support/list-view.ts";
@@ -38,6 +39,18 @@ function chain(n: number, type: "delay" | "transform", ms = 0) {
     })),
   };
 }
+
+const DeleteExecution = graphql(`
+  mutation ListDeleteExecution($input: DeleteExecutionInput!) {
+    deleteExecution(input: $input) { __typename ... on Error { code message } }
+  }
+`);
+
+const DeleteInBulk = graphql(`
+  mutation ListDeleteInBulk($input: StartBulkOperationInput!) {
+    startBulkOperation(input: $input) { __typename ... on BulkOperation { id } ... on Error { code message } }
+  }
+`);
 
 const kindsOf = (view: ListView, id: string) => view.changes.filter((c) => c.execution.id === id).map((c) => c.kind);
 
@@ -149,6 +162,83 @@ describe("executionListChanges", () => {
     }
     expect(idsOf(views[0] as ListView)).toEqual([...ids].sort());
     for (const view of views) view.stop();
+  });
+
+  it("reports a deleted run LEFT from the lists it was in, also to one that resumes from before it ran", async () => {
+    const workflowId = await createWorkflow(app, chain(2, "transform"));
+    const filters = [{ workflowId }, { workflowId, status: ["COMPLETED" as const] }, { workflowId, status: ["FAILED" as const] }];
+    const views = await Promise.all(filters.map((filter) => openListView(app, client, filter)));
+    // Its socket goes away before the runs start; it comes back once they are deleted, and catches
+    // up through changes of runs that are gone.
+    const late = await openListView(app, client, { workflowId, status: ["COMPLETED"] });
+    late.stop();
+    const before = late.cursor;
+    const ids = await Promise.all(Array.from({ length: 4 }, () => startRunId(app, workflowId)));
+    await Promise.all(ids.map((id) => waitForRun(app, id)));
+    const listed = views[1] as ListView;
+    await waitFor(() => ids.every((id) => kindsOf(listed, id).includes("ENTERED")), 10_000, "every ENTERED");
+
+    // One by deleteExecution, the others by a bulk DELETE (the statement retention uses too).
+    const [first] = ids as [string];
+    expect((await app.query(DeleteExecution, { input: { id: first } })).deleteExecution.__typename).toBe("DeleteExecutionSuccess");
+    await waitFor(() => kindsOf(listed, first).includes("LEFT"), 10_000, "LEFT of the deleted run");
+    const bulk = await app.query(DeleteInBulk, { input: { kind: "DELETE", filter: { workflowId } } });
+    expect(bulk.startBulkOperation.__typename).toBe("BulkOperation");
+    await waitFor(async () => (await listedNow(app, { workflowId })).length === 0, 15_000, "every run deleted");
+
+    late.resume(client);
+    for (const [n, view] of views.entries()) await expectConverges(view, filters[n] as object);
+    await expectConverges(late, { workflowId, status: ["COMPLETED"] });
+    for (const id of ids) {
+      for (const view of [views[0], listed, late] as ListView[]) expect(kindsOf(view, id).at(-1)).toBe("LEFT");
+      expect(kindsOf(views[2] as ListView, id)).toEqual([]);
+    }
+    // A deleted run's change shows the run as it was when it went.
+    const left = listed.changes.find((c) => c.execution.id === first && c.kind === "LEFT");
+    expect(left?.execution.status).toBe("COMPLETED");
+    for (const view of [...views, late]) view.stop();
+
+    // Whatever a client selects of a deleted run resolves: what went with it is empty.
+    const changes: { kind: string; execution: Record<string, unknown> }[] = [];
+    const errors: unknown[] = [];
+    const stop = client.subscribe<{ executionListChanges: (typeof changes)[number] }>(
+      {
+        query: `subscription DeletedRuns($filter: ExecutionFilter, $after: String) {
+          executionListChanges(filter: $filter, after: $after) {
+            kind
+            execution {
+              id status input context retryOf { id } workflow { id } progress { totalSteps }
+              steps(first: 2) { edges { node { id } } } currentSteps { id }
+              events(first: 2) { totalCount edges { node { id } } } batches(first: 1) { totalCount } logs(first: 1) { totalCount }
+            }
+          }
+        }`,
+        variables: { filter: { workflowId, status: ["COMPLETED"] }, after: before },
+      },
+      {
+        next: (result) => {
+          if (result.errors) errors.push(...result.errors);
+          if (result.data) changes.push(result.data.executionListChanges);
+        },
+        error: (error) => errors.push(error),
+        complete: () => {},
+      },
+    );
+    await waitFor(() => changes.filter((c) => c.kind === "LEFT").length === ids.length || errors.length > 0, 10_000, "LEFTs");
+    stop();
+    expect(errors).toEqual([]);
+    expect(changes.map((c) => c.kind)).toEqual(ids.flatMap(() => ["ENTERED", "LEFT"]).sort());
+    expect(changes.find((c) => c.kind === "LEFT")?.execution).toMatchObject({
+      status: "COMPLETED",
+      input: null,
+      retryOf: null,
+      workflow: { id: workflowId },
+      steps: { edges: [] },
+      currentSteps: [],
+      events: { totalCount: 0, edges: [] },
+      batches: { totalCount: 0 },
+      logs: { totalCount: 0 },
+    });
   });
 
   it("refuses a bad cursor with BAD_USER_INPUT and an expired one with CURSOR_EXPIRED", async () => {

@@ -2,7 +2,7 @@
 // change of an execution row so that live list views (src/read/list-changes/) can tell what
 // changed, in which transaction (`xid` defaults to the writer's transaction id), and whether the
 // run matched a filter before. One builder, used by every statement of the store that changes
-// an execution: create, commit (group commit included) and cancel.
+// an execution: create, commit (group commit included), cancel and delete.
 
 export type ChangeRowSql = {
   /** FROM clause (and joins) that yields one row per changed execution. */
@@ -14,12 +14,14 @@ export type ChangeRowSql = {
   previousErrorMessage: string;
   status: string;
   errorMessage: string;
+  /** For a deletion: the row as it was (jsonb), what a list needs of a run that is gone. */
+  deleted?: string;
 };
 
 /** An INSERT of one change row per row of `from`, for use as a data-modifying CTE. */
 export const insertExecutionChanges = (c: ChangeRowSql) => `
-  INSERT INTO "ExecutionChange" ("tenantId", "executionId", "previousStatus", status, "previousErrorMessage", "errorMessage")
-  SELECT ${c.tenant}, ${c.execution}, ${c.previousStatus}, ${c.status}, ${c.previousErrorMessage}, ${c.errorMessage}
+  INSERT INTO "ExecutionChange" ("tenantId", "executionId", "previousStatus", status, "previousErrorMessage", "errorMessage", deleted)
+  SELECT ${c.tenant}, ${c.execution}, ${c.previousStatus}, ${c.status}, ${c.previousErrorMessage}, ${c.errorMessage}, ${c.deleted ?? "NULL::jsonb"}
   FROM ${c.from}`;
 
 /**

@@ -17,25 +17,30 @@ export type ChangeRow = RunFacts & {
   /** null when the change created the execution. */
   previousStatus: string | null;
   previousErrorMessage: string | null;
+  /** The change deleted the execution: it matches no filter after it. */
+  deletion: boolean;
 };
 
 export type ChangeRead = {
   snapshot: string;
   nowMs: number;
   rows: ChangeRow[];
-  /** Rows read, those of deleted executions included: fewer than the limit means nothing is left. */
+  /** Rows read, those left out included: fewer than the limit means nothing is left. */
   pageRows: number;
-  /** The id of the last row read (deleted executions included), or null. */
+  /** The id of the last row read (those left out included), or null. */
   lastId: bigint | null;
 };
 
-// Rows of executions deleted since are left out (a deleted run produces no change; see README).
+// A deleted run's changes keep coming: its facts are read from the change that deleted it (which
+// holds its row), for that change and for its earlier ones still in the log. A row whose execution
+// is gone without such a change (deleted with its workflow) is left out.
 // The rows are found through ("tenantId", xid) — whatever a snapshot does not see has an xid at
 // or above its xmin — and only then ordered by id: ordered by the primary key, with LIMIT, the
 // planner may walk the whole log from its first id instead.
 const READ_CHANGES = `/* list-changes:read */
   WITH unseen AS MATERIALIZED (
-    SELECT c.id, c.xid, c."executionId", c."previousStatus", c.status, c."previousErrorMessage", c."errorMessage"
+    SELECT c.id, c.xid, c."executionId", c."previousStatus", c.status, c."previousErrorMessage", c."errorMessage",
+      c.deleted IS NOT NULL AS deletion
     FROM "ExecutionChange" c
     WHERE c."tenantId" = $1::uuid AND c.xid >= pg_snapshot_xmin($2::pg_snapshot)
       AND NOT pg_visible_in_snapshot(c.xid, $2::pg_snapshot)
@@ -49,11 +54,20 @@ const READ_CHANGES = `/* list-changes:read */
       (SELECT count(*)::int FROM page) AS "pageRows", (SELECT max(id) FROM page) AS "pageLastId"
   ) s LEFT JOIN LATERAL (
     SELECT c.id, c.xid::text AS xid, c."executionId", c."previousStatus"::text AS "previousStatus", c.status::text AS status,
-      c."previousErrorMessage", c."errorMessage", e."workflowId", w.name AS "workflowName",
-      e."triggerSource"::text AS "triggerSource", e."triggerEvent", e."startedById", e."externalId", e."createdAt"
+      c."previousErrorMessage", c."errorMessage", c.deletion, w.id AS "workflowId", w.name AS "workflowName",
+      CASE WHEN e.id IS NULL THEN g.row->>'triggerSource' ELSE e."triggerSource"::text END AS "triggerSource",
+      CASE WHEN e.id IS NULL THEN g.row->>'triggerEvent' ELSE e."triggerEvent" END AS "triggerEvent",
+      CASE WHEN e.id IS NULL THEN g.row->>'startedById' ELSE e."startedById" END AS "startedById",
+      CASE WHEN e.id IS NULL THEN g.row->>'externalId' ELSE e."externalId" END AS "externalId",
+      CASE WHEN e.id IS NULL THEN (g.row->>'createdAt')::timestamptz ELSE e."createdAt" END AS "createdAt"
     FROM page c
-    JOIN "Execution" e ON e.id = c."executionId" AND e."tenantId" = $1::uuid
-    JOIN "Workflow" w ON w.id = e."workflowId"
+    LEFT JOIN "Execution" e ON e.id = c."executionId" AND e."tenantId" = $1::uuid
+    LEFT JOIN LATERAL (
+      SELECT d.deleted AS row FROM "ExecutionChange" d
+      WHERE e.id IS NULL AND d."tenantId" = $1::uuid AND d."executionId" = c."executionId" AND d.deleted IS NOT NULL
+      LIMIT 1
+    ) g ON true
+    JOIN "Workflow" w ON w.id = CASE WHEN e.id IS NULL THEN (g.row->>'workflowId')::uuid ELSE e."workflowId" END
   ) c ON true
   ORDER BY c.id`;
 
@@ -89,6 +103,7 @@ export async function readChanges(
         status: r["status"] as string,
         previousErrorMessage: r["previousErrorMessage"] as string | null,
         errorMessage: r["errorMessage"] as string | null,
+        deletion: r["deletion"] as boolean,
         workflowId: r["workflowId"] as string,
         workflowName: r["workflowName"] as string,
         triggerSource: r["triggerSource"] as string,

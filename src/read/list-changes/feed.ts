@@ -13,6 +13,7 @@
 //   again from what it last consumed when it reads again: memory stays bounded, nothing is lost.
 // - Progress-only changes are throttled per subscriber and execution (a trailing update carries
 //   the last progress); a held-back update travels in the cursor, so a reconnect delivers it.
+// - A deletion is a change after which the run matches no filter: LEFT wherever it was listed.
 import { decodeCursor, encodeCursor, type Position } from "./cursor.ts";
 import { type ChangeRow, type Query, readChanges, snapshotNow } from "./changes-sql.ts";
 import { createMatcher, type ListFilter, type RunFacts } from "./match.ts";
@@ -309,7 +310,8 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
         const before =
           row.previousStatus !== null &&
           this.matches({ ...row, status: row.previousStatus, errorMessage: row.previousErrorMessage });
-        const after = this.matches(row);
+        // A deleted run matches no list after its deletion.
+        const after = !row.deletion && this.matches(row);
         if (!before && after) this.deliver("ENTERED", row.executionId);
         else if (before && !after) this.deliver("LEFT", row.executionId);
         else if (before && after) {

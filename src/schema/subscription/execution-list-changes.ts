@@ -1,12 +1,14 @@
 // executionListChanges: a live list view that stays true. Every change of the tenant's executions
 // after the `after` cursor, as seen by the filter: ENTERED when a run starts matching it (created,
 // or changed into it), UPDATED while it matches (status, error, progress at most every 250 ms),
-// LEFT when it stops. Served from one shared read of the change log per tenant (read/list-changes).
+// LEFT when it stops (a deleted run leaves every list). Served from one shared read of the change
+// log per tenant (read/list-changes).
 import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from "graphql";
 import { createLoaders } from "../../services/loaders.ts";
 import { builder } from "../builder.ts";
 import { executionListFilter, ExecutionFilter } from "../execution/filter.ts";
 import { Execution } from "../execution/types.ts";
+import { readDeletedExecution } from "../../read/list-changes/deleted-execution.ts";
 import type { ListChange } from "../../read/list-changes/feed.ts";
 import { freshLoaders, serve } from "./shared.ts";
 
@@ -15,7 +17,7 @@ const ExecutionListChangeKind = builder.enumType("ExecutionListChangeKind", {
   values: {
     ENTERED: { description: "The execution now matches the filter: created, or changed into it. Add it." },
     UPDATED: { description: "The execution changed and still matches. Replace it." },
-    LEFT: { description: "The execution no longer matches the filter (e.g. it left RUNNING). Remove it." },
+    LEFT: { description: "The execution no longer matches the filter (e.g. it left RUNNING, or was deleted). Remove it." },
   } as const,
 });
 
@@ -25,12 +27,19 @@ const ExecutionListChange = builder.objectRef<ListChange>("ExecutionListChange")
     kind: t.field({ type: ExecutionListChangeKind, description: "What to do with the list.", resolve: (c) => c.kind }),
     execution: t.prismaField({
       type: Execution,
-      description: "The execution as it is now (read when the change is delivered, so possibly newer than the change).",
+      description:
+        "The execution as it is now (read when the change is delivered, so possibly newer than the change). A deleted " +
+        "one (its LEFT, and changes of it still to deliver) as it was when deleted: what went with it is empty, and " +
+        "input, output, context and retryOf are null.",
       // Every subscriber of the same poll with the same selection gets one read.
       resolve: (query, change, _args, ctx) =>
-        change.shared(`execution ${JSON.stringify(query)}`, () =>
-          ctx.db.execution.findFirstOrThrow({ ...query, where: { id: change.executionId } }),
-        ),
+        change.shared(`execution ${JSON.stringify(query)}`, async () => {
+          const execution = await ctx.db.execution.findFirst({ ...query, where: { id: change.executionId } });
+          if (execution) return execution;
+          const deleted = await readDeletedExecution(ctx.sql, ctx.db.$tenantId, change.executionId, query);
+          if (!deleted) throw new Error(`execution ${change.executionId} is gone and its deletion is no longer in the change log`);
+          return deleted as typeof execution & object;
+        }),
     }),
     cursor: t.string({
       description:
