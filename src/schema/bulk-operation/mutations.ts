@@ -1,13 +1,16 @@
 // startBulkOperation: a dry run (what would be affected, nothing changed) or a tracked operation
 // the worker processes. One mutation field, so one point of the rate limit, however many runs it
 // touches. Roles by kind: operator for CANCEL and RETRY, admin for DELETE (dry runs included).
+// cancelBulkOperation stops one where it is (operator: stopping is never the dangerous part).
 import { wrapOrThrow } from "@pothos/plugin-errors";
 import { hasRole } from "../../auth/principal.ts";
 import { ForbiddenError } from "../../errors.ts";
+import { cancelBulkOperation } from "../../services/bulk-operations/cancel.ts";
 import { previewBulkOperation, startBulkOperation } from "../../services/bulk-operations/start.ts";
 import { builder } from "../builder.ts";
 import { mutationErrors } from "../errors.ts";
 import { ExecutionFilter, executionFilter } from "../execution/filter.ts";
+import { decodeIdOf } from "../global-id.ts";
 import { BulkOperation, BulkOperationKindEnum, BulkOperationPreview, type Preview } from "./types.ts";
 
 const StartBulkOperationInput = builder.inputType("StartBulkOperationInput", {
@@ -67,6 +70,38 @@ builder.mutationField("startBulkOperation", (t) =>
         // As the errors plugin does for other mutations: a typed error becomes the payload, the rest is masked.
         return wrapOrThrow(error, mutationErrors) as PayloadError;
       }
+    },
+  }),
+);
+
+const CancelBulkOperationInput = builder.inputType("CancelBulkOperationInput", {
+  description: "The bulk operation to stop.",
+  fields: (t) => ({
+    id: t.id({ required: true, description: "A PENDING or RUNNING bulk operation's global ID." }),
+    reason: t.string({ description: "Why; kept in the operation's error with who cancelled it. At most 1,000 characters." }),
+  }),
+});
+
+builder.mutationField("cancelBulkOperation", (t) =>
+  t.field({
+    authScopes: { operator: true },
+    type: BulkOperation,
+    description:
+      "Stops a pending or running bulk operation where it is: it becomes CANCELLED, what it did stays done (its " +
+      "counts say how much), and it acts on no further execution. A finished one: INVALID_STATE.",
+    args: { input: t.arg({ type: CancelBulkOperationInput, required: true, description: "The operation to stop." }) },
+    errors: {
+      types: mutationErrors,
+      union: { name: "CancelBulkOperationPayload", description: "The operation, or why it was not cancelled." },
+      result: { name: "CancelBulkOperationSuccess", description: "The operation was cancelled." },
+      dataField: { name: "bulkOperation", description: "The operation, CANCELLED." },
+    },
+    resolve: async (_root, { input }, ctx) => {
+      const { id } = await cancelBulkOperation(ctx.bulkOperations, ctx.actor, {
+        id: decodeIdOf("BulkOperation", String(input.id)),
+        reason: input.reason,
+      });
+      return ctx.db.bulkOperation.findUniqueOrThrow({ where: { id } });
     },
   }),
 );

@@ -17,7 +17,7 @@ export const BulkOperationStatusEnum = builder.enumType(BulkOperationStatus, {
   name: "BulkOperationStatus",
   description:
     "PENDING (queued), RUNNING, COMPLETED (every target processed; see failed), FAILED (stopped by an error it could " +
-    "not get past; what was done stays done), CANCELLED (reserved: operations cannot be cancelled yet).",
+    "not get past; what was done stays done), CANCELLED (stopped by cancelBulkOperation; what was done stays done).",
 });
 
 export const BulkOperation = builder.prismaNode("BulkOperation", {
@@ -49,7 +49,11 @@ export const BulkOperation = builder.prismaNode("BulkOperation", {
     completedAt: t.expose("completedAt", {
       type: "DateTime",
       nullable: true,
-      description: "When it ended (COMPLETED or FAILED).",
+      description: "When it ended (COMPLETED, FAILED or CANCELLED).",
+    }),
+    error: t.exposeString("error", {
+      nullable: true,
+      description: "Why it stopped before the end: the error of a FAILED one, who cancelled a CANCELLED one (and why).",
     }),
   }),
 });

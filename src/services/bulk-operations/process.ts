@@ -2,9 +2,9 @@
 // transaction of its own that also marks the target done (and counts it), so that a worker that
 // dies anywhere leaves every execution either acted on and marked, or neither. Whoever resumes
 // (the sweeper queues the operation again once its lease ran out) skips what is marked and never
-// acts on an execution twice. CANCEL and RETRY go through the same services as the single
-// mutations (events, rollups and the change log stay right); DELETE deletes a chunk of finished
-// runs in one statement that marks them too.
+// acts on an execution twice; once cancelled (cancel.ts), it acts on none. CANCEL and RETRY go
+// through the same services as the single mutations (events, rollups and the change log stay
+// right); DELETE deletes a chunk of finished runs in one statement that marks them too.
 import type { TenantDb } from "../../db/tenant-scope.ts";
 import type { Actor, ActorKind } from "../../engine/events.ts";
 import type { Session, SqlRunner } from "../../engine/store/sql.ts";
@@ -41,11 +41,17 @@ type Claimed = {
 /** Who started the operation: each cancel and retry is recorded as theirs, as the single mutation would. */
 const startedBy = (op: Claimed): Actor => ({ kind: op.createdByKind, id: op.createdById, name: op.createdByName });
 
-/** The mark of one target, in the action's transaction; no row means someone marked it first. */
+/**
+ * The mark of one target, in the action's transaction; no row means someone marked it first, or
+ * the operation was cancelled. The operation's row is locked first, so a cancel and a mark are
+ * ordered: a cancel that committed first is seen, and then nothing is marked or counted.
+ */
 const MARK = `/* bulk:mark */
-  WITH m AS (
+  WITH held AS (
+    SELECT id FROM "BulkOperation" WHERE id = $1::uuid AND status = 'RUNNING' FOR UPDATE
+  ), m AS (
     UPDATE "BulkOperationTarget" SET outcome = $3, error = $4, "resultId" = $5::uuid, "processedAt" = now()
-    WHERE "operationId" = $1::uuid AND "executionId" = $2::uuid AND outcome IS NULL
+    WHERE "operationId" = (SELECT id FROM held) AND "executionId" = $2::uuid AND outcome IS NULL
     RETURNING outcome
   )
   UPDATE "BulkOperation" o SET processed = processed + 1,
@@ -53,7 +59,7 @@ const MARK = `/* bulk:mark */
   FROM m WHERE o.id = $1::uuid
   RETURNING o.id`;
 
-/** Thrown inside an action's transaction when its target was marked meanwhile: the action is undone. */
+/** Thrown inside an action's transaction when its target was marked meanwhile (or the operation cancelled): the action is undone. */
 class AlreadyMarked extends Error {}
 
 async function mark(
@@ -102,7 +108,8 @@ export async function processBulkOperation(deps: BulkProcessDeps, tenantId: stri
       for (const { executionId } of rows) {
         if (deps.signal?.aborted) return handBack(deps, tenantId, operationId);
         if (Date.now() - renewedAt > deps.leaseMs / 3 && !(await keepLease())) return;
-        await actOn(deps, tenantId, operationId, claimed, executionId);
+        // Refused: marked by someone else, or the operation was cancelled (then the lease is gone too).
+        if (!(await actOn(deps, tenantId, operationId, claimed, executionId)) && !(await keepLease())) return;
       }
       after = (rows.at(-1) as { executionId: string }).executionId;
     }
@@ -174,8 +181,15 @@ async function renew(deps: BulkProcessDeps, tenantId: string, operationId: strin
 /**
  * One CANCEL or RETRY: the service call with the mark alongside (one transaction). A typed refusal
  * (the run finished meanwhile, it is gone) changed nothing: the target is marked FAILED with it.
+ * False when the mark was refused (nothing was done).
  */
-async function actOn(deps: BulkProcessDeps, tenantId: string, operationId: string, op: Claimed, executionId: string) {
+async function actOn(
+  deps: BulkProcessDeps,
+  tenantId: string,
+  operationId: string,
+  op: Claimed,
+  executionId: string,
+): Promise<boolean> {
   const s = { ...deps.executions, db: deps.scoped(tenantId) };
   let resultId: string | undefined;
   const alongside: Alongside = async (tx, execution) => {
@@ -189,22 +203,26 @@ async function actOn(deps: BulkProcessDeps, tenantId: string, operationId: strin
       await retryExecution(s, startedBy(op), { id: executionId }, alongside);
     }
   } catch (error) {
-    if (error instanceof AlreadyMarked) return;
+    if (error instanceof AlreadyMarked) return false;
     if (!(error instanceof AppError)) throw error;
-    await mark(deps.sql, operationId, executionId, { ok: false, error: error.message });
+    return mark(deps.sql, operationId, executionId, { ok: false, error: error.message });
   }
+  return true;
 }
 
 /**
  * One chunk of a DELETE in one statement: the finished targets are deleted (rollups counted out),
  * every target of the chunk is marked and counted. Returns the chunk's last execution id; null
- * when nothing was left.
+ * when nothing was left, or the operation is no longer RUNNING (cancelled: the row lock taken
+ * first orders the chunk and the cancel).
  */
 async function deleteChunk(deps: BulkProcessDeps, tenantId: string, operationId: string, after: string) {
   const { rows } = await deps.sql.query<{ last: string | null }>(
-    `/* bulk:delete */ WITH t AS (
+    `/* bulk:delete */ WITH op AS (
+       SELECT id FROM "BulkOperation" WHERE id = $1::uuid AND "tenantId" = $2::uuid AND status = 'RUNNING' FOR UPDATE
+     ), t AS (
        SELECT "executionId" AS id FROM "BulkOperationTarget"
-       WHERE "operationId" = $1::uuid AND "executionId" > $3::uuid AND outcome IS NULL
+       WHERE "operationId" = (SELECT id FROM op) AND "executionId" > $3::uuid AND outcome IS NULL
        ORDER BY "executionId" LIMIT $4 FOR UPDATE
      ), ${deleteFinishedCtes("t", "$2")}, m AS (
        UPDATE "BulkOperationTarget" bt

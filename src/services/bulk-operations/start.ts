@@ -103,7 +103,7 @@ export async function startBulkOperation(s: BulkOperationServices, actor: Actor,
   return { id };
 }
 
-function checkReason(reason: string | null | undefined) {
+export function checkReason(reason: string | null | undefined) {
   if (reason && reason.length > MAX_REASON_LENGTH) {
     throw new ValidationError([{ path: ["reason"], message: `must be at most ${MAX_REASON_LENGTH} characters` }]);
   }
