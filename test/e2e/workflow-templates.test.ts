@@ -1,5 +1,6 @@
 // Workflow templates: the shipped public ones, a tenant's private ones (invisible to others),
-// listing by category and search, creating a workflow from one (validated, counted), and roles.
+// listing by category and search, creating a workflow from one (validated, counted), changing
+// and deleting a tenant's own (public ones are read-only), and roles.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureDevTenant } from "../../src/db/tenants.ts";
 import { encodeGlobalId } from "../../src/schema/global-id.ts";
@@ -41,6 +42,27 @@ const FromTemplate = graphql(`
       __typename
       ... on CreateWorkflowSuccess { workflow { id name description version definition triggerEvent isActive } }
       ... on ValidationError { issues { path message } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const UpdateTemplate = graphql(`
+  mutation UpdateTemplate($input: UpdateWorkflowTemplateInput!) {
+    updateWorkflowTemplate(input: $input) {
+      __typename
+      ... on UpdateWorkflowTemplateSuccess { template { id name description category tags definition usageCount } }
+      ... on ValidationError { issues { path message } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const DeleteTemplate = graphql(`
+  mutation DeleteTemplate($input: DeleteWorkflowTemplateInput!) {
+    deleteWorkflowTemplate(input: $input) {
+      __typename
+      ... on DeleteWorkflowTemplateSuccess { deleted { deletedId } }
       ... on Error { code message }
     }
   }
@@ -171,5 +193,79 @@ describe("createWorkflowFromTemplate", () => {
     const { createWorkflowFromTemplate: unknown } = await admin.query(FromTemplate, { input: { templateId: missing, name: "nope" } });
     expect(unknown).toMatchObject({ __typename: "NotFoundError", code: "NOT_FOUND" });
     expect((await publicId("Data sync")).usageCount).toBe(template.usageCount);
+  });
+});
+
+describe("updateWorkflowTemplate and deleteWorkflowTemplate", () => {
+  const definition = { steps: [{ id: "greet", type: "log", config: { message: "hello" } }] };
+  async function ownTemplate(name: string) {
+    const { createWorkflowTemplate } = await admin.query(CreateTemplate, {
+      input: { name, description: "first words", category: "onboarding", tags: ["a", "b"], definition },
+    });
+    if (createWorkflowTemplate.__typename !== "CreateWorkflowTemplateSuccess") throw new Error(JSON.stringify(createWorkflowTemplate));
+    return createWorkflowTemplate.template.id;
+  }
+  const publicId = async () => {
+    const { workflowTemplates } = await admin.query(Templates, { first: 100 });
+    return (workflowTemplates.edges.find((e) => e.node.isPublic)?.node.id ?? "") as string;
+  };
+
+  it("changes only the fields given, clears with null, and a workflow made before keeps its definition", async () => {
+    const id = await ownTemplate("Greeter");
+    const { createWorkflowFromTemplate: made } = await admin.query(FromTemplate, { input: { templateId: id, name: "greeter-1" } });
+    if (made.__typename !== "CreateWorkflowSuccess") throw new Error(JSON.stringify(made));
+    const changed = { steps: [{ id: "greet", type: "log", config: { message: "welcome" } }] };
+    const { updateWorkflowTemplate } = await admin.query(UpdateTemplate, {
+      input: { id, name: "Greeter v2", category: null, tags: ["b", "c", "c"], definition: changed },
+    });
+    expect(updateWorkflowTemplate).toEqual({
+      __typename: "UpdateWorkflowTemplateSuccess",
+      template: { id, name: "Greeter v2", description: "first words", category: null, tags: ["b", "c"], definition: changed, usageCount: 1 },
+    });
+    expect(made.workflow.definition).toEqual(definition);
+    // The next workflow made from it gets the new definition.
+    const { createWorkflowFromTemplate: next } = await admin.query(FromTemplate, { input: { templateId: id, name: "greeter-2" } });
+    expect(next).toMatchObject({ __typename: "CreateWorkflowSuccess", workflow: { definition: changed } });
+  });
+
+  it("checks what it is given like createWorkflowTemplate and writes nothing when it is refused", async () => {
+    const id = await ownTemplate("Strict");
+    const { updateWorkflowTemplate } = await admin.query(UpdateTemplate, {
+      input: { id, name: "", definition: { steps: [{ id: "a", type: "emial", config: {} }] } },
+    });
+    expect(updateWorkflowTemplate).toMatchObject({ __typename: "ValidationError" });
+    if (updateWorkflowTemplate.__typename !== "ValidationError") return;
+    expect(updateWorkflowTemplate.issues.map((i) => i.path)).toEqual([["name"], ["definition", "steps", "0", "type"]]);
+    const { node } = await admin.query(TemplateNode, { id });
+    expect(node).toMatchObject({ name: "Strict" });
+  });
+
+  it("deletes the tenant's own; a public one is FORBIDDEN, another tenant's or an unknown one not found", async () => {
+    const id = await ownTemplate("Short-lived");
+    const { createWorkflowFromTemplate: made } = await admin.query(FromTemplate, { input: { templateId: id, name: "short-lived-1" } });
+    expect(made.__typename).toBe("CreateWorkflowSuccess");
+    expect((await stranger.query(DeleteTemplate, { input: { id } })).deleteWorkflowTemplate).toMatchObject({ __typename: "NotFoundError" });
+    expect((await stranger.query(UpdateTemplate, { input: { id, name: "mine" } })).updateWorkflowTemplate).toMatchObject({
+      __typename: "NotFoundError",
+    });
+    expect((await viewer.query(DeleteTemplate, { input: { id } })).deleteWorkflowTemplate).toMatchObject({ __typename: "ForbiddenError" });
+    expect((await admin.query(DeleteTemplate, { input: { id } })).deleteWorkflowTemplate).toEqual({
+      __typename: "DeleteWorkflowTemplateSuccess",
+      deleted: { deletedId: id },
+    });
+    expect((await admin.query(TemplateNode, { id })).node).toBeNull();
+    expect((await admin.query(DeleteTemplate, { input: { id } })).deleteWorkflowTemplate).toMatchObject({ __typename: "NotFoundError" });
+    // The workflow made from it stays.
+    if (made.__typename === "CreateWorkflowSuccess") expect(made.workflow.definition).toEqual(definition);
+
+    const shipped = await publicId();
+    expect((await admin.query(DeleteTemplate, { input: { id: shipped } })).deleteWorkflowTemplate).toMatchObject({
+      __typename: "ForbiddenError",
+      code: "FORBIDDEN",
+    });
+    expect((await admin.query(UpdateTemplate, { input: { id: shipped, name: "hijacked" } })).updateWorkflowTemplate).toMatchObject({
+      __typename: "ForbiddenError",
+    });
+    expect((await admin.query(TemplateNode, { id: shipped })).node).not.toMatchObject({ name: "hijacked" });
   });
 });

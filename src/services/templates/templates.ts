@@ -1,10 +1,13 @@
-// Workflow templates: the public catalog synced at start, and creating a workflow from a template
-// (validated like any definition by createWorkflow, then counted in the template's usageCount).
+// Workflow templates: the public catalog synced at start, creating a workflow from a template
+// (validated like any definition by createWorkflow, then counted in the template's usageCount),
+// and a tenant's own templates, created, changed and deleted (public ones ship with Stepstream and
+// are read-only).
 import type { Prisma } from "@prisma/client";
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import type { Actor } from "../../engine/events.ts";
-import { NotFoundError, ValidationError } from "../../errors.ts";
+import { ForbiddenError, NotFoundError, ValidationError } from "../../errors.ts";
+import { isUuid } from "../../read/sql.ts";
 import { findTemplates } from "../../read/templates.ts";
 import {
   createWorkflow,
@@ -88,4 +91,57 @@ export async function createWorkflowTemplate(s: WorkflowServices, input: CreateT
       definition: input.definition as Prisma.InputJsonValue,
     },
   });
+}
+
+/** Only the fields given change; description, category and tags may be cleared with null. */
+export type UpdateTemplateInput = {
+  id: string;
+  name?: string | null;
+  description?: string | null;
+  category?: string | null;
+  tags?: readonly string[] | null;
+  definition?: unknown;
+};
+
+/** Changes one of the tenant's own templates; the definition, if given, is checked as on create. */
+export async function updateWorkflowTemplate(s: WorkflowServices, input: UpdateTemplateInput) {
+  const given = <K extends keyof UpdateTemplateInput>(key: K) => input[key] !== undefined;
+  const name = nameSchema.safeParse(input.name);
+  const category = categorySchema.safeParse(input.category);
+  const tags = tagsSchema.safeParse(input.tags);
+  const issues = [
+    ...(given("name") ? fieldIssues("name", name) : []),
+    ...(given("description") ? fieldIssues("description", descriptionSchema.safeParse(input.description)) : []),
+    ...(given("category") ? fieldIssues("category", category) : []),
+    ...(given("tags") ? fieldIssues("tags", tags) : []),
+    ...(given("definition") ? definitionIssues(input.definition, s.actions) : []),
+  ];
+  if (issues.length > 0) throw new ValidationError(issues);
+  const data: Prisma.WorkflowTemplateUpdateManyMutationInput = {
+    ...(name.success ? { name: name.data } : {}),
+    ...(given("description") ? { description: input.description ?? null } : {}),
+    ...(given("category") && category.success ? { category: category.data ?? null } : {}),
+    ...(given("tags") && tags.success ? { tags: [...new Set(tags.data ?? [])] } : {}),
+    ...(given("definition") ? { definition: input.definition as Prisma.InputJsonValue } : {}),
+  };
+  // Scoped to the tenant: a public template (no tenant) or another tenant's matches nothing here.
+  const { count } = await s.db.workflowTemplate.updateMany({ where: { id: ownId(input.id) }, data });
+  if (count === 0) return refuseNotOwn(s, input.id);
+  return s.db.workflowTemplate.findFirstOrThrow({ where: { id: input.id } });
+}
+
+/** Deletes one of the tenant's own templates; workflows made from it keep their definitions. */
+export async function deleteWorkflowTemplate(s: WorkflowServices, input: { id: string }): Promise<{ id: string }> {
+  const { count } = await s.db.workflowTemplate.deleteMany({ where: { id: ownId(input.id) } });
+  if (count === 0) return refuseNotOwn(s, input.id);
+  return { id: input.id };
+}
+
+/** An id that can match no row when it is not a uuid (Prisma would fail on the cast). */
+const ownId = (id: string) => (isUuid(id) ? id : "00000000-0000-0000-0000-000000000000");
+
+async function refuseNotOwn(s: WorkflowServices, id: string): Promise<never> {
+  const [visible] = await findTemplates(s.db, s.db.$tenantId, [id]);
+  if (visible) throw new ForbiddenError("Public templates ship with Stepstream and cannot be changed or deleted");
+  throw new NotFoundError("WorkflowTemplate", id);
 }
