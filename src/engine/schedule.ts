@@ -1,5 +1,5 @@
 // Schedules of workflows (trigger.schedule, README "Schedules"): a standard 5-field cron expression
-// and an IANA time zone, parsed by croner. Pure: validation for saving a definition, and the tick
+// and an IANA time zone, parsed by croner, and the input each tick's run gets. Pure: validation for saving a definition, and the tick
 // after a moment.
 import { Cron } from "croner";
 import { z } from "zod";
@@ -41,6 +41,11 @@ export const scheduleSchema = z.strictObject({
     .max(100)
     .refine(isTimeZone, { error: (iss) => `unknown time zone ${JSON.stringify(iss.input)} (use an IANA name such as "Europe/Berlin")` })
     .default("UTC"),
+  // What each tick's run gets besides scheduledAt (the definition's own size limit bounds it).
+  input: z
+    .record(z.string(), z.json())
+    .refine((input) => !("scheduledAt" in input), { error: "must not set scheduledAt: each run gets its tick there" })
+    .optional(),
 });
 
 export type Schedule = z.output<typeof scheduleSchema>;
@@ -48,4 +53,9 @@ export type Schedule = z.output<typeof scheduleSchema>;
 /** The first tick strictly after `after`; null when the expression never fires again. */
 export function nextTick(schedule: Schedule, after: Date): Date | null {
   return cronOf(schedule.cron, schedule.timezone).nextRun(after);
+}
+
+/** A tick's run input: the schedule's own input, and the tick as scheduledAt. */
+export function tickInput(schedule: Schedule, tick: Date): Record<string, unknown> {
+  return { ...schedule.input, scheduledAt: tick.toISOString() };
 }

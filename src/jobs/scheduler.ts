@@ -39,7 +39,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     let next: Date | null = null;
     if (schedule.success) {
       // A refusal gives the tick up and keeps the next one; a throw (the database) is tried again next poll.
-      const result = await startScheduledRun({ ...options.executions, db: scopes(workflow.tenantId) }, workflow.id, workflow.nextRunAt);
+      const result = await startScheduledRun(
+        { ...options.executions, db: scopes(workflow.tenantId) },
+        workflow.id,
+        schedule.data,
+        workflow.nextRunAt,
+      );
       if (!result.started) options.onError(`Scheduled run of workflow ${workflow.id} was not started: ${result.reason}`);
       next = followingTick(schedule.data, workflow.nextRunAt, now);
     }

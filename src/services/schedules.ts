@@ -3,7 +3,7 @@
 // due workflows is the worker's (jobs/scheduler.ts).
 import { Prisma } from "@prisma/client";
 import { parseWorkflowDefinition } from "../engine/definition.ts";
-import { nextTick, type Schedule } from "../engine/schedule.ts";
+import { nextTick, type Schedule, tickInput } from "../engine/schedule.ts";
 import { SYSTEM_ACTORS } from "../engine/events.ts";
 import { AppError } from "../errors.ts";
 import { type ExecutionServices, startExecution } from "./executions.ts";
@@ -30,12 +30,12 @@ export const tickKey = (tick: Date) => `schedule:${tick.toISOString()}`;
  * schedules start runs. A refusal (the workflow became inactive, its definition is invalid) is
  * returned, not thrown: it would repeat at every poll, so the caller gives the tick up.
  */
-export async function startScheduledRun(s: ExecutionServices, workflowId: string, tick: Date) {
+export async function startScheduledRun(s: ExecutionServices, workflowId: string, schedule: Schedule, tick: Date) {
   try {
     const execution = await startExecution(
       s,
       { actor: SYSTEM_ACTORS.schedule, triggerSource: "SCHEDULE" },
-      { workflowId, input: { scheduledAt: tick.toISOString() }, idempotencyKey: tickKey(tick) },
+      { workflowId, input: tickInput(schedule, tick), idempotencyKey: tickKey(tick) },
     );
     return { started: true as const, execution };
   } catch (error) {

@@ -95,6 +95,19 @@ describe("Workflow.schedule and nextRunAt through the API", () => {
     });
     expect(await app.database.db.workflow.count()).toBe(before);
   });
+
+  it("refuses a schedule input that is not an object or that sets scheduledAt", async () => {
+    const save = async (input: unknown) =>
+      (await app.query(SaveScheduled, {
+        input: { name: `bad-input-${JSON.stringify(input).length}`, definition: { trigger: { schedule: { cron: "0 0 * * *", input } }, steps } },
+      })).createWorkflow;
+    for (const input of [["not", "an", "object"], { scheduledAt: "mine" }]) {
+      expect(await save(input)).toMatchObject({
+        __typename: "ValidationError",
+        issues: [{ path: ["definition", "trigger", "schedule", "input"] }],
+      });
+    }
+  });
 });
 
 describe("two worker processes polling the same schedules", () => {
@@ -186,4 +199,23 @@ describe("schedulers with an injected clock", () => {
     const row = await app.database.db.workflow.findUniqueOrThrow({ where: { id } });
     expect(row.nextRunAt).toEqual(new Date(t0 + 5 * 60_000 + 2 * 3_600_000 + 60_000));
   });
+
+  it("give each tick's run the schedule's input besides scheduledAt", async () => {
+    const input = { report: "daily", recipients: ["ops@example.com"], depth: { days: 1 } };
+    const id = decodeIdOf(
+      "Workflow",
+      await createWorkflow(app, { trigger: { schedule: { cron: "*/5 * * * *", input } }, steps }),
+    );
+    const tick = Date.UTC(2026, 5, 2, 8, 5);
+    await setNextRunAt(app, id, new Date(tick));
+    now = tick + 1_000;
+    await Promise.all(schedulers.map((s) => s.poll()));
+    expect(await runsOf(app, id)).toEqual([
+      { triggerSource: "SCHEDULE", idempotencyKey: `schedule:${new Date(tick).toISOString()}`, input: { ...input, scheduledAt: new Date(tick).toISOString() } },
+    ]);
+    const { workflow } = await app.query(WorkflowSchedule, { id: encodeWorkflowId(id) });
+    expect(workflow?.schedule).toEqual({ cron: "*/5 * * * *", timezone: "UTC", input });
+  });
 });
+
+const encodeWorkflowId = (id: string) => Buffer.from(`Workflow:${id}`).toString("base64url");
