@@ -1,9 +1,11 @@
 // The composition root: wires config → database → engine, worker, schema → HTTP server, and stops
 // them in reverse.
+import cluster from "node:cluster";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
+import type { Registry } from "prom-client";
 import { createAuthenticator } from "./auth/authenticate.ts";
 import type { Principal } from "./auth/principal.ts";
 import { type Config, ConfigError } from "./config.ts";
@@ -43,6 +45,7 @@ import { createMetricsRoute } from "./server/metrics-route.ts";
 import { observeRequests, requestObserverPlugin } from "./server/request-log.ts";
 import { createGraphQLServer, GRAPHQL_PATH } from "./server/yoga.ts";
 import { createLogger, type Logger } from "./telemetry/logger.ts";
+import { clusterScrape } from "./telemetry/cluster-metrics.ts";
 import { createMetrics } from "./telemetry/metrics.ts";
 import { createEmailSender } from "./services/email.ts";
 import type { ExecutionServices } from "./services/executions.ts";
@@ -55,6 +58,8 @@ export type App = {
   /** Listens on `port` (0 picks a free one); resolves to the GraphQL URL. */
   start(port?: number, host?: string): Promise<{ url: string; port: number }>;
   stop(): Promise<void>;
+  /** This process's metrics (null without METRICS_TOKEN): a cluster's supervisor adds them to every scrape. */
+  metricsRegistry: Registry | null;
 };
 
 export type AppOptions = {
@@ -73,6 +78,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const log = options.log ?? createLogger(config.log);
   // Collected only where someone may scrape them; the hot paths then cost a counter each.
   const metrics = config.metricsToken ? createMetrics({ processMetrics: config.env !== "test" }) : null;
+  // An API process of a cluster (WEB_CONCURRENCY): a scrape answers for every process of it.
+  const scrape = metrics && cluster.isWorker ? clusterScrape(metrics.registry) : metrics?.scrape;
   const database = await openDatabase(config, (line) => log.info(line));
   if (database.migrated.length > 0) log.info(`Applied migrations: ${database.migrated.join(", ")}`);
   await migrateQueue(database.url, (message) => log.error(message));
@@ -249,7 +256,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     });
     const metricsRoute = createMetricsRoute({
       token: config.metricsToken,
-      scrape: () => (metrics ? metrics.scrape() : Promise.reject(new Error("metrics are off"))),
+      scrape: () => (scrape ? scrape() : Promise.reject(new Error("metrics are off"))),
       logError: (message, error) => log.error({ err: error }, message),
     });
     const observe = observeRequests(log, metrics);
@@ -273,6 +280,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     return {
       db,
       events: bus,
+      metricsRegistry: metrics?.registry ?? null,
       start: (port = config.port, host = config.host) =>
         new Promise((resolve, reject) => {
           // Refused here, not in createApp: a worker-only process serves nobody and needs no auth.

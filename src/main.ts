@@ -7,6 +7,7 @@ import cluster from "node:cluster";
 import { type App, createApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { EmbeddedPostgresError } from "./db/embedded.ts";
+import { serveClusterScrapes } from "./telemetry/cluster-metrics.ts";
 import { createLogger, type Logger } from "./telemetry/logger.ts";
 
 type Listening = { type: "stepstream:listening"; url: string };
@@ -94,6 +95,8 @@ async function supervise(log: Logger, config: Config, started: number): Promise<
       setTimeout(() => stopping || fork(), 1_000).unref();
     });
   };
+  // A scrape reaches one API process: it asks here for everyone's metrics, the worker's included.
+  serveClusterScrapes(app?.metricsRegistry ?? null);
   for (let i = 0; i < config.webConcurrency; i += 1) fork();
   onSignals(log, () => stopAll(0));
 }

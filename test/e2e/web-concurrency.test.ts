@@ -1,8 +1,10 @@
 // WEB_CONCURRENCY: one supervisor, N API processes sharing the port, the worker in the supervisor.
 // A run started through any API process executes and its events reach subscribers on every one
 // (through Redis); an API process that dies is replaced; SIGTERM stops them all; a failure at
-// start stops everything with one line and leaves no process behind. Needs Redis.
+// start stops everything with one line and leaves no process behind; /metrics answers for every
+// process. Needs Redis.
 import { execFileSync } from "node:child_process";
+import http from "node:http";
 import net from "node:net";
 import { createClient } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,9 +14,10 @@ import { freePort, type ServerProcess, startServerProcess } from "../support/pro
 
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
+/** The supervisor's API processes (not other children, e.g. tsx's esbuild service while its cache is cold). */
 function childPids(pid: number): number[] {
   try {
-    return execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).trim().split("\n").filter(Boolean).map(Number);
+    return execFileSync("pgrep", ["-P", String(pid), "-f", "src/main.ts"], { encoding: "utf8" }).trim().split("\n").filter(Boolean).map(Number);
   } catch {
     return [];
   }
@@ -36,6 +39,20 @@ async function graphql<T>(url: string, query: string, variables?: unknown): Prom
   return body.data;
 }
 
+const METRICS_TOKEN = "cluster-metrics-token";
+
+/** A POST on a connection of its own: the cluster hands each new connection to the next API process. */
+function postOnNewConnection(url: string, body: unknown): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: "POST", agent: false, headers: { "content-type": "application/json" } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    request.on("error", reject);
+    request.end(JSON.stringify(body));
+  });
+}
+
 describe("WEB_CONCURRENCY=2", () => {
   let database: TestDatabase;
   let server: ServerProcess;
@@ -49,6 +66,7 @@ describe("WEB_CONCURRENCY=2", () => {
       REDIS_URL: redisUrl,
       WEB_CONCURRENCY: "2",
       PORT: String(await freePort()),
+      METRICS_TOKEN,
     });
     [, url] = (await server.waitFor(/ready at (\S+) .*2 API processes/)) as unknown as [string, string];
   }, 120_000);
@@ -100,6 +118,20 @@ describe("WEB_CONCURRENCY=2", () => {
     }
     await Promise.all(completions);
     await Promise.all(clients.map((client) => client.dispose()));
+  });
+
+  it("answers /metrics for every process: each API process's requests and the supervisor's worker", { timeout: 60_000 }, async () => {
+    const probes = 20;
+    for (let i = 0; i < probes; i++) expect(await postOnNewConnection(url, { query: "query MetricsProbe { __typename }" })).toBe(200);
+    const metricsUrl = url.replace(/\/graphql$/, "/metrics");
+    const res = await fetch(metricsUrl, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const count = (pattern: RegExp) => Number(text.match(pattern)?.[1] ?? Number.NaN);
+    // Spread over both API processes (round robin), counted once each: one process alone holds about half.
+    expect(count(/stepstream_graphql_request_duration_seconds_count\{[^}]*operation="MetricsProbe"[^}]*\} (\d+)/)).toBe(probes);
+    // The first test's run: its step ran in the supervisor's worker, which serves no HTTP itself.
+    expect(count(/stepstream_steps_total\{type="delay",outcome="completed"\} (\d+)/)).toBeGreaterThanOrEqual(1);
   });
 
   it("replaces an API process that dies, and keeps answering", { timeout: 60_000 }, async () => {
