@@ -54,20 +54,23 @@ const READ_CHANGES = `/* list-changes:read */
       (SELECT count(*)::int FROM page) AS "pageRows", (SELECT max(id) FROM page) AS "pageLastId"
   ) s LEFT JOIN LATERAL (
     SELECT c.id, c.xid::text AS xid, c."executionId", c."previousStatus"::text AS "previousStatus", c.status::text AS status,
-      c."previousErrorMessage", c."errorMessage", c.deletion, w.id AS "workflowId", w.name AS "workflowName",
-      CASE WHEN e.id IS NULL THEN g.row->>'triggerSource' ELSE e."triggerSource"::text END AS "triggerSource",
-      CASE WHEN e.id IS NULL THEN g.row->>'triggerEvent' ELSE e."triggerEvent" END AS "triggerEvent",
-      CASE WHEN e.id IS NULL THEN g.row->>'startedById' ELSE e."startedById" END AS "startedById",
-      CASE WHEN e.id IS NULL THEN g.row->>'externalId' ELSE e."externalId" END AS "externalId",
-      CASE WHEN e.id IS NULL THEN (g.row->>'createdAt')::timestamptz ELSE e."createdAt" END AS "createdAt"
+      c."previousErrorMessage", c."errorMessage", c.deletion, f."workflowId", w.name AS "workflowName", f."triggerSource",
+      f."triggerEvent", f."startedById", f."externalId", f."createdAt"
     FROM page c
-    LEFT JOIN "Execution" e ON e.id = c."executionId" AND e."tenantId" = $1::uuid
-    LEFT JOIN LATERAL (
-      SELECT d.deleted AS row FROM "ExecutionChange" d
-      WHERE e.id IS NULL AND d."tenantId" = $1::uuid AND d."executionId" = c."executionId" AND d.deleted IS NOT NULL
+    -- The run's facts: its row, or (gone) the row its deletion kept. The second is read only
+    -- when the first finds nothing (LIMIT 1 over UNION ALL).
+    JOIN LATERAL (
+      SELECT e."workflowId", e."triggerSource"::text AS "triggerSource", e."triggerEvent", e."startedById",
+        e."externalId", e."createdAt"
+      FROM "Execution" e WHERE e.id = c."executionId" AND e."tenantId" = $1::uuid
+      UNION ALL
+      SELECT (d.deleted->>'workflowId')::uuid, d.deleted->>'triggerSource', d.deleted->>'triggerEvent',
+        d.deleted->>'startedById', d.deleted->>'externalId', (d.deleted->>'createdAt')::timestamptz
+      FROM "ExecutionChange" d
+      WHERE d."tenantId" = $1::uuid AND d."executionId" = c."executionId" AND d.deleted IS NOT NULL
       LIMIT 1
-    ) g ON true
-    JOIN "Workflow" w ON w.id = CASE WHEN e.id IS NULL THEN (g.row->>'workflowId')::uuid ELSE e."workflowId" END
+    ) f ON true
+    JOIN "Workflow" w ON w.id = f."workflowId"
   ) c ON true
   ORDER BY c.id`;
 
