@@ -36,6 +36,7 @@ import { createRedisOutages } from "./realtime/redis-outages.ts";
 import { watchTenant } from "./realtime/tenant-watch.ts";
 import { attachGraphQLWs } from "./realtime/websocket.ts";
 import { decodeIdOf, encodeGlobalId } from "./schema/global-id.ts";
+import { preshapedData } from "./schema/execution/preshaped.ts";
 import { schema } from "./schema/index.ts";
 import { createDashboardStatic } from "./server/dashboard-static.ts";
 import { createLogDownload } from "./server/log-download.ts";
@@ -233,6 +234,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         sharedSubscriptionsPlugin<Context>({ fanout, scopeOf: (ctx) => `${ctx.tenant.id}:${ctx.viewer.role}` }),
         requestObserverPlugin(metrics),
       ],
+      ...(config.preshapedReads ? { preshaped: preshapedData } : {}),
       graphiql: config.graphiql,
       introspection: config.introspection,
       limits: config.limits,

@@ -19,6 +19,7 @@ const envSchema = z.object({
   EMBEDDED_PG_DATA_DIR: z.string().min(1).default(".data/postgres"),
   GRAPHIQL: flag.optional(),
   GRAPHQL_INTROSPECTION: flag.optional(),
+  PRESHAPED_READS: flag.default(true),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(1000).default(12),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(1_000_000_000).default(1_000_000),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(30),
@@ -88,6 +89,8 @@ export type Config = Readonly<{
   graphiql: boolean;
   /** `__schema`/`__type` queries allowed (default: outside production only). */
   introspection: boolean;
+  /** Executions pages answered with the JSON PostgreSQL writes, when the selection allows (README "Performance"). */
+  preshapedReads: boolean;
   /** Limits on hostile input; see README "Security". */
   limits: Readonly<{
     operation: Readonly<{
@@ -201,6 +204,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     embeddedPostgres: Object.freeze({ port: e.EMBEDDED_PG_PORT, dataDir: e.EMBEDDED_PG_DATA_DIR }),
     graphiql: e.GRAPHIQL ?? e.NODE_ENV !== "production",
     introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== "production",
+    preshapedReads: e.PRESHAPED_READS,
     limits: Object.freeze({
       operation: Object.freeze({
         maxDepth: e.GRAPHQL_MAX_DEPTH,

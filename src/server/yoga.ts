@@ -14,6 +14,7 @@ import type { Context } from "../context.ts";
 import { type JsonInputLimits, withSafeJsonInput } from "./json-input.ts";
 import { disableIntrospectionPlugin, type OperationLimits, operationLimitsPlugin } from "./limits.ts";
 import { createMaskError, type ErrorLogger } from "./mask-error.ts";
+import { type PreshapedData, preshapedPlugin } from "./preshaped.ts";
 import { stringInputPlugin } from "./string-input.ts";
 import { HEALTH_PATH, type ReadinessProbes, readinessPlugin } from "./readiness.ts";
 
@@ -86,6 +87,8 @@ export function createGraphQLServer<TServerContext extends Record<string, unknow
   readiness: ReadinessProbes;
   /** Runs once the context exists (e.g. rate limits, which need the caller). */
   plugins?: Plugin[];
+  /** Answers some queries with JSON text the read layer built, before any resolver runs. */
+  preshaped?: PreshapedData;
 }): YogaServerInstance<TServerContext, Context> {
   const plugins: Plugin[] = [
     readinessPlugin(options.readiness),
@@ -95,6 +98,8 @@ export function createGraphQLServer<TServerContext extends Record<string, unknow
     operationLimitsPlugin(options.limits.operation),
     stringInputPlugin(),
     ...(options.plugins ?? []),
+    // After the plugins above (rate limits, request metrics), which see these queries too.
+    ...(options.preshaped ? [preshapedPlugin(options.preshaped)] : []),
     // Queries run compiled (graphql-jit, cached per document): the dashboard's page is ~2,600
     // fields per response, and graphql-js's per-field executor was a quarter of its CPU.
     // (An envelop plugin typed for any context; yoga's Plugin type wants its own.)

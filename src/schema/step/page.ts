@@ -5,6 +5,7 @@ import { getConnectionPageSize, PothosValidationError, validateConnectionArgumen
 import { formatPrismaCursor, parsePrismaCursor, queryFromInfo } from "@pothos/plugin-prisma";
 import type { GraphQLResolveInfo } from "graphql";
 import type { Context } from "../../context.ts";
+import { BadUserInputError } from "../../errors.ts";
 import type { StepsPage } from "../../read/execution-page.ts";
 import { assertPageSize, DEFAULT_PAGE_SIZE, type PageArgs } from "../page-size.ts";
 import { type Step, stepWhere, type StepFilterInput } from "./types.ts";
@@ -13,6 +14,20 @@ type StepShape = typeof Step.$inferType;
 
 type Args = PageArgs & { filter?: StepFilterInput | null };
 type Row = { id: string };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A step cursor's id; a cursor that holds anything else is the client's mistake, not a database error. */
+function stepIdOf(cursor: string): string {
+  let id: unknown;
+  try {
+    id = parsePrismaCursor(cursor);
+  } catch {
+    id = null;
+  }
+  if (typeof id !== "string" || !UUID.test(id)) throw new BadUserInputError(`Invalid cursor: ${JSON.stringify(cursor)}`);
+  return id;
+}
 
 /** As plugin-prisma's connections check them, in the same order and with the same messages. */
 function pageQuery(args: PageArgs): { take: number; skip: number; cursor?: { id: string } } {
@@ -29,7 +44,7 @@ function pageQuery(args: PageArgs): { take: number; skip: number; cursor?: { id:
   const { limit } = getConnectionPageSize({ args, defaultSize: DEFAULT_PAGE_SIZE, maxSize: assertPageSize(args) });
   const take = args.before != null || args.last != null ? -limit : limit;
   const cursor = args.before ?? args.after;
-  return cursor == null ? { take, skip: 0 } : { cursor: { id: parsePrismaCursor(cursor) as string }, take, skip: 1 };
+  return cursor == null ? { take, skip: 0 } : { cursor: { id: stepIdOf(cursor) }, take, skip: 1 };
 }
 
 /** The cursor is encoded only when a client selects it (a dashboard's 500 steps per page do not). */
