@@ -7,6 +7,7 @@
 import { createBenchWorkflow, rowId, startBenchRun } from "./api.ts";
 import { runChild } from "./child.ts";
 import type { WsProgress, WsSubscribersDone, WsSubscribersRequest } from "./clients/ws-subscribers.ts";
+import type { BaselineEvent, WsBaselineDone, WsBaselineListening, WsBaselineRequest } from "./subscriptions-baseline.ts";
 import { type BenchApp, type BenchEnv, waitFor, withBenchApp } from "./harness.ts";
 import { profileLines, startMeasurement, type Measurement } from "./measure.ts";
 import { type BenchResult, fmt, fmtInt, type Summary, summarize, table } from "./report.ts";
@@ -20,8 +21,8 @@ const SCENARIOS = [
 const CLIENTS_PER_PROCESS = 2_500;
 // Above the delay action's 5 s in-process limit, so the gate sleeps without holding a worker slot.
 const GATE_MS = 12_000;
-/** More subscribers take longer to connect and replay: 12 s for 1,000, 45 s for 10,000. */
-const gateMs = (subscribers: number) => Math.max(GATE_MS, 5_000 + subscribers * 4);
+/** More subscribers take longer to connect and replay: 12 s for 1,000, 65 s for 10,000 (45 s was sometimes too short). */
+const gateMs = (subscribers: number) => Math.max(GATE_MS, 5_000 + subscribers * 6);
 const TARGET_P99_MS = 50;
 const CONNECT_BATCH = 100;
 /** The measured window opens this long before the first gate is due (progress arrives every 100 ms). */
@@ -67,7 +68,17 @@ type ScenarioResult = {
   writtenMs: number;
   /** From the first live event's `at` to the last delivery. */
   deliveredMs: number;
+  /** The live events as written (execution, sequence, time after the first), for the baseline to play back. */
+  schedule: BaselineEvent[];
 };
+
+type BaselineResult = { latency: Summary; delivered: number; expected: number; failed: number; cpuMs: number; clientCpuMs: number };
+
+/** Subscriber i watches subscribers[i]; process p takes every processes-th of them, so each watches every execution. */
+function sharesOf(subscribers: string[]): string[][] {
+  const processes = Math.ceil(subscribers.length / CLIENTS_PER_PROCESS);
+  return Array.from({ length: processes }, (_, p) => subscribers.filter((_, i) => i % processes === p));
+}
 
 async function runScenario(env: BenchEnv, scenario: (typeof SCENARIOS)[number]): Promise<ScenarioResult | "unavailable"> {
   // Introspection (off in production) answers whether the schema has the subscription at all.
@@ -94,9 +105,8 @@ async function runScenario(env: BenchEnv, scenario: (typeof SCENARIOS)[number]):
     const firstWake = Math.min(...asleep.map((r) => r.wake.getTime()));
 
     const subscribers = Array.from({ length: scenario.subscribers }, (_, i) => ids[i % ids.length] as string);
-    const processes = Math.ceil(subscribers.length / CLIENTS_PER_PROCESS);
-    // Each process gets every processes-th subscriber, so each watches every execution.
-    const shares = Array.from({ length: processes }, (_, p) => subscribers.filter((_, i) => i % processes === p));
+    const shares = sharesOf(subscribers);
+    const processes = shares.length;
     const progress: (WsProgress | undefined)[] = shares.map(() => undefined);
     const senders: ((m: unknown) => void)[] = [];
     const wsUrl = bench.url.replace(/^http/, "ws");
@@ -172,15 +182,22 @@ async function runScenario(env: BenchEnv, scenario: (typeof SCENARIOS)[number]):
     let firstAt = Number.POSITIVE_INFINITY;
     let lastAt = 0;
     let lastReceived = 0;
-    for (let i = 0; i < done.atMs.length; i += 1) {
-      const at = done.atMs[i] as number;
-      if (at < readyAt) continue;
-      const received = done.receivedMs[i] as number;
-      latencies.push(received - at);
-      firstAt = Math.min(firstAt, at);
-      lastAt = Math.max(lastAt, at);
-      lastReceived = Math.max(lastReceived, received);
-    }
+    const written = new Map<string, { execution: string; sequence: number; at: number }>();
+    results.forEach((r, p) => {
+      const executionsOf = [...new Set(shares[p])];
+      for (let i = 0; i < r.atMs.length; i += 1) {
+        const at = r.atMs[i] as number;
+        if (at < readyAt) continue;
+        const received = r.receivedMs[i] as number;
+        latencies.push(received - at);
+        firstAt = Math.min(firstAt, at);
+        lastAt = Math.max(lastAt, at);
+        lastReceived = Math.max(lastReceived, received);
+        const execution = executionsOf[r.executionIndex[i] as number] as string;
+        const sequence = r.sequence[i] as number;
+        written.set(`${execution}:${sequence}`, { execution, sequence, at });
+      }
+    });
     return {
       ...scenario,
       latency: summarize(latencies),
@@ -198,14 +215,67 @@ async function runScenario(env: BenchEnv, scenario: (typeof SCENARIOS)[number]):
       sqlFromReady: sqlBeforeWindow + measurement.sql.count,
       writtenMs: lastAt - firstAt,
       deliveredMs: lastReceived - firstAt,
+      schedule: [...written.values()].map((e) => ({ execution: e.execution, sequence: e.sequence, offsetMs: e.at - firstAt })),
     };
   });
+}
+
+/**
+ * The same live events at the same relative times, to the same subscribers (the same client
+ * processes), from the bare ws server of subscriptions-baseline.ts: what this machine allows.
+ */
+async function runBaseline(env: BenchEnv, scenario: (typeof SCENARIOS)[number], schedule: BaselineEvent[]): Promise<BaselineResult> {
+  let listening: (m: { url: string; send: (m: unknown) => void }) => void = () => {};
+  const ready = new Promise<{ url: string; send: (m: unknown) => void }>((resolve) => (listening = resolve));
+  const request: WsBaselineRequest = { events: schedule };
+  const server = runChild<WsBaselineDone>(new URL("./subscriptions-baseline.ts", import.meta.url), request, {
+    timeoutMs: 10 * 60_000,
+    signal: env.signal,
+    onMessage: (m, send) => {
+      if (m.type === "listening") listening({ url: (m as unknown as WsBaselineListening).url, send });
+    },
+  });
+  const { url, send: tell } = await Promise.race([ready, server.then(() => Promise.reject(new Error("the ws baseline ended early")))]);
+  const executions = [...new Set(schedule.map((e) => e.execution))];
+  const subscribers = Array.from({ length: scenario.subscribers }, (_, i) => executions[i % executions.length] as string);
+  const shares = sharesOf(subscribers);
+  const progress = shares.map(() => 0);
+  let went = false;
+  const results = await Promise.all(
+    shares.map((share, p) =>
+      runChild<WsSubscribersDone>(new URL("./clients/ws-subscribers.ts", import.meta.url), { wsUrl: url, subscribers: share, connectBatch: CONNECT_BATCH } satisfies WsSubscribersRequest, {
+        timeoutMs: 5 * 60_000,
+        signal: env.signal,
+        onMessage: (m) => {
+          if (m.type !== "progress") return;
+          progress[p] = (m as unknown as WsProgress).connected;
+          // Subscribed once connected: a short pause lets the last subscribe messages arrive.
+          if (!went && progress.reduce((a, b) => a + b, 0) >= scenario.subscribers) {
+            went = true;
+            setTimeout(() => tell({ type: "go" }), 500);
+          }
+        },
+      }),
+    ),
+  );
+  tell({ type: "stop" });
+  const done = await server;
+  const latencies = results.flatMap((r) => r.atMs.map((at, i) => (r.receivedMs[i] as number) - at));
+  return {
+    latency: summarize(latencies),
+    delivered: latencies.length,
+    expected: schedule.length * (scenario.subscribers / scenario.executions),
+    failed: results.reduce((n, r) => n + r.errors, 0),
+    cpuMs: done.cpuMs,
+    clientCpuMs: results.reduce((n, r) => n + r.cpuMs, 0),
+  };
 }
 
 const perEvent = (r: ScenarioResult) => r.sqlFromReady / Math.max(1, r.liveEvents);
 
 export async function subscriptionsBenchmark(env: BenchEnv): Promise<BenchResult> {
   const results: ScenarioResult[] = [];
+  const baselines: BaselineResult[] = [];
   for (const scenario of SCENARIOS) {
     if (env.signal.aborted) break;
     console.log(`  subscriptions: ${fmtInt(scenario.subscribers)} subscribers on ${scenario.executions} execution(s) ...`);
@@ -219,6 +289,9 @@ export async function subscriptionsBenchmark(env: BenchEnv): Promise<BenchResult
         `${fmt(perEvent(r))} SQL statements per event`,
     );
     results.push(r);
+    const b = await runBaseline(env, scenario, r.schedule);
+    console.log(`    bare ws baseline, same events: p50 ${fmt(b.latency.p50)} ms, p99 ${fmt(b.latency.p99)} ms (${fmtInt(b.delivered)} deliveries)`);
+    baselines.push(b);
   }
   const rows = results.map((r) => [
     `${fmtInt(r.subscribers)} on ${r.executions}`,
@@ -245,6 +318,26 @@ export async function subscriptionsBenchmark(env: BenchEnv): Promise<BenchResult
     table(
       ["subscribers on executions", "p50 ms", "p90 ms", "p99 ms", "max ms", "delivered / expected", "failed", "runs COMPLETED", "SQL / event", "connect ms", "gate margin ms"],
       rows,
+    ),
+    "",
+    "The floor on this machine, measured right after each row: a bare `ws` server (bench/subscriptions-baseline.ts, its own",
+    "process) that plays back the same live events at the same relative times to as many subscribers, through the same",
+    "client processes: no database, no engine, no GraphQL, each payload serialized once and each frame sent at once.",
+    "Its `at` is the moment it starts sending an event.",
+    "",
+    table(
+      ["subscribers on executions", "baseline p50 ms", "baseline p99 ms", "delivered / expected", "baseline CPU ms", "app p99 / baseline p99"],
+      results.map((r, i) => {
+        const b = baselines[i] as BaselineResult;
+        return [
+          `${fmtInt(r.subscribers)} on ${r.executions}`,
+          fmt(b.latency.p50),
+          `**${fmt(b.latency.p99)}**`,
+          `${fmtInt(b.delivered)} / ${fmtInt(b.expected)}`,
+          fmtInt(b.cpuMs),
+          `${fmt(r.latency.p99 / Math.max(1, b.latency.p99))}×`,
+        ];
+      }),
     ),
     "",
     "_connect ms_: until every subscriber was connected and caught up; _gate margin_: time left before the first",
