@@ -231,7 +231,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         ...(limiter ? [rateLimitPlugin(limiter)] : []),
         // Results depend on the context only through the tenant (every read is scoped to it) and
         // the role (authScopes); the viewer's name, key and expiry never reach a resolver.
-        sharedSubscriptionsPlugin<Context>({ fanout, scopeOf: (ctx) => `${ctx.tenant.id}:${ctx.viewer.role}` }),
+        sharedSubscriptionsPlugin<Context>({
+          fanout,
+          scopeOf: (ctx) => `${ctx.tenant.id}:${ctx.viewer.role}`,
+          ...(metrics ? { delivered: () => metrics.delivered() } : {}),
+        }),
         requestObserverPlugin(metrics),
       ],
       ...(config.preshapedReads ? { preshaped: preshapedData } : {}),

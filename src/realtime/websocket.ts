@@ -8,7 +8,8 @@ import type { YogaServerInstance } from "graphql-yoga";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { runAt } from "./timers.ts";
-import { serveGraphQLWs } from "./ws-transport.ts";
+import { openDirectLane } from "./shared-subscriptions.ts";
+import { serveGraphQLWs, type TransportExtra } from "./ws-transport.ts";
 
 export type GraphQLWsOptions = {
   path: "/graphql";
@@ -116,7 +117,7 @@ export function attachGraphQLWs<TServerContext extends Record<string, unknown>, 
       },
       execute: (args) => (enveloped.get(args) as Enveloped).execute(args),
       subscribe: (args) => (enveloped.get(args) as Enveloped).subscribe(args),
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         // ctx.subscriptions already holds this operation.
         if (Object.keys(ctx.subscriptions).length > maxSubscriptions) {
           return [
@@ -142,12 +143,16 @@ export function attachGraphQLWs<TServerContext extends Record<string, unknown>, 
         }
         const errors = env.validate(env.schema, document);
         if (errors.length > 0) return errors;
+        const contextValue = await env.contextFactory();
+        const { sendNext } = ctx.extra as TransportExtra;
+        // Results of this operation may go straight to the socket's queue (shared-subscriptions.ts).
+        openDirectLane(contextValue, (result) => sendNext(id, result));
         const args: ExecutionArgs = {
           schema: env.schema,
           operationName: payload.operationName,
           document,
           variableValues: payload.variables,
-          contextValue: await env.contextFactory(),
+          contextValue,
         };
         enveloped.set(args, env);
         return args;

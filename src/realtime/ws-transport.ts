@@ -1,5 +1,5 @@
 // graphql-ws's protocol core (makeServer) on a `ws` server: graphql-ws's own use/ws adapter, plus
-// two things a fan-out to thousands of subscribers needs.
+// three things a fan-out to thousands of subscribers needs.
 // - Serialized once: a `next` message is `{"id":…,"type":"next","payload":…}`. Subscribers that
 //   share a resolution get the same result object (server/shared-subscriptions.ts); its JSON is
 //   made once, kept with the object, and each subscriber's frame is that JSON with its id around
@@ -12,6 +12,9 @@
 //   next event: 1,000 subscribers of a 51-event burst made 51,000 writes and waited 1–2 s). Past
 //   that, a send resolves only once its frame was written, so a socket that stops reading stops
 //   its subscriptions from being pulled (their bounded buffers then apply).
+// - A direct lane: `extra.sendNext(id, result)` queues a `next` message without graphql-ws, for
+//   the results a subscription sends itself (shared-subscriptions.ts), with the same queue and
+//   the same backpressure as every other message of the socket.
 import type http from "node:http";
 import { CloseCode, type ServerOptions } from "graphql-ws";
 import { handleProtocols, makeServer } from "graphql-ws";
@@ -26,7 +29,14 @@ const MARK_JSON = JSON.stringify(MARK);
 const serialized = new WeakMap<object, string>();
 
 /** What this process's transports did so far (tests compare it with the messages sent). */
-export const wsTransportStats = { payloadSerializations: 0, flushes: 0, frames: 0 };
+export const wsTransportStats = { payloadSerializations: 0, flushes: 0, frames: 0, directFrames: 0 };
+
+/**
+ * What each operation's `extra` carries besides graphql-ws's: a way to send a `next` message of
+ * subscription `id` straight to the socket's queue, in order with every other message of the
+ * socket (shared-subscriptions.ts sends error-free results through it).
+ */
+export type TransportExtra = Extra & { sendNext(id: string, result: object): Promise<void> };
 
 function payloadJson(result: object): string {
   let json = serialized.get(result);
@@ -114,6 +124,10 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
       });
       socket.ping();
     }, keepAliveMs);
+    const sendNext = (id: string, result: object) => {
+      wsTransportStats.directFrames += 1;
+      return outbox(`{"id":${JSON.stringify(id)},"type":"next","payload":${payloadJson(result)}}`);
+    };
     const closed = server.opened(
       {
         protocol: socket.protocol,
@@ -130,7 +144,7 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
             cb(String(message)).catch((error: unknown) => internalError(socket, error));
           }),
       },
-      { socket, request },
+      { socket, request, sendNext } as TransportExtra,
     );
     socket.once("close", (code, reason) => {
       if (pongWait) clearTimeout(pongWait);

@@ -152,6 +152,8 @@ describe("one subscription and a burst of events", () => {
       const flushes = wsTransportStats.flushes - before.flushes;
       console.log(`one subscription, a burst of ${burst} events: ${frames} messages in ${flushes} writes`);
       expect(frames).toBe(burst);
+      // Each of them handed to the socket's queue by the subscription itself (its direct lane).
+      expect(wsTransportStats.directFrames - before.directFrames).toBe(burst);
       // A send that finds the socket not backed up resolves at once, so the subscription takes its
       // next event in the same tick (it used to wait for each frame's write: 50 writes).
       expect(flushes).toBeLessThanOrEqual(3);
