@@ -8,19 +8,17 @@ import {
   type FieldNode,
   type FragmentDefinitionNode,
   getArgumentValues,
-  getDirectiveValues,
   getNamedType,
   getOperationAST,
   getVariableValues,
-  GraphQLIncludeDirective,
   GraphQLObjectType,
-  GraphQLSkipDirective,
   type SelectionSetNode,
 } from "graphql";
 import { hasRole } from "../../auth/principal.ts";
 import type { Context } from "../../context.ts";
 import type { ExecutionOrder } from "../../read/execution-cursor.ts";
 import { type JsonPick, readExecutionPageJson } from "../../read/execution-page-json.ts";
+import { isIncluded } from "../included.ts";
 import type { PageArgs } from "../page-size.ts";
 import { executionFilter, type ExecutionFilterInput } from "./filter.ts";
 import { DEFAULT_ORDER } from "./page.ts";
@@ -30,13 +28,6 @@ type Fragments = Record<string, FragmentDefinitionNode>;
 
 /** Not answerable here: the resolvers take the query. */
 class Unanswerable extends Error {}
-
-function included(node: FieldNode | { directives?: FieldNode["directives"] }, variables: Variables): boolean {
-  if (!node.directives?.length) return true;
-  const n = node as FieldNode;
-  if (getDirectiveValues(GraphQLSkipDirective, n, variables)?.["if"] === true) return false;
-  return getDirectiveValues(GraphQLIncludeDirective, n, variables)?.["if"] !== false;
-}
 
 /** The fields of `type` under `sets` by response key, in response order, through fragments on `type`. */
 function collect(
@@ -48,7 +39,7 @@ function collect(
 ): Map<string, FieldNode[]> {
   for (const set of sets) {
     for (const selection of set?.selections ?? []) {
-      if (!included(selection, variables)) continue;
+      if (!isIncluded(selection, variables)) continue;
       if (selection.kind === "Field") {
         const key = selection.alias?.value ?? selection.name.value;
         const list = into.get(key);

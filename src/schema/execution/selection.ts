@@ -1,16 +1,7 @@
 // Reads the GraphQL selection under an executions connection into the read layer's plan (which
 // columns and sub-objects one statement should shape). Fragments are followed; fields skipped with
 // @skip/@include are left out. What the plan does not name, resolvers load themselves.
-import {
-  type FieldNode,
-  getArgumentValues,
-  getDirectiveValues,
-  GraphQLIncludeDirective,
-  type GraphQLObjectType,
-  GraphQLSkipDirective,
-  type GraphQLResolveInfo,
-  type SelectionSetNode,
-} from "graphql";
+import { type FieldNode, getArgumentValues, type GraphQLObjectType, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
 import type {
   ExecutionColumn,
   ExecutionSelection,
@@ -20,6 +11,7 @@ import type {
   WorkflowColumn,
 } from "../../read/execution-selection.ts";
 import { EXECUTION_COLUMNS, STEP_COLUMNS, WORKFLOW_COLUMNS } from "../../read/execution-selection.ts";
+import { isIncluded } from "../included.ts";
 import { assertPageSize, DEFAULT_PAGE_SIZE } from "../page-size.ts";
 
 /** GraphQL fields of Execution that are not columns of the same name, and the columns they read. */
@@ -33,18 +25,11 @@ const STEP_FIELDS: Record<string, readonly StepColumn[]> = {};
 
 type Fields = Map<string, FieldNode[]>;
 
-function included(node: { directives?: readonly unknown[] }, info: GraphQLResolveInfo): boolean {
-  if (!node.directives?.length) return true;
-  const n = node as FieldNode;
-  if (getDirectiveValues(GraphQLSkipDirective, n, info.variableValues)?.["if"] === true) return false;
-  return getDirectiveValues(GraphQLIncludeDirective, n, info.variableValues)?.["if"] !== false;
-}
-
 /** The fields under `sets`, by response key, through fragments. */
 function fieldsOf(sets: readonly (SelectionSetNode | undefined)[], info: GraphQLResolveInfo, into: Fields = new Map()) {
   for (const set of sets) {
     for (const selection of set?.selections ?? []) {
-      if (!included(selection, info)) continue;
+      if (!isIncluded(selection, info.variableValues)) continue;
       if (selection.kind === "Field") {
         const key = selection.alias?.value ?? selection.name.value;
         const list = into.get(key);
