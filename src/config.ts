@@ -89,7 +89,7 @@ export type Config = Readonly<{
   graphiql: boolean;
   /** `__schema`/`__type` queries allowed (default: outside production only). */
   introspection: boolean;
-  /** Executions pages answered with the JSON PostgreSQL writes, when the selection allows (README "Performance"). */
+  /** Executions pages answered with the JSON PostgreSQL writes, when the selection allows (README "Example queries"). */
   preshapedReads: boolean;
   /** Limits on hostile input; see README "Security". */
   limits: Readonly<{
