@@ -6,15 +6,16 @@
 // of the CPU left per request (BENCHMARKS.md, "2026-12-03").
 import type { Query } from "../db/query.ts";
 import { countExecutions } from "./execution-count.ts";
-import { beyondSql, decodeCursor, type ExecutionOrder, orderSql } from "./execution-cursor.ts";
-import { executionFilterSql, type ExecutionFilter } from "./execution-filter.ts";
-import { assertPageArgs } from "./execution-page.ts";
+import { type ExecutionOrder, orderSql } from "./execution-cursor.ts";
+import type { ExecutionFilter } from "./execution-filter.ts";
+import { pageBounds } from "./execution-page.ts";
 import { stepFilterSql } from "./execution-page-sql.ts";
 import type { StepFilter } from "./execution-selection.ts";
 import { base64Sql, base64urlSql, globalIdSql, instantSql, literal, objectSql } from "./json-sql.ts";
 import { cursorOfSnapshot } from "./list-changes/cursor.ts";
-import { assertPageSize, DEFAULT_PAGE_SIZE, type PageArgs } from "./page-size.ts";
-import { createSqlParams, type SqlParams } from "./sql-params.ts";
+import { progressCountsSql } from "./progress.ts";
+import { firstPageSize, type PageArgs } from "./page-size.ts";
+import type { SqlParams } from "./sql-params.ts";
 import { statementName } from "./statement-name.ts";
 
 /**
@@ -103,15 +104,8 @@ type StepsArgs = PageArgs & { filter?: StepFilter | null };
 /** Execution.steps when it is a first page: as stepPage (schema/step/page.ts) answers a preloaded page. */
 function stepsSql(p: string, pick: FieldPick, scope: Scope): string {
   const args = (pick.args ?? {}) as StepsArgs;
-  if (args.last != null || args.after != null || args.before != null || (args.first != null && args.first < 0)) {
-    throw new Unwritable();
-  }
-  try {
-    assertPageSize(args);
-  } catch {
-    throw new Unwritable(); // the resolver reports it, as its own error
-  }
-  const first = args.first ?? DEFAULT_PAGE_SIZE;
+  const first = firstPageSize(args);
+  if (first === null) throw new Unwritable();
   const { params, tenant } = scope;
   const where = `s."executionId" = ${p}.id AND s."tenantId" = ${tenant}::uuid${stepFilterSql(args.filter ?? null, params, "s")}`;
   const columns = new Set(["id", "index"]);
@@ -160,11 +154,8 @@ const EXECUTION: Record<string, FieldWriter> = {
     return `(SELECT ${fieldsSql(WORKFLOW, "w", pick.pick, scope, () => {})} FROM "Workflow" w
       WHERE w.id = ${p}."workflowId" AND w."tenantId" = ${scope.tenant}::uuid)`;
   },
-  progress: (p, pick, scope) => `(SELECT ${fieldsSql(PROGRESS, "c", pick.pick, scope, () => {})} FROM (SELECT count(*) AS total,
-      count(*) FILTER (WHERE s.status = 'COMPLETED') AS completed, count(*) FILTER (WHERE s.status = 'FAILED') AS failed,
-      count(*) FILTER (WHERE s.status = 'SKIPPED') AS skipped,
-      count(*) FILTER (WHERE s.status IN ('COMPLETED', 'FAILED', 'SKIPPED', 'CANCELLED')) AS terminal
-    FROM "Step" s WHERE s."executionId" = ${p}.id AND s."tenantId" = ${scope.tenant}::uuid) c)`,
+  progress: (p, pick, scope) =>
+    `(SELECT ${fieldsSql(PROGRESS, "c", pick.pick, scope, () => {})} FROM (${progressCountsSql(`${p}.id`, scope.tenant)}) c)`,
   steps: (p, pick, scope) => stepsSql(p, pick, scope),
 };
 
@@ -192,24 +183,14 @@ export async function readExecutionPageJson(
   tenantId: string,
   { filter, order, args, pick }: ExecutionPageJsonRequest,
 ): Promise<string | null> {
+  let bounds: ReturnType<typeof pageBounds>;
   try {
-    assertPageArgs(args);
+    bounds = pageBounds(tenantId, { filter, order, args });
   } catch {
     return null;
   }
-  const size = args.first ?? args.last ?? DEFAULT_PAGE_SIZE;
-  const backward = args.last != null || args.before != null;
-  const cursor = args.after ?? args.before;
-  const params = createSqlParams();
-  const tenant = params.add(tenantId);
+  const { size, backward, where, params, tenant } = bounds;
   const scope = { params, tenant };
-  let where: string;
-  try {
-    where = executionFilterSql(filter, params, tenant);
-    if (cursor) where += ` AND ${beyondSql(order, backward, decodeCursor(cursor, order), params)}`;
-  } catch {
-    return null;
-  }
   const columns = new Set<string>(["id", order.field]);
   const use = (c: string) => columns.add(c);
   const display = orderSql(order, false, "p");

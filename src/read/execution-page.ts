@@ -63,11 +63,11 @@ export function assertPageArgs(args: PageArgs): void {
   if (args.last != null && args.after != null) throw new BadUserInputError(`Use "after" with "first", not "last"`);
 }
 
-export async function readExecutionPage(
-  query: Query,
-  tenantId: string,
-  { filter, order, args, selection }: ExecutionPageRequest,
-): Promise<ExecutionPage> {
+/**
+ * Where a page of executions lies: its size, its direction, and the SQL conditions over alias `e`
+ * (filter and cursor) with their parameters after the tenant's ($1). Throws the client's errors.
+ */
+export function pageBounds(tenantId: string, { filter, order, args }: Omit<ExecutionPageRequest, "selection">) {
   assertPageArgs(args);
   const size = args.first ?? args.last ?? DEFAULT_PAGE_SIZE;
   const backward = args.last != null || args.before != null;
@@ -77,6 +77,15 @@ export async function readExecutionPage(
   const tenant = params.add(tenantId);
   let where = executionFilterSql(filter, params, tenant);
   if (position) where += ` AND ${beyondSql(order, backward, position, params)}`;
+  return { size, backward, where, params, tenant };
+}
+
+export async function readExecutionPage(
+  query: Query,
+  tenantId: string,
+  { filter, order, args, selection }: ExecutionPageRequest,
+): Promise<ExecutionPage> {
+  const { size, backward, where, params } = pageBounds(tenantId, { filter, order, args });
   const text = executionPageSql({ selection, order, backward, where, take: size + 1 }, params);
   const name = statementName("read:executions", text);
   const result = await query<{ snapshot: string; rows: ExecutionRow[] }>(text, params.values, name);

@@ -25,3 +25,18 @@ export function assertPageSize(args: PageArgs): number {
   if (args.after != null && args.before != null) throw new BadUserInputError(`Use "after" or "before", not both`);
   return MAX_PAGE_SIZE;
 }
+
+/**
+ * The size of a first page (no cursor, no `last`) that `args` ask for; null for anything else,
+ * invalid arguments included (the connection then reports them, as its own error). What a page
+ * read ahead of its field (a run's first steps) can serve.
+ */
+export function firstPageSize(args: PageArgs): number | null {
+  if (args.last != null || args.after != null || args.before != null) return null;
+  try {
+    assertPageSize(args);
+  } catch {
+    return null;
+  }
+  return args.first ?? DEFAULT_PAGE_SIZE;
+}

@@ -27,12 +27,28 @@ export function toProgress({ total, completed, failed, skipped, terminal }: Prog
   };
 }
 
+/** Each of ProgressCounts as an aggregate over the steps `s`. */
+const COUNTS: Record<keyof ProgressCounts, string> = {
+  total: "count(*)",
+  completed: "count(*) FILTER (WHERE s.status = 'COMPLETED')",
+  failed: "count(*) FILTER (WHERE s.status = 'FAILED')",
+  skipped: "count(*) FILTER (WHERE s.status = 'SKIPPED')",
+  terminal: "count(*) FILTER (WHERE s.status IN ('COMPLETED', 'FAILED', 'SKIPPED', 'CANCELLED'))",
+};
+
+const stepsOf = (executionId: string, tenant: string) =>
+  `FROM "Step" s WHERE s."executionId" = ${executionId} AND s."tenantId" = ${tenant}::uuid`;
+
 /** A JSON object of ProgressCounts for the execution `executionId` (an SQL expression). */
 export function progressSql(executionId: string, tenant: string): string {
-  return `(SELECT json_build_object('total', count(*), 'completed', count(*) FILTER (WHERE s.status = 'COMPLETED'),
-      'failed', count(*) FILTER (WHERE s.status = 'FAILED'), 'skipped', count(*) FILTER (WHERE s.status = 'SKIPPED'),
-      'terminal', count(*) FILTER (WHERE s.status IN ('COMPLETED', 'FAILED', 'SKIPPED', 'CANCELLED')))
-    FROM "Step" s WHERE s."executionId" = ${executionId} AND s."tenantId" = ${tenant}::uuid)`;
+  const pairs = Object.entries(COUNTS).map(([key, count]) => `'${key}', ${count}`);
+  return `(SELECT json_build_object(${pairs.join(", ")}) ${stepsOf(executionId, tenant)})`;
+}
+
+/** One row of ProgressCounts (columns total, completed, …) for the execution `executionId`. */
+export function progressCountsSql(executionId: string, tenant: string): string {
+  const columns = Object.entries(COUNTS).map(([key, count]) => `${count} AS ${key}`);
+  return `SELECT ${columns.join(", ")} ${stepsOf(executionId, tenant)}`;
 }
 
 export async function loadProgress(db: TenantDb, executionIds: readonly string[]): Promise<Progress[]> {

@@ -12,7 +12,7 @@ import type {
 } from "../../read/execution-selection.ts";
 import { EXECUTION_COLUMNS, STEP_COLUMNS, WORKFLOW_COLUMNS } from "../../read/execution-selection.ts";
 import { isIncluded } from "../included.ts";
-import { assertPageSize, DEFAULT_PAGE_SIZE } from "../page-size.ts";
+import { firstPageSize } from "../page-size.ts";
 
 /** GraphQL fields of Execution that are not columns of the same name, and the columns they read. */
 const EXECUTION_FIELDS: Record<string, readonly ExecutionColumn[]> = {
@@ -76,19 +76,13 @@ function stepsSelection(nodes: FieldNode[], info: GraphQLResolveInfo): StepsSele
     before?: string | null;
     filter?: StepFilter | null;
   };
-  // Only a first page is preloaded; paging within one run's steps goes the usual way, and so do
-  // invalid arguments: the steps field reports them, as its own error.
-  if (args.last != null || args.after != null || args.before != null) return null;
-  if (args.first != null && args.first < 0) return null;
-  try {
-    assertPageSize(args);
-  } catch {
-    return null;
-  }
+  // Only a first page is preloaded; paging within one run's steps goes the usual way.
+  const first = firstPageSize(args);
+  if (first === null) return null;
   const connection = fieldsOf(nodes.map((n) => n.selectionSet), info);
   const node = under(under(connection, "edges", info), "node", info);
   return {
-    first: args.first ?? DEFAULT_PAGE_SIZE,
+    first,
     filter: args.filter ?? null,
     columns: columnsOf(node, STEP_COLUMNS, STEP_FIELDS),
     totalCount: [...connection.values()].some((n) => n[0]?.name.value === "totalCount"),
