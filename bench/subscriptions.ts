@@ -322,8 +322,9 @@ export async function subscriptionsBenchmark(env: BenchEnv): Promise<BenchResult
     "",
     "The floor on this machine, measured right after each row: a bare `ws` server (bench/subscriptions-baseline.ts, its own",
     "process) that plays back the same live events at the same relative times to as many subscribers, through the same",
-    "client processes: no database, no engine, no GraphQL, each payload serialized once and each frame sent at once.",
-    "Its `at` is the moment it starts sending an event.",
+    "client processes: no database, no engine, no GraphQL, each payload serialized once, everything due in one turn",
+    "written to each socket in one corked write (as the app's transport does).",
+    "Its `at` is the moment an event was due (as the app's is the moment the engine wrote it), so time an event waits behind the ones before it counts for both.",
     "",
     table(
       ["subscribers on executions", "baseline p50 ms", "baseline p99 ms", "delivered / expected", "baseline CPU ms", "app p99 / baseline p99"],
