@@ -13,6 +13,9 @@
 // time (BENCHMARKS.md). Nothing on that way changes such a result: error masking acts on errors
 // only, and the one onNext hook that counts deliveries (metrics) is called here instead. A result
 // with errors, and the end of the stream, still go the usual way, after everything sent before.
+// Subscribers with a direct lane whose streams can park (an execution's events) also form
+// delivery groups (delivery-groups.ts): once caught up, they stop reading and get each result
+// from the one that still reads, in a synchronous loop.
 import { createHash } from "node:crypto";
 import {
   createSourceEventStream,
@@ -24,7 +27,9 @@ import {
   print,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import { createDeliveryGroups, type DeliveryGroups, type Member, type Send, type Wake } from "./delivery-groups.ts";
 import { type Fanout, SourceEvent, stableJson } from "./fanout.ts";
+import type { Stream } from "./streams.ts";
 
 export type SharedSubscriptionsOptions<C> = {
   fanout: Fanout;
@@ -39,12 +44,13 @@ export type SharedSubscriptionsOptions<C> = {
 
 const printed = new WeakMap<DocumentNode, string>();
 
-/** Sends one result of the operation whose context it is keyed by; resolves when another may follow. */
-type DirectLane = (result: ExecutionResult) => Promise<void>;
-const lanes = new WeakMap<object, DirectLane>();
+const lanes = new WeakMap<object, Send>();
 
-/** Lets the operation of `context` (one subscription) send its error-free results through `send`. */
-export function openDirectLane(context: object, send: DirectLane): void {
+/**
+ * Lets the operation of `context` (one subscription) send its error-free results through `send`,
+ * which returns a promise when the next result must wait for it (the socket is behind).
+ */
+export function openDirectLane(context: object, send: Send): void {
   lanes.set(context, send);
 }
 
@@ -65,9 +71,10 @@ export function operationKey(args: ExecutionArgs, scope: string | null): string 
 }
 
 export function sharedSubscriptionsPlugin<C>(options: SharedSubscriptionsOptions<C>): Plugin {
+  const groups = createDeliveryGroups(options.delivered ? { delivered: options.delivered } : {});
   return {
     onSubscribe({ setSubscribeFn }) {
-      setSubscribeFn((args) => sharedSubscribe(args as ExecutionArgs, options));
+      setSubscribeFn((args) => sharedSubscribe(args as ExecutionArgs, options, groups));
     },
   };
 }
@@ -78,6 +85,7 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
 async function sharedSubscribe<C>(
   args: ExecutionArgs,
   options: SharedSubscriptionsOptions<C>,
+  groups: DeliveryGroups,
 ): Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>> {
   const source = await createSourceEventStream(args);
   if (!isAsyncIterable(source)) return source;
@@ -93,6 +101,9 @@ async function sharedSubscribe<C>(
   };
   const lane = lanes.get(args.contextValue as object);
   const iterator = source[Symbol.asyncIterator]();
+  // Only a stream that can park, with a lane to send through, takes part in a delivery group.
+  const parking = (iterator as Stream<unknown>).parking;
+  const member: Member | undefined = lane && parking && operation !== null ? { send: lane } : undefined;
   const done = (): Promise<IteratorReturnResult<undefined>> => Promise.resolve({ value: undefined, done: true });
   // As graphql's own subscribe: an error of the source stream ends the stream, wrapped so that its
   // extensions (e.g. SUBSCRIPTION_OVERFLOW) reach the client.
@@ -103,9 +114,25 @@ async function sharedSubscribe<C>(
   // After an error or return() the stream is over: later next() calls are done (consumers ask again).
   let ended = false;
   const end = async () => {
+    if (ended) return;
     ended = true;
+    if (member) groups.leave(member);
     leave();
     await iterator.return?.();
+  };
+  /** Parked until woken; true: go on reading (alone or leading), false: the stream is over. */
+  const parked = async (wake: Promise<Wake>): Promise<boolean> => {
+    const woken = await wake;
+    if (woken.kind === "left") return false;
+    if (woken.kind === "complete") {
+      await end();
+      return false;
+    }
+    // A failed write closes the socket, which ends the subscription (return()): nothing to do here.
+    if (woken.kind === "resume" && woken.wait) await woken.wait.catch(() => {});
+    if (ended) return false;
+    parking?.resume(woken.after);
+    return true;
   };
   const mapped: AsyncIterableIterator<ExecutionResult> = {
     async next() {
@@ -115,20 +142,34 @@ async function sharedSubscribe<C>(
         try {
           item = await iterator.next();
         } catch (error) {
+          if (member) groups.failed(member);
           await end();
           throw wrap(error);
         }
         if (item.done) {
-          ended = true;
-          leave();
+          if (member) groups.completed(member);
+          await end();
           return done();
         }
         const result = await resolve(item.value);
-        if (!lane || result.errors?.length) return { value: result, done: false };
+        if (!lane || result.errors?.length) {
+          if (member) groups.failed(member);
+          return { value: result, done: false };
+        }
         // return() (the client's complete, a closed socket) may have come while it resolved.
         if (ended) return done();
-        await lane(result);
+        const cause = item.value instanceof SourceEvent ? (item.value.cause as string | null) : null;
+        if (member && parking && cause !== null) groups.sending(operation as string, member, cause, parking.position(), result);
+        const wait = lane(result);
         options.delivered?.();
+        if (wait) {
+          if (member) groups.slow(member);
+          await wait;
+          continue;
+        }
+        if (!member || !parking || cause === null) continue;
+        const wake = groups.caughtUp(operation as string, member, cause, parking);
+        if (wake && !(await parked(wake))) return done();
       }
     },
     async return() {

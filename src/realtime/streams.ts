@@ -35,6 +35,28 @@ export type Stream<T> = {
    * missing: the value is resolved on its own.
    */
   cause?(): string | null;
+  /** Present when the stream can stop reading while its values are delivered by someone else (delivery-groups.ts). */
+  parking?: Parking;
+};
+
+/**
+ * How a stream of an execution's events hands its live reading over and takes it back: a delivery
+ * group delivers the same values to many subscribers at once, so theirs need not read anything
+ * meanwhile (no bus listener, no buffer). Called only between next() calls.
+ */
+export type Parking = {
+  /** The sequence of the last event the stream has delivered (or drained). */
+  position(): number;
+  /**
+   * Stops listening for live events and drops what is buffered; false when the stream has ended.
+   * `onEnd` is called if the stream is ended while parked (return(), a token that expired).
+   */
+  park(onEnd: () => void): boolean;
+  /**
+   * Listens again, as if every event up to `after` had been delivered: what follows is read from
+   * the database, so nothing committed meanwhile is missed and nothing is delivered twice.
+   */
+  resume(after: number): void;
 };
 
 /** A stream whose buffered items can be taken without waiting (to coalesce a burst into one value). */
@@ -117,6 +139,8 @@ export function transformEvents<T, E extends Caused = EngineEvent>(
       return Promise.resolve(DONE);
     },
     cause: () => cause,
+    // What it skips it skips again after a resume: the handler keeps no state of its own.
+    ...(feed.parking ? { parking: feed.parking } : {}),
     [Symbol.asyncIterator]() {
       return this;
     },
@@ -169,6 +193,7 @@ export function replayThenLive<Row extends Caused>(options: ReplayOptions<Row>):
   let since = live.lastArrival;
   let done = false;
   let cause: string | null = null;
+  let parked: (() => void) | undefined;
   const needRead = () => {
     since = live.lastArrival;
     mustRead = true;
@@ -177,6 +202,29 @@ export function replayThenLive<Row extends Caused>(options: ReplayOptions<Row>):
     done = true;
     buffer = [];
     void live.return();
+    const onEnd = parked;
+    parked = undefined;
+    onEnd?.();
+  };
+  const parking: Parking = {
+    position: () => last,
+    park(onEnd) {
+      if (done) return false;
+      parked = onEnd;
+      buffer = [];
+      void live.return();
+      return true;
+    },
+    resume(after) {
+      if (done || !parked) return;
+      parked = undefined;
+      last = Math.max(last, after);
+      // What was buffered when it parked is gone: it must be read again, not taken for known.
+      known = last;
+      buffer = [];
+      live = options.subscribe();
+      needRead();
+    },
   };
   // Taking what the live subscription buffered on every pull keeps its queue short even while a
   // long replay is being delivered.
@@ -280,6 +328,7 @@ export function replayThenLive<Row extends Caused>(options: ReplayOptions<Row>):
       return rows;
     },
     cause: () => cause,
+    parking,
     [Symbol.asyncIterator]() {
       return this;
     },

@@ -144,9 +144,8 @@ export function attachGraphQLWs<TServerContext extends Record<string, unknown>, 
         const errors = env.validate(env.schema, document);
         if (errors.length > 0) return errors;
         const contextValue = await env.contextFactory();
-        const { sendNext } = ctx.extra as TransportExtra;
         // Results of this operation may go straight to the socket's queue (shared-subscriptions.ts).
-        openDirectLane(contextValue, (result) => sendNext(id, result));
+        openDirectLane(contextValue, (ctx.extra as TransportExtra).directLane(id));
         const args: ExecutionArgs = {
           schema: env.schema,
           operationName: payload.operationName,

@@ -1,18 +1,18 @@
 // graphql-ws's protocol core (makeServer) on a `ws` server: graphql-ws's own use/ws adapter, plus
 // three things a fan-out to thousands of subscribers needs.
 // - Serialized once: a `next` message is `{"id":…,"type":"next","payload":…}`. Subscribers that
-//   share a resolution get the same result object (server/shared-subscriptions.ts); its JSON is
+//   share a resolution get the same result object (shared-subscriptions.ts); its JSON is
 //   made once, kept with the object, and each subscriber's frame is that JSON with its id around
 //   it. (graphql-ws would stringify the whole message per subscriber.)
 // - Written in one go: messages for one socket are queued and written together once per tick
 //   (corked: one syscall for many frames), in the order they were sent, so nothing is reordered.
-//   A send resolves at once while less than WRITE_HIGH_WATER bytes wait for the socket, so a
+//   A send needs no waiting while less than WRITE_HIGH_WATER bytes wait for the socket, so a
 //   subscription pulls its next event in the same tick and a burst leaves in one write per socket
 //   instead of one per event (a subscription used to wait for each frame's write before taking its
 //   next event: 1,000 subscribers of a 51-event burst made 51,000 writes and waited 1–2 s). Past
-//   that, a send resolves only once its frame was written, so a socket that stops reading stops
-//   its subscriptions from being pulled (their bounded buffers then apply).
-// - A direct lane: `extra.sendNext(id, result)` queues a `next` message without graphql-ws, for
+//   that, a send returns a promise that settles once its frame was written, so a socket that stops
+//   reading stops its subscriptions from being pulled (their bounded buffers then apply).
+// - A direct lane: `extra.directLane(id)(result)` queues a `next` message without graphql-ws, for
 //   the results a subscription sends itself (shared-subscriptions.ts), with the same queue and
 //   the same backpressure as every other message of the socket.
 import type http from "node:http";
@@ -32,11 +32,12 @@ const serialized = new WeakMap<object, string>();
 export const wsTransportStats = { payloadSerializations: 0, flushes: 0, frames: 0, directFrames: 0 };
 
 /**
- * What each operation's `extra` carries besides graphql-ws's: a way to send a `next` message of
+ * What each operation's `extra` carries besides graphql-ws's: a way to send `next` messages of
  * subscription `id` straight to the socket's queue, in order with every other message of the
- * socket (shared-subscriptions.ts sends error-free results through it).
+ * socket (shared-subscriptions.ts sends error-free results through it). A send returns a promise
+ * only when the socket is behind.
  */
-export type TransportExtra = Extra & { sendNext(id: string, result: object): Promise<void> };
+export type TransportExtra = Extra & { directLane(id: string): (result: object) => Promise<void> | undefined };
 
 function payloadJson(result: object): string {
   let json = serialized.get(result);
@@ -51,38 +52,54 @@ function payloadJson(result: object): string {
 /** Bytes a socket may have waiting (queued here or unwritten in its stream) before sends wait for writes. */
 export const WRITE_HIGH_WATER = 64 * 1024;
 
-type Frame = { data: string; resolve: () => void; reject: (error: Error) => void };
-const settled = () => {};
+type Waiter = { resolve: () => void; reject: (error: Error) => void };
 
-/** One socket's queue: flushed once the current tick's sends are in, every frame in one cork. */
+/**
+ * One socket's queue: flushed once the current tick's sends are in, every frame in one cork. A
+ * send returns a promise only when the socket is behind (it settles once the frame is written);
+ * a delivery group's loop sends to a thousand sockets without making a promise for any of them.
+ */
 function createOutbox(socket: WebSocket, raw: http.IncomingMessage["socket"]) {
-  let frames: Frame[] = [];
+  let frames: string[] = [];
+  // Parallel to frames: who waits for each one's write (a frame sent early needs no callback: a
+  // write error closes the socket, which ends its subscriptions).
+  let waiters: (Waiter | undefined)[] = [];
   let queuedBytes = 0;
   const flush = () => {
     const batch = frames;
+    const batchWaiters = waiters;
     frames = [];
+    waiters = [];
     queuedBytes = 0;
     if (socket.readyState !== socket.OPEN) {
-      for (const frame of batch) frame.resolve();
+      for (const waiter of batchWaiters) waiter?.resolve();
       return;
     }
     wsTransportStats.flushes += 1;
     wsTransportStats.frames += batch.length;
     raw.cork();
-    for (const frame of batch) socket.send(frame.data, (error) => (error ? frame.reject(error) : frame.resolve()));
+    for (let i = 0; i < batch.length; i += 1) {
+      const waiter = batchWaiters[i];
+      if (waiter) socket.send(batch[i] as string, (error) => (error ? waiter.reject(error) : waiter.resolve()));
+      else socket.send(batch[i] as string);
+    }
     raw.uncork();
   };
-  return (data: string): Promise<void> =>
-    new Promise((resolve, reject) => {
-      if (socket.readyState !== socket.OPEN) return resolve();
-      // A write error closes the socket, which ends its subscriptions: a frame sent early needs no callback.
-      const early = raw.writableLength + queuedBytes + data.length <= WRITE_HIGH_WATER;
-      frames.push(early ? { data, resolve: settled, reject: settled } : { data, resolve, reject });
-      queuedBytes += data.length;
-      // After the promise jobs now queued (other subscriptions' sends of this event), before I/O.
-      if (frames.length === 1) process.nextTick(flush);
-      if (early) resolve();
+  return (data: string): Promise<void> | undefined => {
+    if (socket.readyState !== socket.OPEN) return undefined;
+    const early = raw.writableLength + queuedBytes + data.length <= WRITE_HIGH_WATER;
+    frames.push(data);
+    queuedBytes += data.length;
+    // After the promise jobs now queued (other subscriptions' sends of this event), before I/O.
+    if (frames.length === 1) process.nextTick(flush);
+    if (early) {
+      waiters.push(undefined);
+      return undefined;
+    }
+    return new Promise((resolve, reject) => {
+      waiters.push({ resolve, reject });
     });
+  };
 }
 
 /** Like graphql-ws's useServer(options, wss, keepAlive), with the two changes above. */
@@ -124,9 +141,12 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
       });
       socket.ping();
     }, keepAliveMs);
-    const sendNext = (id: string, result: object) => {
-      wsTransportStats.directFrames += 1;
-      return outbox(`{"id":${JSON.stringify(id)},"type":"next","payload":${payloadJson(result)}}`);
+    const directLane = (id: string) => {
+      const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+      return (result: object) => {
+        wsTransportStats.directFrames += 1;
+        return outbox(`${head}${payloadJson(result)}}`);
+      };
     };
     const closed = server.opened(
       {
@@ -144,7 +164,7 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined>(
             cb(String(message)).catch((error: unknown) => internalError(socket, error));
           }),
       },
-      { socket, request, sendNext } as TransportExtra,
+      { socket, request, directLane } as TransportExtra,
     );
     socket.once("close", (code, reason) => {
       if (pongWait) clearTimeout(pongWait);

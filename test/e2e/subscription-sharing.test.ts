@@ -1,8 +1,10 @@
 // Subscribers of the same operation with the same variables share one resolution per event: the
 // SQL statements an event costs do not grow with the number of subscribers (issue 9: 1,000 of
-// them on one execution used to cost 1,000 reads of every event's payload).
+// them on one execution used to cost 1,000 reads of every event's payload). Once caught up with
+// each other, they get each event from one of them (a delivery group), in order, as some leave.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EngineEvent } from "../../src/engine/events.ts";
+import { deliveryGroupStats } from "../../src/realtime/delivery-groups.ts";
 import { executionTopic } from "../../src/realtime/event-bus.ts";
 import { wsTransportStats } from "../../src/realtime/ws-transport.ts";
 import { graphql } from "../generated/gql.ts";
@@ -54,14 +56,14 @@ beforeAll(async () => {
 afterAll(() => app?.stop());
 
 /** Writes `count` more events of the execution (as the engine would: rows, then one publish after commit). */
-async function appendAndPublish(count = 1): Promise<void> {
+async function appendAndPublish(count = 1, type: "EXECUTION_STARTED" | "EXECUTION_COMPLETED" = "EXECUTION_STARTED"): Promise<void> {
   const rows = await app.database.db.$queryRaw<EngineEvent[]>`
     WITH bumped AS (
       UPDATE "Execution" SET "lastEventSequence" = "lastEventSequence" + ${count}::int WHERE id = ${uuid}::uuid
       RETURNING id, "tenantId", status, "lastEventSequence" AS sequence
     )
     INSERT INTO "ExecutionEvent" ("tenantId", "executionId", sequence, type, "executionStatus", "stepId")
-    SELECT b."tenantId", b.id, b.sequence - ${count}::int + g, 'EXECUTION_STARTED', b.status, s.id
+    SELECT b."tenantId", b.id, b.sequence - ${count}::int + g, ${type}::"ExecutionEventType", b.status, s.id
     FROM bumped b JOIN "Step" s ON s."executionId" = b.id AND s.key = 'sleep' CROSS JOIN generate_series(1, ${count}::int) g
     RETURNING id, "tenantId", "executionId", sequence, type, "executionStatus", "stepId", "batchId", at, data`;
   app.app.events.publish(rows.sort((a, b) => a.sequence - b.sequence));
@@ -177,9 +179,12 @@ describe("one socket with many subscriptions", () => {
           { next: (r) => void sequences.push(r.data?.executionEvents.sequence ?? -1), error: () => {}, complete: () => {} },
         ),
       );
-      await waitUntil("every subscription to listen", () => app.app.events.listenerCount(executionTopic(uuid)) === 20);
-      // Half of them replay the last event first.
+      // Half of them replay the last event first, and then may park behind one of them (no listener).
       await waitUntil("the replays", () => received.filter((r) => r.length === 1).length === 10);
+      await waitUntil(
+        "every subscription to listen or park",
+        () => app.app.events.listenerCount(executionTopic(uuid)) + deliveryGroupStats.parked === 20,
+      );
       await new Promise((resolve) => setTimeout(resolve, 100));
       const before = { ...wsTransportStats };
       await appendAndPublish();
@@ -198,6 +203,49 @@ describe("one socket with many subscriptions", () => {
     } finally {
       await client.dispose();
       await waitUntil("every subscription released", () => app.app.events.listenerCount() === 0);
+    }
+  });
+});
+
+describe("subscribers of one execution caught up with each other", () => {
+  it("get each event from one of them, every event in order, as the others leave, and complete together", { timeout: 60_000 }, async () => {
+    const { lastEventSequence: start } = await app.database.db.execution.findUniqueOrThrow({ where: { id: uuid } });
+    const topic = executionTopic(uuid);
+    const n = 30;
+    const subscribers = Array.from({ length: n }, () => subscribeOverWs(app.url, Events, { executionId: id, afterSequence: start }));
+    const sequences = (s: WsSubscriber<{ executionEvents: { sequence: number } }>) => s.data.map((d) => d.executionEvents.sequence);
+    const upTo = (last: number) => Array.from({ length: last - start }, (_, k) => start + 1 + k);
+    try {
+      await waitUntil("every subscription to listen", () => app.app.events.listenerCount(topic) === n);
+      await appendAndPublish();
+      await waitUntil("the first event everywhere", () => subscribers.every((s) => s.data.length === 1));
+      // Caught up: one of them reads on, the others wait for what it sends, with no listener of their own.
+      await waitUntil("all but one to park", () => deliveryGroupStats.parked === n - 1);
+      expect(app.app.events.listenerCount(topic)).toBe(1);
+
+      const framesBefore = deliveryGroupStats.frames;
+      const statementsBefore = app.statements.length;
+      await appendAndPublish(20);
+      await waitUntil("the burst everywhere", () => subscribers.every((s) => s.data.length === 21));
+      expect(deliveryGroupStats.frames - framesBefore).toBe(20 * (n - 1));
+      // A few statements per event (each event's step is read for the payload), not a read per subscriber.
+      expect(app.statements.length - statementsBefore).toBeLessThan(20 * 4);
+
+      // Half of them leave, the one that reads perhaps among them; then all but one.
+      await Promise.all(subscribers.slice(0, n / 2).map((s) => s.stop()));
+      await appendAndPublish(5);
+      await waitUntil("5 more for those left", () => subscribers.slice(n / 2).every((s) => s.data.length === 26));
+      await Promise.all(subscribers.slice(n / 2, n - 1).map((s) => s.stop()));
+      const last = subscribers.at(-1) as (typeof subscribers)[number];
+      await appendAndPublish(2);
+      await appendAndPublish(1, "EXECUTION_COMPLETED");
+      await waitUntil("the last one to complete", () => last.completed);
+      for (const s of subscribers.slice(n / 2)) expect(sequences(s).slice(0, 26)).toEqual(upTo(start + 26));
+      expect(sequences(last)).toEqual(upTo(start + 29));
+      expect(subscribers.flatMap((s) => s.errors)).toEqual([]);
+      await waitUntil("nothing kept", () => app.app.events.listenerCount() === 0 && deliveryGroupStats.parked === 0);
+    } finally {
+      await Promise.all(subscribers.map((s) => s.stop()));
     }
   });
 });

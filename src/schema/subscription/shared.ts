@@ -119,6 +119,8 @@ export function serve<T>(ctx: Context, source: Stream<T>, overflowHint?: string)
       detach();
       return source.return();
     },
+    // Expiry and abort end the source itself, which a parked stream is told of.
+    ...(source.parking ? { parking: source.parking } : {}),
     [Symbol.asyncIterator]() {
       return this;
     },

@@ -11,7 +11,7 @@ function setup(options: { maxBufferPerSubscriber?: number } = {}) {
   const transport = countingTransport();
   const bus = createEventBus({ transport, ...options });
   const log = fakeLog(bus, A);
-  const replay = (after = 0, pageSize = 3) =>
+  const replay = (after = 0, pageSize = 3, { fromEvent = false } = {}) =>
     replayThenLive<EngineEvent>({
       subscribe: () => bus.subscribe(topic),
       after,
@@ -19,6 +19,8 @@ function setup(options: { maxBufferPerSubscriber?: number } = {}) {
       load: log.load,
       sequenceOf: (row) => row.sequence,
       isLast: (row) => isTerminalEvent(row.type),
+      // The next event in order taken from its notification, as the app's feeds do.
+      ...(fromEvent ? { fromEvent: (event: EngineEvent) => event } : {}),
     });
   return { transport, bus, log, replay };
 }
@@ -70,18 +72,9 @@ describe("replayThenLive", () => {
   });
 
   it("takes the next event in order from the notification itself, reading only on a gap", async () => {
-    const transport = countingTransport();
-    const bus = createEventBus({ transport });
-    const log = fakeLog(bus, A);
+    const { log, replay, transport } = setup();
     log.append();
-    const stream = replayThenLive<EngineEvent>({
-      subscribe: () => bus.subscribe(topic),
-      after: 0,
-      load: log.load,
-      sequenceOf: (row) => row.sequence,
-      isLast: (row) => isTerminalEvent(row.type),
-      fromEvent: (event) => event,
-    });
+    const stream = replay(0, 500, { fromEvent: true });
     expect((await stream.next()).value?.sequence).toBe(1);
     const readsAfterReplay = log.reads;
     log.append();
@@ -109,6 +102,57 @@ describe("replayThenLive", () => {
     bus.publish(log.rows.slice(0, 6));
     log.append("EXECUTION_CANCELLED");
     expect(await done).toEqual([5, 6, 7]);
+  });
+
+  it("parks without a listener, and resumes from the position it is given, reading what it did not get", async () => {
+    const { log, replay, transport } = setup();
+    log.append();
+    const stream = replay(0, 500, { fromEvent: true });
+    const parking = stream.parking as NonNullable<typeof stream.parking>;
+    expect((await stream.next()).value?.sequence).toBe(1);
+    // 2 arrives live and waits in the buffer; parking drops it with the listener.
+    log.append();
+    expect(parking.park(() => {})).toBe(true);
+    expect(transport.listeners(topic)).toBe(0);
+    // While parked, 2 and 3 reach the client some other way (a delivery group); 4 and 5 do not.
+    for (let i = 0; i < 3; i++) log.append();
+    parking.resume(3);
+    expect(parking.position()).toBe(3);
+    expect(transport.listeners(topic)).toBe(1);
+    log.append("EXECUTION_COMPLETED");
+    expect(await collect(stream)).toEqual([4, 5, 6]);
+    expect(transport.listeners()).toBe(0);
+  });
+
+  it("resumed from where it parked, delivers what was buffered when it parked", async () => {
+    const { log, replay } = setup();
+    log.append();
+    log.append();
+    const stream = replay();
+    const parking = stream.parking as NonNullable<typeof stream.parking>;
+    // The replay read 1 and 2; 2 waits in the buffer and is dropped when it parks.
+    expect((await stream.next()).value?.sequence).toBe(1);
+    expect(parking.park(() => {})).toBe(true);
+    parking.resume(1);
+    log.append("EXECUTION_COMPLETED");
+    expect(await collect(stream)).toEqual([2, 3]);
+  });
+
+  it("tells a parked stream's owner that it ended, and will not park once ended", async () => {
+    const { log, replay, transport } = setup();
+    log.append();
+    const stream = replay();
+    const parking = stream.parking as NonNullable<typeof stream.parking>;
+    expect((await stream.next()).value?.sequence).toBe(1);
+    let ended = 0;
+    expect(parking.park(() => (ended += 1))).toBe(true);
+    void stream.return();
+    expect(ended).toBe(1);
+    expect(parking.park(() => {})).toBe(false);
+    // A resume after the end changes nothing: it stays done, with no listener.
+    parking.resume(5);
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    expect(transport.listeners()).toBe(0);
   });
 
   it("return() while waiting for live events releases the listener at once", async () => {
