@@ -122,7 +122,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const bus = events;
     const publish = metrics
       ? (committed: EngineEvent[]) => {
-          metrics.published(committed.length);
+          metrics.published(committed);
           bus.publish(committed);
         }
       : (committed: EngineEvent[]) => bus.publish(committed);

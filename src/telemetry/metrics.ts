@@ -29,7 +29,7 @@ export type Metrics = {
   readonly engine: EngineObserver;
   request(sample: RequestSample): void;
   /** Events the engine committed and published (per commit, not per subscriber). */
-  published(count: number): void;
+  published(events: readonly { at: Date }[]): void;
   /** A payload sent to one subscriber. */
   delivered(): void;
   /** A subscription started (+1) or ended (-1). */
@@ -75,6 +75,14 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     help: "Executions a worker of this process finished, or this process cancelled after they started, by status, from their first start",
     labelNames: ["status"],
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 86_400],
+    registers,
+  });
+  // Where subscription latency starts: a run's buffer holds its events until a commit point (pure
+  // steps share one), so an event can be old before any subscriber could see it.
+  const commitDelay = new Histogram({
+    name: `${METRICS_PREFIX}event_commit_delay_seconds`,
+    help: "From an event's time (its at) to its commit and publication by this process: how long the engine held it",
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30],
     registers,
   });
   const queueLag = new Histogram({
@@ -191,8 +199,11 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       }
       requestDuration.observe({ operation: name, type, status: String(status) }, durationMs / 1000);
     },
-    published(count) {
-      published += count;
+    published(events) {
+      published += events.length;
+      const now = Date.now();
+      // No labels: an observation is a bucket search and two additions.
+      for (const event of events) commitDelay.observe(Math.max(0, now - event.at.getTime()) / 1000);
     },
     delivered() {
       delivered += 1;

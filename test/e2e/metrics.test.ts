@@ -104,6 +104,9 @@ describe("/metrics", () => {
     expect(moved("stepstream_queue_lag_seconds_count", { task: "run-execution" })).toBeGreaterThanOrEqual(1);
     // Queued, started, 2 batches, 3 steps' events, completed: at least a dozen, each delivered once here.
     expect(moved("stepstream_events_published_total")).toBeGreaterThanOrEqual(10);
+    // Each published event's age at its commit, once.
+    expect(moved("stepstream_event_commit_delay_seconds_count")).toBe(moved("stepstream_events_published_total"));
+    expect(moved("stepstream_event_commit_delay_seconds_bucket", { le: "+Inf" })).toBe(moved("stepstream_events_published_total"));
     expect(moved("stepstream_events_delivered_total")).toBe(subscriber.data.length);
     expect(subscriber.data.length).toBeGreaterThanOrEqual(10);
     expect(moved("stepstream_subscription_overflows_total")).toBe(0);
