@@ -12,6 +12,10 @@ import { type BenchApp, type BenchEnv, waitFor, withBenchApp } from "./harness.t
 import { profileLines, startMeasurement, type Measurement } from "./measure.ts";
 import { type BenchResult, fmt, fmtInt, type Summary, summarize, table } from "./report.ts";
 import { formatCpu } from "./sql-profile.ts";
+import { histogramSnapshot, type HistogramSnapshot, quantileMs } from "./histogram.ts";
+
+/** The app's histogram of how long the engine held an event before its commit (README "Metrics"). */
+const COMMIT_DELAY = "stepstream_event_commit_delay_seconds";
 
 const SCENARIOS = [
   { executions: 1, subscribers: 1000 },
@@ -64,6 +68,8 @@ type ScenarioResult = {
   liveEvents: number;
   /** SQL statements from readyAt (every subscriber caught up) to the last delivery. */
   sqlFromReady: number;
+  /** How long the engine held the live events before their commit (estimated from the app's histogram); null: no metrics. */
+  commitDelay: { p50: number | null; p99: number | null } | null;
   /** From the first live event's `at` to the last one's: how bursty the engine wrote them. */
   writtenMs: number;
   /** From the first live event's `at` to the last delivery. */
@@ -82,7 +88,8 @@ function sharesOf(subscribers: string[]): string[][] {
 
 async function runScenario(env: BenchEnv, scenario: (typeof SCENARIOS)[number]): Promise<ScenarioResult | "unavailable"> {
   // Introspection (off in production) answers whether the schema has the subscription at all.
-  return withBenchApp(env, { GRAPHQL_INTROSPECTION: "true" }, async (bench) => {
+  // METRICS_TOKEN: the app's metrics on (as in production), for the engine's commit delay.
+  return withBenchApp(env, { GRAPHQL_INTROSPECTION: "true", METRICS_TOKEN: "bench-only-metrics-token" }, async (bench) => {
     if (!(await subscriptionsAvailable(bench))) return "unavailable";
     const workflow = await createBenchWorkflow(bench, "bench-gated", GATED_WORKFLOW);
     const ids = await Promise.all(Array.from({ length: scenario.executions }, (_, n) => startBenchRun(bench, workflow.globalId, { n, gateMs: gateMs(scenario.subscribers) })));
@@ -113,6 +120,7 @@ async function runScenario(env: BenchEnv, scenario: (typeof SCENARIOS)[number]):
     const connectStarted = Date.now();
     let readyAt = 0;
     let sqlAtReady = 0;
+    let commitDelayAtReady: Promise<HistogramSnapshot | null> = Promise.resolve(null);
     let sqlBeforeWindow = 0;
     let clientCpuBeforeWindow = 0;
     let endMeasurement: (() => Promise<Measurement>) | undefined;
@@ -129,6 +137,7 @@ async function runScenario(env: BenchEnv, scenario: (typeof SCENARIOS)[number]):
       if (!readyAt && connected >= scenario.subscribers && ids.every((_, i) => seen(i) >= 0)) {
         readyAt = Date.now();
         sqlAtReady = bench.sql.snapshot().count;
+        commitDelayAtReady = histogramSnapshot(bench.app.metricsRegistry, COMMIT_DELAY);
       }
       // The window (SQL, CPU, profile) starts when the first gate is due, not during its sleep. (Not
       // when every subscriber has had a live event: the server serves a burst subscriber after
@@ -171,6 +180,9 @@ async function runScenario(env: BenchEnv, scenario: (typeof SCENARIOS)[number]):
       );
     }
     const measurement = await endMeasurement();
+    const [delayBefore, delayAfter] = await Promise.all([commitDelayAtReady, histogramSnapshot(bench.app.metricsRegistry, COMMIT_DELAY)]);
+    const commitDelay =
+      delayBefore && delayAfter ? { p50: quantileMs(delayBefore, delayAfter, 0.5), p99: quantileMs(delayBefore, delayAfter, 0.99) } : null;
 
     const { rows: finals } = await bench.pg.query<{ id: string; seq: number; status: string }>(
       `SELECT id, "lastEventSequence" AS seq, status::text FROM "Execution" WHERE id = ANY($1::uuid[])`,
@@ -213,6 +225,7 @@ async function runScenario(env: BenchEnv, scenario: (typeof SCENARIOS)[number]):
       clientProcesses: processes,
       liveEvents,
       sqlFromReady: sqlBeforeWindow + measurement.sql.count,
+      commitDelay,
       writtenMs: lastAt - firstAt,
       deliveredMs: lastReceived - firstAt,
       schedule: [...written.values()].map((e) => ({ execution: e.execution, sequence: e.sequence, offsetMs: e.at - firstAt })),
@@ -350,6 +363,11 @@ export async function subscriptionsBenchmark(env: BenchEnv): Promise<BenchResult
       `${fmtInt(r.subscribers)} on ${r.executions}:`,
       "",
       `- The ${fmtInt(r.liveEvents)} live events were written within ${fmtInt(r.writtenMs)} ms and their ${fmtInt(r.delivered)} deliveries done ${fmtInt(r.deliveredMs)} ms after the first was written: ${fmtInt(r.delivered / Math.max(1, r.deliveredMs / 1000))} deliveries/s.`,
+      ...(r.commitDelay?.p50 != null && r.commitDelay.p99 != null
+        ? [
+            `- Of each latency, the time the engine held the event before its commit (\`${COMMIT_DELAY}\`, estimated within its buckets): p50 ~${fmt(r.commitDelay.p50)} ms, p99 ~${fmt(r.commitDelay.p99)} ms. The baseline has none of it: it sends each event at its \`at\`.`,
+          ]
+        : []),
       `- From ${WINDOW_LEAD_MS} ms before the first gate was due to the last delivery: ${fmtInt(r.measurement.sql.count)} SQL statements; CPU: ${formatCpu(r.measurement.cpu, [{ label: `subscriber clients (${r.clientProcesses} processes)`, ms: r.clientCpuMs }])}.`,
       ...profileLines(r.measurement.profile),
       ...(r.firstError ? [`- First subscription error: \`${r.firstError.slice(0, 200)}\``] : []),
