@@ -1,13 +1,13 @@
 // (c′) Engine scale-out: the API in this process (no worker), the same 200 × 10-step no-op runs
 // executed by 1, 2 and 4 worker processes (`src/main.ts --worker`) on one database; how
 // throughput grows and what stops it (CPU of the workers and of PostgreSQL, lock waits, connections).
-import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { completedSteps, createBenchWorkflow, startBenchRun } from "./api.ts";
 import { NOOP_WORKFLOW } from "./engine.ts";
 import { type BenchApp, type BenchEnv, waitFor, withBenchApp } from "./harness.ts";
 import { type BenchResult, fmt, fmtInt, table } from "./report.ts";
 import { postgresCpuMs } from "./sql-profile.ts";
+import { startWorkerProcess } from "./worker-process.ts";
 
 const RUNS = 200;
 const WORKERS = [1, 2, 4] as const;
@@ -37,33 +37,12 @@ function processCpuMs(pid: number): number {
   }
 }
 
-async function startWorkerProcess(databaseUrl: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--worker"], {
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      DATABASE_URL: databaseUrl,
-      WORKER_CONCURRENCY: String(CONCURRENCY),
-      DATABASE_POOL_SIZE: String(CONCURRENCY),
-      AUTH_DEV_MODE: "true",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = "";
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (/worker ready/.test(out)) resolve();
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.once("exit", (code) => reject(new Error(`worker exited (${code}) before it was ready: ${out.slice(-500)}`)));
-  });
-  return child;
-}
-
 async function runWith(bench: BenchApp, env: BenchEnv, workers: number): Promise<ScaleResult> {
-  const children = await Promise.all(Array.from({ length: workers }, () => startWorkerProcess(bench.databaseUrl)));
+  const children = await Promise.all(
+    Array.from({ length: workers }, () =>
+      startWorkerProcess(bench.databaseUrl, { WORKER_CONCURRENCY: String(CONCURRENCY), DATABASE_POOL_SIZE: String(CONCURRENCY) }),
+    ),
+  );
   try {
     const workflow = await createBenchWorkflow(bench, `bench-scale-${workers}`, NOOP_WORKFLOW);
     const cpu0 = children.map((c) => processCpuMs(c.pid as number));

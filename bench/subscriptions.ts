@@ -4,6 +4,7 @@
 // live events. Latency = receive time − the event's `at` (written with the event, same machine
 // clock). The sockets are spread over client processes of at most CLIENTS_PER_PROCESS each, so
 // that the clients' own event loops are not what is measured.
+import net from "node:net";
 import { createBenchWorkflow, rowId, startBenchRun } from "./api.ts";
 import { runChild } from "./child.ts";
 import type { WsProgress, WsSubscribersDone, WsSubscribersRequest } from "./clients/ws-subscribers.ts";
@@ -13,15 +14,33 @@ import { profileLines, startMeasurement, type Measurement } from "./measure.ts";
 import { type BenchResult, fmt, fmtInt, type Summary, summarize, table } from "./report.ts";
 import { formatCpu } from "./sql-profile.ts";
 import { histogramSnapshot, type HistogramSnapshot, quantileMs } from "./histogram.ts";
+import { startWorkerProcess } from "./worker-process.ts";
 
 /** The app's histogram of how long the engine held an event before its commit (README "Metrics"). */
 const COMMIT_DELAY = "stepstream_event_commit_delay_seconds";
 
-const SCENARIOS = [
+/** `workerApart`: the engine in a worker process of its own, events over Redis (README "Production setup"). */
+type Scenario = { executions: number; subscribers: number; workerApart?: boolean };
+const SCENARIOS: readonly Scenario[] = [
   { executions: 1, subscribers: 1000 },
   { executions: 100, subscribers: 1000 },
   { executions: 100, subscribers: 10_000 },
-] as const;
+  { executions: 100, subscribers: 10_000, workerApart: true },
+];
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+const label = (s: Scenario) => `${fmtInt(s.subscribers)} on ${s.executions}${s.workerApart ? ", worker apart" : ""}`;
+
+/** Whether something listens at the Redis URL's host and port. */
+function redisReachable(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port || 6379), hostname, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
 const CLIENTS_PER_PROCESS = 2_500;
 // Above the delay action's 5 s in-process limit, so the gate sleeps without holding a worker slot.
 const GATE_MS = 12_000;
@@ -51,9 +70,7 @@ async function subscriptionsAvailable(bench: BenchApp): Promise<boolean> {
   return data.__type?.fields.some((f) => f.name === "executionEvents") ?? false;
 }
 
-type ScenarioResult = {
-  executions: number;
-  subscribers: number;
+type ScenarioResult = Scenario & {
   latency: Summary;
   expected: number;
   delivered: number;
@@ -86,158 +103,169 @@ function sharesOf(subscribers: string[]): string[][] {
   return Array.from({ length: processes }, (_, p) => subscribers.filter((_, i) => i % processes === p));
 }
 
-async function runScenario(env: BenchEnv, scenario: (typeof SCENARIOS)[number]): Promise<ScenarioResult | "unavailable"> {
+async function runScenario(env: BenchEnv, scenario: Scenario): Promise<ScenarioResult | "unavailable"> {
   // Introspection (off in production) answers whether the schema has the subscription at all.
   // METRICS_TOKEN: the app's metrics on (as in production), for the engine's commit delay.
-  return withBenchApp(env, { GRAPHQL_INTROSPECTION: "true", METRICS_TOKEN: "bench-only-metrics-token" }, async (bench) => {
+  const settings = { GRAPHQL_INTROSPECTION: "true", METRICS_TOKEN: "bench-only-metrics-token" };
+  const apart: Record<string, string> = scenario.workerApart ? { RUN_WORKER: "false", REDIS_URL } : {};
+  return withBenchApp(env, { ...settings, ...apart }, async (bench) => {
     if (!(await subscriptionsAvailable(bench))) return "unavailable";
-    const workflow = await createBenchWorkflow(bench, "bench-gated", GATED_WORKFLOW);
-    const ids = await Promise.all(Array.from({ length: scenario.executions }, (_, n) => startBenchRun(bench, workflow.globalId, { n, gateMs: gateMs(scenario.subscribers) })));
-    const rows = ids.map(rowId);
-    // Every gate asleep: nothing more happens before it wakes, so these sequences are final until then.
-    const asleep = await waitFor(
-      "every gate step to sleep",
-      async () => {
-        const { rows: r } = await bench.pg.query<{ id: string; seq: number; wake: Date }>(
-          `SELECT e.id, e."lastEventSequence" AS seq, s."wakeAt" AS wake FROM "Execution" e
-           JOIN "Step" s ON s."executionId" = e.id AND s.key = 'gate' AND s.status = 'RUNNING' AND s."wakeAt" IS NOT NULL
-           WHERE e.id = ANY($1::uuid[])`,
-          [rows],
-        );
-        return r.length === rows.length ? r : undefined;
-      },
-      { timeoutMs: 30_000, signal: env.signal },
-    );
-    const caughtUp = new Map(asleep.map((r) => [r.id, r.seq]));
-    const firstWake = Math.min(...asleep.map((r) => r.wake.getTime()));
-
-    const subscribers = Array.from({ length: scenario.subscribers }, (_, i) => ids[i % ids.length] as string);
-    const shares = sharesOf(subscribers);
-    const processes = shares.length;
-    const progress: (WsProgress | undefined)[] = shares.map(() => undefined);
-    const senders: ((m: unknown) => void)[] = [];
-    const wsUrl = bench.url.replace(/^http/, "ws");
-    const connectStarted = Date.now();
-    let readyAt = 0;
-    let sqlAtReady = 0;
-    let commitDelayAtReady: Promise<HistogramSnapshot | null> = Promise.resolve(null);
-    let sqlBeforeWindow = 0;
-    let clientCpuBeforeWindow = 0;
-    let endMeasurement: (() => Promise<Measurement>) | undefined;
-    const onProgress = () => {
-      if (progress.some((p) => p === undefined)) return;
-      const all = progress as WsProgress[];
-      const connected = all.reduce((n, p) => n + p.connected, 0);
-      const settled = all.reduce((n, p) => n + p.completed + p.errors, 0);
-      const errors = all.reduce((n, p) => n + p.errors, 0);
-      // Over the processes that have subscribers of the execution (not every process has each).
-      const lowest = (id: string) =>
-        Math.min(...all.flatMap((p) => (p.minSequence[id] === undefined ? [] : [p.minSequence[id] as number])));
-      const seen = (i: number) => lowest(ids[i] as string) - (caughtUp.get(rows[i] as string) ?? 0);
-      if (!readyAt && connected >= scenario.subscribers && ids.every((_, i) => seen(i) >= 0)) {
-        readyAt = Date.now();
-        sqlAtReady = bench.sql.snapshot().count;
-        commitDelayAtReady = histogramSnapshot(bench.app.metricsRegistry, COMMIT_DELAY);
-      }
-      // The window (SQL, CPU, profile) starts when the first gate is due, not during its sleep. (Not
-      // when every subscriber has had a live event: the server serves a burst subscriber after
-      // subscriber, so that moment may come after most of the delivery.)
-      if (readyAt && !endMeasurement && Date.now() >= firstWake - WINDOW_LEAD_MS) {
-        // A slow delivery starts the window after the engine's commits: statements per event
-        // count from readyAt (the recorder is reset by startMeasurement).
-        sqlBeforeWindow = bench.sql.snapshot().count - sqlAtReady;
-        clientCpuBeforeWindow = all.reduce((n, p) => n + p.cpuMs, 0);
-        endMeasurement = startMeasurement(bench, env, `subscriptions-${scenario.executions}x${scenario.subscribers}`);
-      }
-      if (errors > 0 && settled >= scenario.subscribers) for (const send of senders) send({ type: "finish" });
-    };
-    const results = await Promise.all(
-      shares.map((share, p) => {
-        const request: WsSubscribersRequest = { wsUrl, subscribers: share, connectBatch: CONNECT_BATCH };
-        return runChild<WsSubscribersDone>(new URL("./clients/ws-subscribers.ts", import.meta.url), request, {
-          timeoutMs: gateMs(scenario.subscribers) + 120_000,
-          signal: env.signal,
-          onMessage: (m, send) => {
-            senders[p] = send;
-            if (m.type !== "progress") return;
-            progress[p] = m as unknown as WsProgress;
-            onProgress();
-          },
-        });
-      }),
-    );
-    const done = {
-      atMs: results.flatMap((r) => r.atMs),
-      receivedMs: results.flatMap((r) => r.receivedMs),
-      errors: results.reduce((n, r) => n + r.errors, 0),
-      firstError: results.find((r) => r.firstError)?.firstError ?? null,
-      cpuMs: results.reduce((n, r) => n + r.cpuMs, 0),
-    };
-    if (!readyAt || !endMeasurement) {
-      throw new Error(
-        `no live events reached the subscribers once all were connected and caught up (${done.errors} errors: ` +
-          `${done.firstError}); connecting may take longer than the gate on a loaded machine`,
-      );
+    const worker = scenario.workerApart ? await startWorkerProcess(bench.databaseUrl, { REDIS_URL }) : null;
+    try {
+      return await measureScenario(env, scenario, bench);
+    } finally {
+      worker?.kill("SIGTERM");
     }
-    const measurement = await endMeasurement();
-    const [delayBefore, delayAfter] = await Promise.all([commitDelayAtReady, histogramSnapshot(bench.app.metricsRegistry, COMMIT_DELAY)]);
-    const commitDelay =
-      delayBefore && delayAfter ? { p50: quantileMs(delayBefore, delayAfter, 0.5), p99: quantileMs(delayBefore, delayAfter, 0.99) } : null;
-
-    const { rows: finals } = await bench.pg.query<{ id: string; seq: number; status: string }>(
-      `SELECT id, "lastEventSequence" AS seq, status::text FROM "Execution" WHERE id = ANY($1::uuid[])`,
-      [rows],
-    );
-    const liveEvents = finals.reduce((n, r) => n + r.seq - (caughtUp.get(r.id) ?? 0), 0);
-    const perExecution = scenario.subscribers / scenario.executions;
-    const latencies: number[] = [];
-    let firstAt = Number.POSITIVE_INFINITY;
-    let lastAt = 0;
-    let lastReceived = 0;
-    const written = new Map<string, { execution: string; sequence: number; at: number }>();
-    results.forEach((r, p) => {
-      const executionsOf = [...new Set(shares[p])];
-      for (let i = 0; i < r.atMs.length; i += 1) {
-        const at = r.atMs[i] as number;
-        if (at < readyAt) continue;
-        const received = r.receivedMs[i] as number;
-        latencies.push(received - at);
-        firstAt = Math.min(firstAt, at);
-        lastAt = Math.max(lastAt, at);
-        lastReceived = Math.max(lastReceived, received);
-        const execution = executionsOf[r.executionIndex[i] as number] as string;
-        const sequence = r.sequence[i] as number;
-        written.set(`${execution}:${sequence}`, { execution, sequence, at });
-      }
-    });
-    return {
-      ...scenario,
-      latency: summarize(latencies),
-      expected: liveEvents * perExecution,
-      delivered: latencies.length,
-      readyMarginMs: firstWake - readyAt,
-      connectMs: readyAt - connectStarted,
-      failed: done.errors,
-      runsCompleted: finals.filter((r) => r.status === "COMPLETED").length,
-      firstError: done.firstError,
-      measurement,
-      clientCpuMs: done.cpuMs - clientCpuBeforeWindow,
-      clientProcesses: processes,
-      liveEvents,
-      sqlFromReady: sqlBeforeWindow + measurement.sql.count,
-      commitDelay,
-      writtenMs: lastAt - firstAt,
-      deliveredMs: lastReceived - firstAt,
-      schedule: [...written.values()].map((e) => ({ execution: e.execution, sequence: e.sequence, offsetMs: e.at - firstAt })),
-    };
   });
+}
+
+async function measureScenario(env: BenchEnv, scenario: Scenario, bench: BenchApp): Promise<ScenarioResult> {
+  const workflow = await createBenchWorkflow(bench, "bench-gated", GATED_WORKFLOW);
+  const ids = await Promise.all(Array.from({ length: scenario.executions }, (_, n) => startBenchRun(bench, workflow.globalId, { n, gateMs: gateMs(scenario.subscribers) })));
+  const rows = ids.map(rowId);
+  // Every gate asleep: nothing more happens before it wakes, so these sequences are final until then.
+  const asleep = await waitFor(
+    "every gate step to sleep",
+    async () => {
+      const { rows: r } = await bench.pg.query<{ id: string; seq: number; wake: Date }>(
+        `SELECT e.id, e."lastEventSequence" AS seq, s."wakeAt" AS wake FROM "Execution" e
+         JOIN "Step" s ON s."executionId" = e.id AND s.key = 'gate' AND s.status = 'RUNNING' AND s."wakeAt" IS NOT NULL
+         WHERE e.id = ANY($1::uuid[])`,
+        [rows],
+      );
+      return r.length === rows.length ? r : undefined;
+    },
+    { timeoutMs: 30_000, signal: env.signal },
+  );
+  const caughtUp = new Map(asleep.map((r) => [r.id, r.seq]));
+  const firstWake = Math.min(...asleep.map((r) => r.wake.getTime()));
+
+  const subscribers = Array.from({ length: scenario.subscribers }, (_, i) => ids[i % ids.length] as string);
+  const shares = sharesOf(subscribers);
+  const processes = shares.length;
+  const progress: (WsProgress | undefined)[] = shares.map(() => undefined);
+  const senders: ((m: unknown) => void)[] = [];
+  const wsUrl = bench.url.replace(/^http/, "ws");
+  const connectStarted = Date.now();
+  let readyAt = 0;
+  let sqlAtReady = 0;
+  let commitDelayAtReady: Promise<HistogramSnapshot | null> = Promise.resolve(null);
+  let sqlBeforeWindow = 0;
+  let clientCpuBeforeWindow = 0;
+  let endMeasurement: (() => Promise<Measurement>) | undefined;
+  const onProgress = () => {
+    if (progress.some((p) => p === undefined)) return;
+    const all = progress as WsProgress[];
+    const connected = all.reduce((n, p) => n + p.connected, 0);
+    const settled = all.reduce((n, p) => n + p.completed + p.errors, 0);
+    const errors = all.reduce((n, p) => n + p.errors, 0);
+    // Over the processes that have subscribers of the execution (not every process has each).
+    const lowest = (id: string) =>
+      Math.min(...all.flatMap((p) => (p.minSequence[id] === undefined ? [] : [p.minSequence[id] as number])));
+    const seen = (i: number) => lowest(ids[i] as string) - (caughtUp.get(rows[i] as string) ?? 0);
+    if (!readyAt && connected >= scenario.subscribers && ids.every((_, i) => seen(i) >= 0)) {
+      readyAt = Date.now();
+      sqlAtReady = bench.sql.snapshot().count;
+      commitDelayAtReady = histogramSnapshot(bench.app.metricsRegistry, COMMIT_DELAY);
+    }
+    // The window (SQL, CPU, profile) starts when the first gate is due, not during its sleep. (Not
+    // when every subscriber has had a live event: the server serves a burst subscriber after
+    // subscriber, so that moment may come after most of the delivery.)
+    if (readyAt && !endMeasurement && Date.now() >= firstWake - WINDOW_LEAD_MS) {
+      // A slow delivery starts the window after the engine's commits: statements per event
+      // count from readyAt (the recorder is reset by startMeasurement).
+      sqlBeforeWindow = bench.sql.snapshot().count - sqlAtReady;
+      clientCpuBeforeWindow = all.reduce((n, p) => n + p.cpuMs, 0);
+      endMeasurement = startMeasurement(bench, env, `subscriptions-${scenario.executions}x${scenario.subscribers}${scenario.workerApart ? "-worker-apart" : ""}`);
+    }
+    if (errors > 0 && settled >= scenario.subscribers) for (const send of senders) send({ type: "finish" });
+  };
+  const results = await Promise.all(
+    shares.map((share, p) => {
+      const request: WsSubscribersRequest = { wsUrl, subscribers: share, connectBatch: CONNECT_BATCH };
+      return runChild<WsSubscribersDone>(new URL("./clients/ws-subscribers.ts", import.meta.url), request, {
+        timeoutMs: gateMs(scenario.subscribers) + 120_000,
+        signal: env.signal,
+        onMessage: (m, send) => {
+          senders[p] = send;
+          if (m.type !== "progress") return;
+          progress[p] = m as unknown as WsProgress;
+          onProgress();
+        },
+      });
+    }),
+  );
+  const done = {
+    atMs: results.flatMap((r) => r.atMs),
+    receivedMs: results.flatMap((r) => r.receivedMs),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    firstError: results.find((r) => r.firstError)?.firstError ?? null,
+    cpuMs: results.reduce((n, r) => n + r.cpuMs, 0),
+  };
+  if (!readyAt || !endMeasurement) {
+    throw new Error(
+      `no live events reached the subscribers once all were connected and caught up (${done.errors} errors: ` +
+        `${done.firstError}); connecting may take longer than the gate on a loaded machine`,
+    );
+  }
+  const measurement = await endMeasurement();
+  const [delayBefore, delayAfter] = await Promise.all([commitDelayAtReady, histogramSnapshot(bench.app.metricsRegistry, COMMIT_DELAY)]);
+  const commitDelay =
+    delayBefore && delayAfter ? { p50: quantileMs(delayBefore, delayAfter, 0.5), p99: quantileMs(delayBefore, delayAfter, 0.99) } : null;
+
+  const { rows: finals } = await bench.pg.query<{ id: string; seq: number; status: string }>(
+    `SELECT id, "lastEventSequence" AS seq, status::text FROM "Execution" WHERE id = ANY($1::uuid[])`,
+    [rows],
+  );
+  const liveEvents = finals.reduce((n, r) => n + r.seq - (caughtUp.get(r.id) ?? 0), 0);
+  const perExecution = scenario.subscribers / scenario.executions;
+  const latencies: number[] = [];
+  let firstAt = Number.POSITIVE_INFINITY;
+  let lastAt = 0;
+  let lastReceived = 0;
+  const written = new Map<string, { execution: string; sequence: number; at: number }>();
+  results.forEach((r, p) => {
+    const executionsOf = [...new Set(shares[p])];
+    for (let i = 0; i < r.atMs.length; i += 1) {
+      const at = r.atMs[i] as number;
+      if (at < readyAt) continue;
+      const received = r.receivedMs[i] as number;
+      latencies.push(received - at);
+      firstAt = Math.min(firstAt, at);
+      lastAt = Math.max(lastAt, at);
+      lastReceived = Math.max(lastReceived, received);
+      const execution = executionsOf[r.executionIndex[i] as number] as string;
+      const sequence = r.sequence[i] as number;
+      written.set(`${execution}:${sequence}`, { execution, sequence, at });
+    }
+  });
+  return {
+    ...scenario,
+    latency: summarize(latencies),
+    expected: liveEvents * perExecution,
+    delivered: latencies.length,
+    readyMarginMs: firstWake - readyAt,
+    connectMs: readyAt - connectStarted,
+    failed: done.errors,
+    runsCompleted: finals.filter((r) => r.status === "COMPLETED").length,
+    firstError: done.firstError,
+    measurement,
+    clientCpuMs: done.cpuMs - clientCpuBeforeWindow,
+    clientProcesses: processes,
+    liveEvents,
+    sqlFromReady: sqlBeforeWindow + measurement.sql.count,
+    commitDelay,
+    writtenMs: lastAt - firstAt,
+    deliveredMs: lastReceived - firstAt,
+    schedule: [...written.values()].map((e) => ({ execution: e.execution, sequence: e.sequence, offsetMs: e.at - firstAt })),
+  };
 }
 
 /**
  * The same live events at the same relative times, to the same subscribers (the same client
  * processes), from the bare ws server of subscriptions-baseline.ts: what this machine allows.
  */
-async function runBaseline(env: BenchEnv, scenario: (typeof SCENARIOS)[number], schedule: BaselineEvent[]): Promise<BaselineResult> {
+async function runBaseline(env: BenchEnv, scenario: Scenario, schedule: BaselineEvent[]): Promise<BaselineResult> {
   let listening: (m: { url: string; send: (m: unknown) => void }) => void = () => {};
   const ready = new Promise<{ url: string; send: (m: unknown) => void }>((resolve) => (listening = resolve));
   const request: WsBaselineRequest = { events: schedule };
@@ -291,7 +319,11 @@ export async function subscriptionsBenchmark(env: BenchEnv): Promise<BenchResult
   const baselines: BaselineResult[] = [];
   for (const scenario of SCENARIOS) {
     if (env.signal.aborted) break;
-    console.log(`  subscriptions: ${fmtInt(scenario.subscribers)} subscribers on ${scenario.executions} execution(s) ...`);
+    if (scenario.workerApart && !(await redisReachable(REDIS_URL))) {
+      console.log(`  subscriptions: ${label(scenario)}: skipped, no Redis at ${REDIS_URL} (BENCH_REDIS_URL)`);
+      continue;
+    }
+    console.log(`  subscriptions: ${label(scenario)} ...`);
     const r = await runScenario(env, scenario);
     if (r === "unavailable") {
       const note = "not run: subscriptions not available (the schema has no Subscription.executionEvents yet)";
@@ -307,7 +339,7 @@ export async function subscriptionsBenchmark(env: BenchEnv): Promise<BenchResult
     baselines.push(b);
   }
   const rows = results.map((r) => [
-    `${fmtInt(r.subscribers)} on ${r.executions}`,
+    label(r),
     fmt(r.latency.p50),
     fmt(r.latency.p90),
     `**${fmt(r.latency.p99)}**`,
@@ -327,6 +359,8 @@ export async function subscriptionsBenchmark(env: BenchEnv): Promise<BenchResult
     "5 `transform` steps run (~50 events per run). Only events written after every subscriber had caught up",
     "count. Latency = receive time − `at` (millisecond precision, written by the engine's transaction before",
     `its COMMIT, so it includes the commit). Target p99 ≤ ${TARGET_P99_MS} ms: **${worst <= TARGET_P99_MS ? "met" : "not met"}**.`,
+    "_worker apart_: the API in this process with `RUN_WORKER=false`, the engine in a worker process of its own",
+    "(`src/main.ts --worker`), events over Redis, as the README's production setup runs them; the other rows run both in one process.",
     "",
     table(
       ["subscribers on executions", "p50 ms", "p90 ms", "p99 ms", "max ms", "delivered / expected", "failed", "runs COMPLETED", "SQL / event", "connect ms", "gate margin ms"],
@@ -344,7 +378,7 @@ export async function subscriptionsBenchmark(env: BenchEnv): Promise<BenchResult
       results.map((r, i) => {
         const b = baselines[i] as BaselineResult;
         return [
-          `${fmtInt(r.subscribers)} on ${r.executions}`,
+          label(r),
           fmt(b.latency.p50),
           `**${fmt(b.latency.p99)}**`,
           `${fmtInt(b.delivered)} / ${fmtInt(b.expected)}`,
@@ -360,9 +394,12 @@ export async function subscriptionsBenchmark(env: BenchEnv): Promise<BenchResult
     "divided by the live events written meanwhile; it does not grow with the subscribers of an execution.",
     "",
     ...results.flatMap((r) => [
-      `${fmtInt(r.subscribers)} on ${r.executions}:`,
+      `${label(r)}:`,
       "",
       `- The ${fmtInt(r.liveEvents)} live events were written within ${fmtInt(r.writtenMs)} ms and their ${fmtInt(r.delivered)} deliveries done ${fmtInt(r.deliveredMs)} ms after the first was written: ${fmtInt(r.delivered / Math.max(1, r.deliveredMs / 1000))} deliveries/s.`,
+      ...(r.workerApart
+        ? ["- The worker ran in a process of its own (`src/main.ts --worker`, events over Redis): its commit delay is not measured here."]
+        : []),
       ...(r.commitDelay?.p50 != null && r.commitDelay.p99 != null
         ? [
             `- Of each latency, the time the engine held the event before its commit (\`${COMMIT_DELAY}\`, estimated within its buckets): p50 ~${fmt(r.commitDelay.p50)} ms, p99 ~${fmt(r.commitDelay.p99)} ms. The baseline has none of it: it sends each event at its \`at\`.`,
