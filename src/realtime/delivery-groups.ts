@@ -34,8 +34,11 @@ export type Wake =
 
 export type Member = { readonly send: Send };
 
-/** What this process's delivery groups do (tests wait for members to park and count what groups sent). */
-export const deliveryGroupStats = { parked: 0, frames: 0 };
+/**
+ * What this process's delivery groups do (tests wait for members to park, and count what groups
+ * sent and how often a parked member went back to its own stream because its socket was behind).
+ */
+export const deliveryGroupStats = { parked: 0, frames: 0, behind: 0 };
 
 type Group = {
   key: string;
@@ -118,6 +121,7 @@ export function createDeliveryGroups(options: { delivered?: () => void } = {}): 
         if (wait) {
           group.parked.delete(parked);
           deliveryGroupStats.parked -= 1;
+          deliveryGroupStats.behind += 1;
           groupOf.delete(parked);
           notify({ kind: "resume", after: position, wait });
         }

@@ -10,7 +10,8 @@ import { wsTransportStats } from "../../src/realtime/ws-transport.ts";
 import { graphql } from "../generated/gql.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { createWorkflow, startRunId } from "../support/engine.ts";
-import { print } from "graphql";
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { parse, print } from "graphql";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { subscribeOverWs, waitUntil, type WsSubscriber } from "../support/ws-subscriber.ts";
@@ -56,14 +57,18 @@ beforeAll(async () => {
 afterAll(() => app?.stop());
 
 /** Writes `count` more events of the execution (as the engine would: rows, then one publish after commit). */
-async function appendAndPublish(count = 1, type: "EXECUTION_STARTED" | "EXECUTION_COMPLETED" = "EXECUTION_STARTED"): Promise<void> {
+async function appendAndPublish(
+  count = 1,
+  { type = "EXECUTION_STARTED", dataBytes = 0 }: { type?: "EXECUTION_STARTED" | "EXECUTION_COMPLETED"; dataBytes?: number } = {},
+): Promise<void> {
   const rows = await app.database.db.$queryRaw<EngineEvent[]>`
     WITH bumped AS (
       UPDATE "Execution" SET "lastEventSequence" = "lastEventSequence" + ${count}::int WHERE id = ${uuid}::uuid
       RETURNING id, "tenantId", status, "lastEventSequence" AS sequence
     )
-    INSERT INTO "ExecutionEvent" ("tenantId", "executionId", sequence, type, "executionStatus", "stepId")
-    SELECT b."tenantId", b.id, b.sequence - ${count}::int + g, ${type}::"ExecutionEventType", b.status, s.id
+    INSERT INTO "ExecutionEvent" ("tenantId", "executionId", sequence, type, "executionStatus", "stepId", data)
+    SELECT b."tenantId", b.id, b.sequence - ${count}::int + g, ${type}::"ExecutionEventType", b.status, s.id,
+      CASE WHEN ${dataBytes}::int > 0 THEN jsonb_build_object('blob', repeat('x', ${dataBytes}::int)) END
     FROM bumped b JOIN "Step" s ON s."executionId" = b.id AND s.key = 'sleep' CROSS JOIN generate_series(1, ${count}::int) g
     RETURNING id, "tenantId", "executionId", sequence, type, "executionStatus", "stepId", "batchId", at, data`;
   app.app.events.publish(rows.sort((a, b) => a.sequence - b.sequence));
@@ -207,6 +212,38 @@ describe("one socket with many subscriptions", () => {
   });
 });
 
+// Each event ~2 KB: a burst of 100 queues ~200 KB per socket in one tick, past the 64 KiB a socket
+// may have waiting, so sends start to wait while the group's leader is still sending.
+const Heavy = parse(/* GraphQL */ `
+  subscription SharingHeavy($executionId: ID!, $afterSequence: Int) {
+    executionEvents(executionId: $executionId, afterSequence: $afterSequence) { sequence data }
+  }
+`) as TypedDocumentNode<{ executionEvents: { sequence: number } }, { executionId: string; afterSequence: number }>;
+
+describe("a delivery group whose members' sockets fall behind", () => {
+  it("sends them back to their own streams, and each still gets every event once, in order", { timeout: 60_000 }, async () => {
+    const { lastEventSequence: start } = await app.database.db.execution.findUniqueOrThrow({ where: { id: uuid } });
+    const n = 10;
+    const subscribers = Array.from({ length: n }, () => subscribeOverWs(app.url, Heavy, { executionId: id, afterSequence: start }));
+    try {
+      await waitUntil("every subscription to listen", () => app.app.events.listenerCount(executionTopic(uuid)) === n);
+      await appendAndPublish();
+      await waitUntil("the first event everywhere", () => subscribers.every((s) => s.data.length === 1));
+      await waitUntil("all but one to park", () => deliveryGroupStats.parked === n - 1);
+      const behindBefore = deliveryGroupStats.behind;
+      await appendAndPublish(100, { dataBytes: 2_000 });
+      await waitUntil("the burst everywhere", () => subscribers.every((s) => s.data.length === 101), 30_000);
+      expect(deliveryGroupStats.behind - behindBefore).toBeGreaterThan(0);
+      const expected = Array.from({ length: 101 }, (_, k) => start + 1 + k);
+      for (const s of subscribers) expect(s.data.map((d) => d.executionEvents.sequence)).toEqual(expected);
+      expect(subscribers.flatMap((s) => s.errors)).toEqual([]);
+    } finally {
+      await Promise.all(subscribers.map((s) => s.stop()));
+      await waitUntil("nothing kept", () => app.app.events.listenerCount() === 0 && deliveryGroupStats.parked === 0);
+    }
+  });
+});
+
 describe("subscribers of one execution caught up with each other", () => {
   it("get each event from one of them, every event in order, as the others leave, and complete together", { timeout: 60_000 }, async () => {
     const { lastEventSequence: start } = await app.database.db.execution.findUniqueOrThrow({ where: { id: uuid } });
@@ -238,7 +275,7 @@ describe("subscribers of one execution caught up with each other", () => {
       await Promise.all(subscribers.slice(n / 2, n - 1).map((s) => s.stop()));
       const last = subscribers.at(-1) as (typeof subscribers)[number];
       await appendAndPublish(2);
-      await appendAndPublish(1, "EXECUTION_COMPLETED");
+      await appendAndPublish(1, { type: "EXECUTION_COMPLETED" });
       await waitUntil("the last one to complete", () => last.completed);
       for (const s of subscribers.slice(n / 2)) expect(sequences(s).slice(0, 26)).toEqual(upTo(start + 26));
       expect(sequences(last)).toEqual(upTo(start + 29));
