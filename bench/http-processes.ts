@@ -2,8 +2,7 @@
 // (a)) against 1 and then 2 API-only processes sharing one port (node:cluster), alternating, on
 // one database seeded with 5,000 executions; no worker runs. On 2 cores PostgreSQL and Node share
 // the CPU, so the answer is measured, not assumed.
-import { fork } from "node:child_process";
-import net from "node:net";
+import { withApiProcesses } from "./api-processes.ts";
 import { runChild } from "./child.ts";
 import type { HttpLoadDone, HttpLoadRequest } from "./clients/http-load.ts";
 import { DASHBOARD_QUERY } from "./dashboard.ts";
@@ -16,41 +15,6 @@ const CONCURRENCY = 32;
 const WARMUP_MS = 2_000;
 const DURATION_MS = 10_000;
 const ROUNDS = [1, 2, 1, 2];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.once("error", reject);
-  });
-}
-
-/** Starts `processes` API servers on one port, runs `fn`, stops them whatever happens. */
-async function withApiProcesses<T>(processes: number, databaseUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
-  const port = await freePort();
-  const child = fork(new URL("./clients/api-processes.ts", import.meta.url), { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      child.on("message", (m: { type?: string; message?: string }) => {
-        if (m.type === "ready") resolve();
-        if (m.type === "error") reject(new Error(m.message));
-      });
-      child.once("exit", (code) => reject(new Error(`API processes exited (${code}) before they were ready`)));
-      child.send({ processes, port, databaseUrl });
-    });
-    return await fn(`http://127.0.0.1:${port}/graphql`);
-  } finally {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 12_000);
-      await exited;
-      clearTimeout(timer);
-    }
-  }
-}
 
 type Round = { processes: number; rps: number; p50: number; p99: number; failed: number };
 

@@ -15,20 +15,26 @@ import { type BenchResult, fmt, fmtInt, type Summary, summarize, table } from ".
 import { formatCpu } from "./sql-profile.ts";
 import { histogramSnapshot, type HistogramSnapshot, quantileMs } from "./histogram.ts";
 import { startWorkerProcess } from "./worker-process.ts";
+import { withApiProcesses } from "./api-processes.ts";
 
 /** The app's histogram of how long the engine held an event before its commit (README "Metrics"). */
 const COMMIT_DELAY = "stepstream_event_commit_delay_seconds";
 
-/** `workerApart`: the engine in a worker process of its own, events over Redis (README "Production setup"). */
-type Scenario = { executions: number; subscribers: number; workerApart?: boolean };
+/**
+ * `workerApart`: the engine in a worker process of its own, events over Redis (README "Production
+ * setup"); `apiProcesses`: the subscribers served by that many API processes on one port instead.
+ */
+type Scenario = { executions: number; subscribers: number; workerApart?: boolean; apiProcesses?: number };
 const SCENARIOS: readonly Scenario[] = [
   { executions: 1, subscribers: 1000 },
   { executions: 100, subscribers: 1000 },
   { executions: 100, subscribers: 10_000 },
   { executions: 100, subscribers: 10_000, workerApart: true },
+  { executions: 100, subscribers: 10_000, workerApart: true, apiProcesses: 2 },
 ];
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
-const label = (s: Scenario) => `${fmtInt(s.subscribers)} on ${s.executions}${s.workerApart ? ", worker apart" : ""}`;
+const label = (s: Scenario) =>
+  `${fmtInt(s.subscribers)} on ${s.executions}${s.workerApart ? ", worker apart" : ""}${s.apiProcesses ? `, ${s.apiProcesses} API processes` : ""}`;
 
 /** Whether something listens at the Redis URL's host and port. */
 function redisReachable(url: string): Promise<boolean> {
@@ -112,14 +118,16 @@ async function runScenario(env: BenchEnv, scenario: Scenario): Promise<ScenarioR
     if (!(await subscriptionsAvailable(bench))) return "unavailable";
     const worker = scenario.workerApart ? await startWorkerProcess(bench.databaseUrl, { REDIS_URL }) : null;
     try {
-      return await measureScenario(env, scenario, bench);
+      if (!scenario.apiProcesses) return await measureScenario(env, scenario, bench, bench.url);
+      return await withApiProcesses(scenario.apiProcesses, bench.databaseUrl, (url) => measureScenario(env, scenario, bench, url), REDIS_URL);
     } finally {
       worker?.kill("SIGTERM");
     }
   });
 }
 
-async function measureScenario(env: BenchEnv, scenario: Scenario, bench: BenchApp): Promise<ScenarioResult> {
+/** `graphqlUrl`: where the subscribers connect (this process's app, or API processes of their own). */
+async function measureScenario(env: BenchEnv, scenario: Scenario, bench: BenchApp, graphqlUrl: string): Promise<ScenarioResult> {
   const workflow = await createBenchWorkflow(bench, "bench-gated", GATED_WORKFLOW);
   const ids = await Promise.all(Array.from({ length: scenario.executions }, (_, n) => startBenchRun(bench, workflow.globalId, { n, gateMs: gateMs(scenario.subscribers) })));
   const rows = ids.map(rowId);
@@ -145,7 +153,7 @@ async function measureScenario(env: BenchEnv, scenario: Scenario, bench: BenchAp
   const processes = shares.length;
   const progress: (WsProgress | undefined)[] = shares.map(() => undefined);
   const senders: ((m: unknown) => void)[] = [];
-  const wsUrl = bench.url.replace(/^http/, "ws");
+  const wsUrl = graphqlUrl.replace(/^http/, "ws");
   const connectStarted = Date.now();
   let readyAt = 0;
   let sqlAtReady = 0;
@@ -176,7 +184,7 @@ async function measureScenario(env: BenchEnv, scenario: Scenario, bench: BenchAp
       // count from readyAt (the recorder is reset by startMeasurement).
       sqlBeforeWindow = bench.sql.snapshot().count - sqlAtReady;
       clientCpuBeforeWindow = all.reduce((n, p) => n + p.cpuMs, 0);
-      endMeasurement = startMeasurement(bench, env, `subscriptions-${scenario.executions}x${scenario.subscribers}${scenario.workerApart ? "-worker-apart" : ""}`);
+      endMeasurement = startMeasurement(bench, env, `subscriptions-${scenario.executions}x${scenario.subscribers}${scenario.workerApart ? "-worker-apart" : ""}${scenario.apiProcesses ? `-${scenario.apiProcesses}-api` : ""}`);
     }
     if (errors > 0 && settled >= scenario.subscribers) for (const send of senders) send({ type: "finish" });
   };
@@ -361,6 +369,7 @@ export async function subscriptionsBenchmark(env: BenchEnv): Promise<BenchResult
     `its COMMIT, so it includes the commit). Target p99 ≤ ${TARGET_P99_MS} ms: **${worst <= TARGET_P99_MS ? "met" : "not met"}**.`,
     "_worker apart_: the API in this process with `RUN_WORKER=false`, the engine in a worker process of its own",
     "(`src/main.ts --worker`), events over Redis, as the README's production setup runs them; the other rows run both in one process.",
+    "_2 API processes_: the same, with the subscribers' sockets spread over two API processes sharing one port (as `WEB_CONCURRENCY=2`).",
     "",
     table(
       ["subscribers on executions", "p50 ms", "p90 ms", "p99 ms", "max ms", "delivered / expected", "failed", "runs COMPLETED", "SQL / event", "connect ms", "gate margin ms"],
@@ -399,6 +408,11 @@ export async function subscriptionsBenchmark(env: BenchEnv): Promise<BenchResult
       `- The ${fmtInt(r.liveEvents)} live events were written within ${fmtInt(r.writtenMs)} ms and their ${fmtInt(r.delivered)} deliveries done ${fmtInt(r.deliveredMs)} ms after the first was written: ${fmtInt(r.delivered / Math.max(1, r.deliveredMs / 1000))} deliveries/s.`,
       ...(r.workerApart
         ? ["- The worker ran in a process of its own (`src/main.ts --worker`, events over Redis): its commit delay is not measured here."]
+        : []),
+      ...(r.apiProcesses
+        ? [
+            `- The subscribers were served by ${r.apiProcesses} API processes on one port (node:cluster, bench/clients/api-processes.ts): the CPU figures and profile below are of the bench's own app, which only started the runs.`,
+          ]
         : []),
       ...(r.commitDelay?.p50 != null && r.commitDelay.p99 != null
         ? [
