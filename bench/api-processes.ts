@@ -1,17 +1,7 @@
 // API servers in processes of their own, sharing one port through node:cluster, as `npm start`
 // with WEB_CONCURRENCY runs them (the HTTP and the subscription benchmarks compare 1 and 2).
 import { fork } from "node:child_process";
-import net from "node:net";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.once("error", reject);
-  });
-}
+import { freePort } from "../test/support/process.ts";
 
 /**
  * Starts `processes` API servers on one port (bench/clients/api-processes.ts; with `redisUrl`,

@@ -1,7 +1,7 @@
 // Delivery groups: subscribers of one operation that are caught up receive each result in one
 // synchronous loop. Without them every subscriber takes every event through its own chain of
 // promises (bus listener → its stream → the shared resolution → its socket queue): ~20 µs per
-// subscriber and event, where a bare `ws` server sending the same frames spends ~2.5 µs
+// subscriber and event, where a bare `ws` server sending the same frames spends ~4 µs
 // (BENCHMARKS.md). 1,000 subscribers of one run then took over a second to get a burst out.
 //
 // One member of a group, its leader, reads its own stream. Each error-free result it sends, it
@@ -52,10 +52,10 @@ type Group = {
 
 export type DeliveryGroups = {
   /**
-   * `member`, of operation `key`, is about to send `result` for `cause` (its stream now at
-   * `position`): if it leads, every parked member gets the result now.
+   * `member` is about to send `result` for `cause` (its stream now at `position`): if it leads,
+   * every parked member of its group gets the result now.
    */
-  sending(key: string, member: Member, cause: string, position: number, result: ExecutionResult): void;
+  sending(member: Member, cause: string, position: number, result: ExecutionResult): void;
   /**
    * After `member` sent a result for `cause` without waiting: a member caught up with its group's
    * leader parks (the promise says when and why it wakes); with no leader, it becomes one; else
@@ -109,9 +109,9 @@ export function createDeliveryGroups(options: { delivered?: () => void } = {}): 
   };
 
   return {
-    sending(key, member, cause, position, result) {
+    sending(member, cause, position, result) {
       const group = leading(member);
-      if (!group || group.key !== key) return;
+      if (!group) return;
       group.cause = cause;
       group.position = position;
       for (const [parked, notify] of group.parked) {
@@ -130,11 +130,9 @@ export function createDeliveryGroups(options: { delivered?: () => void } = {}): 
     caughtUp(key, member, cause, parking) {
       if (groupOf.has(member)) return undefined;
       const group = groups.get(key);
-      if (!group?.leader) {
-        const created: Group = group ?? { key, leader: undefined, cause, position: 0, parked: new Map() };
-        created.leader = member;
-        created.cause = cause;
-        created.position = parking.position();
+      // A group never outlives its leader without a successor (succeed, drop).
+      if (!group) {
+        const created: Group = { key, leader: member, cause, position: parking.position(), parked: new Map() };
         groups.set(key, created);
         groupOf.set(member, created);
         return undefined;

@@ -101,9 +101,10 @@ async function sharedSubscribe<C>(
   };
   const lane = lanes.get(args.contextValue as object);
   const iterator = source[Symbol.asyncIterator]();
-  // Only a stream that can park, with a lane to send through, takes part in a delivery group.
+  // Only a shared operation whose stream can park, with a lane to send through, takes part in a delivery group.
   const parking = (iterator as Stream<unknown>).parking;
-  const member: Member | undefined = lane && parking && operation !== null ? { send: lane } : undefined;
+  const grouped = lane && parking && operation !== null ? { member: { send: lane } as Member, parking, key: operation } : undefined;
+  const member = grouped?.member;
   const done = (): Promise<IteratorReturnResult<undefined>> => Promise.resolve({ value: undefined, done: true });
   // As graphql's own subscribe: an error of the source stream ends the stream, wrapped so that its
   // extensions (e.g. SUBSCRIPTION_OVERFLOW) reach the client.
@@ -131,7 +132,7 @@ async function sharedSubscribe<C>(
     // A failed write closes the socket, which ends the subscription (return()): nothing to do here.
     if (woken.kind === "resume" && woken.wait) await woken.wait.catch(() => {});
     if (ended) return false;
-    parking?.resume(woken.after);
+    grouped?.parking.resume(woken.after);
     return true;
   };
   const mapped: AsyncIterableIterator<ExecutionResult> = {
@@ -159,7 +160,7 @@ async function sharedSubscribe<C>(
         // return() (the client's complete, a closed socket) may have come while it resolved.
         if (ended) return done();
         const cause = item.value instanceof SourceEvent ? (item.value.cause as string | null) : null;
-        if (member && parking && cause !== null) groups.sending(operation as string, member, cause, parking.position(), result);
+        if (grouped && cause !== null) groups.sending(grouped.member, cause, grouped.parking.position(), result);
         const wait = lane(result);
         options.delivered?.();
         if (wait) {
@@ -167,8 +168,8 @@ async function sharedSubscribe<C>(
           await wait;
           continue;
         }
-        if (!member || !parking || cause === null) continue;
-        const wake = groups.caughtUp(operation as string, member, cause, parking);
+        if (!grouped || cause === null) continue;
+        const wake = groups.caughtUp(grouped.key, grouped.member, cause, grouped.parking);
         if (wake && !(await parked(wake))) return done();
       }
     },

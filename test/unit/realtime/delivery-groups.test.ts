@@ -70,8 +70,8 @@ describe("delivery groups", () => {
     const framesBefore = deliveryGroupStats.frames;
     const { groups, leader, parked } = groupOf(3);
     expect(deliveryGroupStats.parked).toBe(3);
-    groups.sending("op", leader, "c2", 2, result(2));
-    groups.sending("op", leader, "c3", 3, result(3));
+    groups.sending(leader, "c2", 2, result(2));
+    groups.sending(leader, "c3", 3, result(3));
     for (const { m } of parked) expect(m.sent).toEqual([{ n: 2 }, { n: 3 }]);
     expect(deliveryGroupStats.frames - framesBefore).toBe(6);
     // The leader sends its own results itself.
@@ -83,7 +83,7 @@ describe("delivery groups", () => {
   });
 
   it("never parks a member that is behind or ahead of the leader, or of another operation", () => {
-    const { groups, leader, parked } = groupOf(0);
+    const { groups, leader, parked } = groupOf(1);
     const behind = parkingAt(0);
     expect(groups.caughtUp("op", member(), "c0", behind)).toBeUndefined();
     expect(behind.parked).toBe(false);
@@ -91,9 +91,10 @@ describe("delivery groups", () => {
     const other = member();
     expect(groups.caughtUp("other", other, "c1", parkingAt(1))).toBeUndefined();
     expect(groups.size).toBe(2);
-    // A member not leading sends nothing to anyone.
-    groups.sending("op", other, "c2", 2, result(2));
-    expect(parked).toEqual([]);
+    // What the other group's leader sends reaches none of this group's members.
+    groups.sending(other, "c2", 2, result(2));
+    expect(parked.map(({ m }) => m.sent)).toEqual([[]]);
+    for (const { m } of parked) groups.leave(m);
     groups.leave(leader);
     groups.leave(other);
     expect(groups.size).toBe(0);
@@ -104,13 +105,13 @@ describe("delivery groups", () => {
     const [slow, fast] = parked as [(typeof parked)[0], (typeof parked)[0]];
     let written = () => {};
     slow.m.behind = new Promise<void>((resolve) => (written = resolve));
-    groups.sending("op", leader, "c2", 2, result(2));
+    groups.sending(leader, "c2", 2, result(2));
     const wake = await slow.wake;
     expect(wake).toMatchObject({ kind: "resume", after: 2 });
     expect(wake.kind === "resume" && wake.wait).toBe(slow.m.behind);
     written();
     // It is out of the group: the next result is the fast one's only.
-    groups.sending("op", leader, "c3", 3, result(3));
+    groups.sending(leader, "c3", 3, result(3));
     expect(slow.m.sent).toEqual([{ n: 2 }]);
     expect(fast.m.sent).toEqual([{ n: 2 }, { n: 3 }]);
     expect(deliveryGroupStats.parked).toBe(1);
@@ -122,11 +123,11 @@ describe("delivery groups", () => {
   it("hands the lead to a parked member, from the group's position, when the leader leaves or its socket is behind", async () => {
     const { groups, leader, parked } = groupOf(2);
     const [first, second] = parked as [(typeof parked)[0], (typeof parked)[0]];
-    groups.sending("op", leader, "c2", 2, result(2));
+    groups.sending(leader, "c2", 2, result(2));
     groups.slow(leader);
     expect(await first.wake).toEqual({ kind: "lead", after: 2 });
     // The new leader reads on, and what it sends reaches the member still parked.
-    groups.sending("op", first.m, "c3", 3, result(3));
+    groups.sending(first.m, "c3", 3, result(3));
     expect(second.m.sent).toEqual([{ n: 2 }, { n: 3 }]);
     // The old leader, written at last, is caught up again: it parks behind the new one.
     expect(groups.caughtUp("op", leader, "c3", parkingAt(3))).toBeInstanceOf(Promise);
@@ -140,7 +141,7 @@ describe("delivery groups", () => {
 
   it("sends every parked member back to its own stream when the leader fails, and completes them when it completes", async () => {
     const failing = groupOf(2);
-    failing.groups.sending("op", failing.leader, "c2", 2, result(2));
+    failing.groups.sending(failing.leader, "c2", 2, result(2));
     failing.groups.failed(failing.leader);
     for (const { wake } of failing.parked) expect(await wake).toEqual({ kind: "resume", after: 2 });
     expect(failing.groups.size).toBe(0);
@@ -159,7 +160,7 @@ describe("delivery groups", () => {
     expect(await leaving.wake).toEqual({ kind: "left" });
     ending.parking.end();
     expect(await ending.wake).toEqual({ kind: "resume", after: 1 });
-    groups.sending("op", leader, "c2", 2, result(2));
+    groups.sending(leader, "c2", 2, result(2));
     expect([leaving.m.sent, ending.m.sent]).toEqual([[], []]);
     groups.leave(leader);
     expect(groups.size).toBe(0);
