@@ -2,10 +2,10 @@
 // its source stream (per subscriber: its own replay position, buffer, completion, credentials) and
 // the execution of the selection set for each source value, which is where the database reads of
 // a payload happen. This plugin replaces the subscribe function so that the second part is keyed:
-// subscribers whose operation (document, operation name, variables) and scope (what the context
-// contributes to a result: tenant and role) are equal, and whose source value stands for the same
-// event (SourceEvent.cause), get the one result the first of them produced — the same object,
-// so the WebSocket transport serializes it once as well. Values without a cause are executed alone.
+// subscribers whose operation (document, operation name, variables; not where their streams start,
+// operation-key.ts) and scope (what the context contributes to a result: tenant and role) are
+// equal, and whose source value stands for the same event (SourceEvent.cause), get the one result
+// the first of them produced — the same object, so the WebSocket transport serializes it once as well. Values without a cause are executed alone.
 //
 // Over WebSocket, a result without errors skips the rest of the way to the socket: it is handed
 // to the transport's queue (openDirectLane) instead of being returned through envelop's and
@@ -16,19 +16,11 @@
 // Subscribers with a direct lane whose streams can park (an execution's events) also form
 // delivery groups (delivery-groups.ts): once caught up, they stop reading and get each result
 // from the one that still reads, in a synchronous loop.
-import { createHash } from "node:crypto";
-import {
-  createSourceEventStream,
-  type DocumentNode,
-  execute,
-  type ExecutionArgs,
-  type ExecutionResult,
-  GraphQLError,
-  print,
-} from "graphql";
+import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult, GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { createDeliveryGroups, type DeliveryGroups, type Member, type Send, type Wake } from "./delivery-groups.ts";
-import { type Fanout, SourceEvent, stableJson } from "./fanout.ts";
+import { type Fanout, SourceEvent } from "./fanout.ts";
+import { operationKey } from "./operation-key.ts";
 import type { Stream } from "./streams.ts";
 
 export type SharedSubscriptionsOptions<C> = {
@@ -42,8 +34,6 @@ export type SharedSubscriptionsOptions<C> = {
   scopeOf(context: C): string | null;
 };
 
-const printed = new WeakMap<DocumentNode, string>();
-
 const lanes = new WeakMap<object, Send>();
 
 /**
@@ -52,22 +42,6 @@ const lanes = new WeakMap<object, Send>();
  */
 export function openDirectLane(context: object, send: Send): void {
   lanes.set(context, send);
-}
-
-function documentText(document: DocumentNode): string {
-  let text = printed.get(document);
-  if (text === undefined) {
-    text = print(document);
-    printed.set(document, text);
-  }
-  return text;
-}
-
-/** The key of an operation in its scope; null when it must not be shared. */
-export function operationKey(args: ExecutionArgs, scope: string | null): string | null {
-  if (scope === null) return null;
-  const text = [scope, args.operationName ?? "", stableJson(args.variableValues), documentText(args.document)].join("\n");
-  return createHash("sha256").update(text).digest("base64url");
 }
 
 export function sharedSubscriptionsPlugin<C>(options: SharedSubscriptionsOptions<C>): Plugin {

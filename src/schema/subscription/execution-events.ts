@@ -4,6 +4,7 @@
 // seen entirely, it completes at once.
 import type { ExecutionEvent as ExecutionEventRow } from "@prisma/client";
 import { BadUserInputError } from "../../errors.ts";
+import { positionArgs } from "../../realtime/operation-key.ts";
 import { emptyStream, isTerminalStatus } from "../../realtime/streams.ts";
 import { builder } from "../builder.ts";
 import { ExecutionEvent } from "../event/types.ts";
@@ -24,6 +25,8 @@ builder.subscriptionField("executionEvents", (t) =>
         description: "Deliver events after this sequence (0 = from the start).",
       }),
     },
+    // Subscribers from different sequences share each event's resolution (the resolver ignores it).
+    extensions: positionArgs("afterSequence"),
     subscribe: async (_root, args, ctx) => {
       const after = args.afterSequence ?? 0;
       if (after < 0) throw new BadUserInputError("afterSequence must be 0 or greater");
