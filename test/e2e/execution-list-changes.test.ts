@@ -4,6 +4,7 @@ import { print } from "graphql";
 import type { Client } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { graphql } from "../generated/gql.ts";
+import { wsTransportStats } from "../../src/realtime/ws-transport.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { createWorkflow, startRunId, waitForRun } from "../support/engine.ts";
 import { idsOf, ListChanges, listedNow, openListView, type ListView, wsClient } from "../support/list-view.ts";
@@ -161,6 +162,34 @@ describe("executionListChanges", () => {
       await expectConverges(views[n] as ListView, filter);
     }
     expect(idsOf(views[0] as ListView)).toEqual([...ids].sort());
+    for (const view of views) view.stop();
+  });
+
+  it("resolves each change once for viewers of one list who subscribed from different cursors", async () => {
+    const workflowId = await createWorkflow(app, chain(2, "delay", 100));
+    const filter = { workflowId };
+    // Each list is read after another run: every viewer comes from a cursor of its own.
+    const views: ListView[] = [];
+    const cursors = new Set<string>();
+    for (let n = 0; n < 6; n += 1) {
+      const view = await openListView(app, client, filter);
+      views.push(view);
+      cursors.add(view.cursor);
+      await waitForRun(app, await startRunId(app, workflowId));
+    }
+    expect(cursors.size).toBe(6);
+    for (const view of views) await expectConverges(view, filter);
+
+    const seen = views.map((v) => v.changes.length);
+    const serialized = wsTransportStats.payloadSerializations;
+    const ids = await Promise.all(Array.from({ length: 3 }, () => startRunId(app, workflowId)));
+    await Promise.all(ids.map((id) => waitForRun(app, id)));
+    for (const view of views) await expectConverges(view, filter);
+    const changes = views.flatMap((v, n) => v.changes.slice(seen[n]));
+    const distinct = new Set(changes.map((c) => `${c.kind} ${c.execution.id} ${c.cursor}`));
+    // Viewers given the same change (same cursor) got one resolution of it, serialized once.
+    expect(wsTransportStats.payloadSerializations - serialized).toBe(distinct.size);
+    expect(distinct.size).toBeLessThanOrEqual(changes.length / 3);
     for (const view of views) view.stop();
   });
 

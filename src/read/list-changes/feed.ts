@@ -35,6 +35,8 @@ export type ListChange = {
 export type ListStream = {
   next(): Promise<IteratorResult<ListChange, undefined>>;
   return(): Promise<IteratorReturnResult<undefined>>;
+  /** What the last change stands for: subscribers given changes with the same cause may share their resolution. */
+  cause(): string | null;
   [Symbol.asyncIterator](): ListStream;
 };
 
@@ -63,11 +65,17 @@ export type ListFeeds = {
   close(): void;
 };
 
-type Memo = Map<string, Promise<unknown>>;
+/** Reads shared by the changes of one poll; `id` names it in the changes' causes. */
+type Memo = { id: number; reads: Map<string, Promise<unknown>> };
+
+let memos = 0;
+const newMemo = (): Memo => ({ id: ++memos, reads: new Map() });
 
 type Batch = {
   /** Shared by the changes this batch gives every subscriber. */
   memo: Memo;
+  /** When it was read: the time its progress throttling goes by, the same for every subscriber it reaches. */
+  readAt: number;
   base: Snapshot;
   /** Expiry time of positions inside the batch (the base's). */
   baseAt: number;
@@ -97,7 +105,7 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
   class TenantFeed {
     head: Position | null = null;
     /** The memo of the latest poll: for changes given outside a batch (trailing progress updates). */
-    memo: Memo = new Map();
+    memo: Memo = newMemo();
     readonly members = new Set<Member>();
     /** Every subscriber of this feed, caught up or not. */
     readonly subscribers = new Set<Member>();
@@ -149,9 +157,10 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
           });
           if (this.closed) return;
           const target = snapshotOf(read.snapshot);
-          this.memo = new Map();
+          this.memo = newMemo();
           const batch: Batch = {
             memo: this.memo,
+            readAt: Date.now(),
             base: head.snapshot,
             baseAt: head.at,
             target,
@@ -216,6 +225,10 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
     private timer: NodeJS.Timeout | undefined;
     /** The batch being applied; undefined outside one (then the feed's latest poll's). */
     private memo: Memo | undefined;
+    /** The time of the batch being applied. */
+    private clock: number | undefined;
+    /** What the change last handed out stands for (see cause()). */
+    private lastCause: string | null = null;
 
     constructor(
       private readonly feed: TenantFeed,
@@ -233,10 +246,7 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
     async next(): Promise<IteratorResult<ListChange, undefined>> {
       for (;;) {
         const item = this.queue.shift();
-        if (item) {
-          this.consumed = item.position;
-          return { value: toChange(item), done: false };
-        }
+        if (item) return { value: this.hand(item), done: false };
         if (this.ended) return DONE;
         if (this.mode === "live") {
           return new Promise((resolve) => {
@@ -291,7 +301,7 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
       // The latest poll's memo: its reads are newer than any row up to the head, so catching-up
       // subscribers share them too instead of reading each payload again.
       const memo = this.feed.memo;
-      const batch = { memo, base, baseAt: this.position.at, target, targetAt, rows: read.rows, complete, lastId: read.lastId };
+      const batch = { memo, readAt: Date.now(), base, baseAt: this.position.at, target, targetAt, rows: read.rows, complete, lastId: read.lastId };
       this.apply(batch);
     }
 
@@ -299,6 +309,7 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
     apply(batch: Batch): void {
       if (this.ended) return;
       this.memo = batch.memo;
+      this.clock = batch.readAt;
       const first = this.queue.length;
       for (const row of batch.rows) {
         this.position = {
@@ -329,6 +340,7 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
       const tail = this.queue.at(-1);
       if (this.queue.length > first && tail && tail.pendingVersion === this.pendingVersion) tail.position = this.position;
       this.memo = undefined;
+      this.clock = undefined;
       if (this.mode === "live" && this.queue.length > maxQueue) this.takeOffFeed();
     }
 
@@ -338,12 +350,12 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
         this.position = { ...this.position, pending: [...this.pending.keys()] };
       }
       if (kind === "LEFT") this.lastSent.delete(executionId);
-      else this.lastSent.set(executionId, Date.now());
+      else this.lastSent.set(executionId, this.now());
       this.push(kind, executionId);
     }
 
     private deliverProgress(executionId: string): void {
-      const now = Date.now();
+      const now = this.now();
       const last = this.lastSent.get(executionId);
       if (last === undefined || now - last >= progressMs) {
         this.lastSent.set(executionId, now);
@@ -387,11 +399,31 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
       const waiter = this.waiter;
       if (waiter && this.queue.length === 0) {
         this.waiter = undefined;
-        this.consumed = item.position;
-        waiter({ value: toChange(item), done: false });
+        waiter({ value: this.hand(item), done: false });
         return;
       }
       this.queue.push(item);
+    }
+
+    private hand(item: Item): ListChange {
+      this.consumed = item.position;
+      const change = toChange(item);
+      this.lastCause = `list#${item.memo.id}:${item.kind}:${item.executionId}:${change.cursor()}`;
+      return change;
+    }
+
+    /**
+     * What the last change handed out stands for: its poll's reads, its kind and run, and its
+     * cursor (the subscriber's place, held-back updates included). Subscribers of one list whose
+     * changes have the same cause get the same payload.
+     */
+    cause(): string | null {
+      return this.lastCause;
+    }
+
+    /** The batch's time while one is applied (all subscribers of a poll throttle alike), else now. */
+    private now(): number {
+      return this.clock ?? Date.now();
     }
 
     /** Fell behind: drop what waits and read it again, from what was consumed, when the client reads. */
@@ -435,12 +467,13 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
       cursor: () => (cursor ??= encodeCursor(item.position)),
       shared<T>(key: string, load: () => Promise<T>): Promise<T> {
         const memoKey = `${item.executionId} ${key}`;
-        let value = item.memo.get(memoKey) as Promise<T> | undefined;
+        const { reads } = item.memo;
+        let value = reads.get(memoKey) as Promise<T> | undefined;
         if (!value) {
           value = load();
-          item.memo.set(memoKey, value);
+          reads.set(memoKey, value);
           // A failed read is not shared: the next subscriber tries again.
-          value.catch(() => item.memo.delete(memoKey));
+          value.catch(() => reads.delete(memoKey));
         }
         return value;
       },

@@ -4,6 +4,7 @@
 // LEFT when it stops (a deleted run leaves every list). Served from one shared read of the change
 // log per tenant (read/list-changes).
 import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from "graphql";
+import { positionArgs } from "../../realtime/operation-key.ts";
 import { createLoaders } from "../../services/loaders.ts";
 import { builder } from "../builder.ts";
 import { executionListFilter, ExecutionFilter } from "../execution/filter.ts";
@@ -66,6 +67,9 @@ builder.subscriptionField("executionListChanges", (t) =>
           "the change log's retention: CURSOR_EXPIRED (read the list again).",
       }),
     },
+    // Viewers of one list share each change's resolution whatever cursor they came from (the
+    // resolver ignores it): a change's own cursor is part of what it stands for (ListStream.cause).
+    extensions: positionArgs("after"),
     subscribe: (_root, args, ctx) => {
       const changes = ctx.listChanges.subscribe(ctx.db.$tenantId, executionListFilter(args.filter), args.after ?? null);
       return serve(ctx, changes);
