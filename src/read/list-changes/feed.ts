@@ -30,6 +30,12 @@ export type ListChange = {
    * all of them are the same tenant, and a read made after the poll is as fresh as the change.
    */
   shared<T>(key: string, load: () => Promise<T>): Promise<T>;
+  /**
+   * Like shared, for a read of every execution of the poll at once (`load` gets their IDs, and
+   * returns what it found by ID): a viewer's next change then needs no read of its own, so its
+   * changes of one poll go out together.
+   */
+  sharedByRun<T>(key: string, load: (executionIds: readonly string[]) => Promise<ReadonlyMap<string, T>>): Promise<T | undefined>;
 };
 
 export type ListStream = {
@@ -65,11 +71,14 @@ export type ListFeeds = {
   close(): void;
 };
 
-/** Reads shared by the changes of one poll; `id` names it in the changes' causes. */
-type Memo = { id: number; reads: Map<string, Promise<unknown>> };
+/**
+ * Reads shared by the changes of one poll; `id` names it in the changes' causes, `runs` are the
+ * executions its rows are of (read together: see ListChange.sharedByRun).
+ */
+type Memo = { id: number; reads: Map<string, Promise<unknown>>; runs: ReadonlySet<string> };
 
 let memos = 0;
-const newMemo = (): Memo => ({ id: ++memos, reads: new Map() });
+const newMemo = (runs: readonly string[] = []): Memo => ({ id: ++memos, reads: new Map(), runs: new Set(runs) });
 
 type Batch = {
   /** Shared by the changes this batch gives every subscriber. */
@@ -157,7 +166,7 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
           });
           if (this.closed) return;
           const target = snapshotOf(read.snapshot);
-          this.memo = newMemo();
+          this.memo = newMemo(read.rows.map((row) => row.executionId));
           const batch: Batch = {
             memo: this.memo,
             readAt: Date.now(),
@@ -466,16 +475,14 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
       executionId: item.executionId,
       cursor: () => (cursor ??= encodeCursor(item.position)),
       shared<T>(key: string, load: () => Promise<T>): Promise<T> {
-        const memoKey = `${item.executionId} ${key}`;
-        const { reads } = item.memo;
-        let value = reads.get(memoKey) as Promise<T> | undefined;
-        if (!value) {
-          value = load();
-          reads.set(memoKey, value);
-          // A failed read is not shared: the next subscriber tries again.
-          value.catch(() => reads.delete(memoKey));
-        }
-        return value;
+        return memoized(item.memo, `${item.executionId} ${key}`, load);
+      },
+      sharedByRun<T>(key: string, load: (executionIds: readonly string[]) => Promise<ReadonlyMap<string, T>>) {
+        // A change given outside its poll (a trailing progress update) may be of a run the latest poll did not touch.
+        const all = item.memo.runs.has(item.executionId);
+        const memoKey = all ? `* ${key}` : `${item.executionId} * ${key}`;
+        const ids = () => (all ? [...item.memo.runs] : [item.executionId]);
+        return memoized(item.memo, memoKey, () => load(ids())).then((found) => found.get(item.executionId));
       },
     };
   };
@@ -500,6 +507,17 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
       feeds.clear();
     },
   };
+}
+
+/** One read per memo and key; a failed read is not shared: the next subscriber tries again. */
+function memoized<T>(memo: Memo, key: string, load: () => Promise<T>): Promise<T> {
+  let value = memo.reads.get(key) as Promise<T> | undefined;
+  if (!value) {
+    value = load();
+    memo.reads.set(key, value);
+    value.catch(() => memo.reads.delete(key));
+  }
+  return value;
 }
 
 const EMPTY = parseSnapshot("1:1:") as Snapshot;

@@ -5,11 +5,11 @@
 // log per tenant (read/list-changes).
 import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from "graphql";
 import { positionArgs } from "../../realtime/operation-key.ts";
-import { createLoaders } from "../../services/loaders.ts";
 import { builder } from "../builder.ts";
 import { executionListFilter, ExecutionFilter } from "../execution/filter.ts";
 import { Execution } from "../execution/types.ts";
 import { readDeletedExecution } from "../../read/list-changes/deleted-execution.ts";
+import { loadProgress, type Progress } from "../../read/progress.ts";
 import type { ListChange } from "../../read/list-changes/feed.ts";
 import { freshLoaders, serve } from "./shared.ts";
 
@@ -32,15 +32,20 @@ const ExecutionListChange = builder.objectRef<ListChange>("ExecutionListChange")
         "The execution as it is now (read when the change is delivered, so possibly newer than the change). A deleted " +
         "one (its LEFT, and changes of it still to deliver) as it was when deleted: what went with it is empty, and " +
         "input, output, context and retryOf are null.",
-      // Every subscriber of the same poll with the same selection gets one read.
-      resolve: (query, change, _args, ctx) =>
-        change.shared(`execution ${JSON.stringify(query)}`, async () => {
-          const execution = await ctx.db.execution.findFirst({ ...query, where: { id: change.executionId } });
-          if (execution) return execution;
-          const deleted = await readDeletedExecution(ctx.sql, ctx.db.$tenantId, change.executionId, query);
-          if (!deleted) throw new Error(`execution ${change.executionId} is gone and its deletion is no longer in the change log`);
-          return deleted as typeof execution & object;
-        }),
+      // Every subscriber of the same poll with the same selection gets one read, of all the poll's runs.
+      resolve: async (query, change, _args, ctx) => {
+        const execution = await change.sharedByRun(`execution ${JSON.stringify(query)}`, async (ids) => {
+          const select = "select" in query && query.select ? { select: { ...query.select, id: true } } : {};
+          const rows = await ctx.db.execution.findMany({ ...query, ...select, where: { id: { in: [...ids] } } });
+          return new Map(rows.map((row) => [row.id, row]));
+        });
+        if (execution) return execution;
+        const deleted = await change.shared(`deleted ${JSON.stringify(query)}`, () =>
+          readDeletedExecution(ctx.sql, ctx.db.$tenantId, change.executionId, query),
+        );
+        if (!deleted) throw new Error(`execution ${change.executionId} is gone and its deletion is no longer in the change log`);
+        return deleted as typeof execution & object;
+      },
     }),
     cursor: t.string({
       description:
@@ -78,7 +83,12 @@ builder.subscriptionField("executionListChanges", (t) =>
       freshLoaders(ctx);
       // Execution.progress reads through the context's loader: give it the poll's shared read.
       if (selects(info, ["execution", "progress"])) {
-        const progress = change.shared("progress", () => createLoaders(ctx.db).progress.load(change.executionId));
+        const progress = change
+          .sharedByRun("progress", async (ids) => {
+            const counts = await loadProgress(ctx.db, ids);
+            return new Map(ids.map((id, n) => [id, counts[n] as Progress]));
+          })
+          .then((found) => found as Progress);
         ctx.loaders.progress.prime(change.executionId, progress);
       }
       return change;
