@@ -337,11 +337,16 @@ function observeCommits(env: BenchEnv, databaseUrl: string, executions: string[]
       if (m.type === "ready") readyNow();
     },
   });
+  // Told once: a message sent to a child that has just been stopped fails with EPIPE.
+  let finishing: Promise<CommitObserverDone> | undefined;
   return {
     ready: Promise.race([ready, done.then(() => Promise.reject(new Error("the commit observer ended early")))]),
     finish: () => {
-      tell({ type: "finish" });
-      return done;
+      if (!finishing) {
+        tell({ type: "finish" });
+        finishing = done;
+      }
+      return finishing;
     },
   };
 }
