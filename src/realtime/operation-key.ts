@@ -18,7 +18,7 @@ import {
 import { stableJson } from "./fanout.ts";
 
 /** The root subscription field's extension listing its position arguments (argument names). */
-export const POSITION_ARGS = "positionArgs";
+const POSITION_ARGS = "positionArgs";
 
 /** A position argument never changes how an event resolves: the field's resolver must not read it. */
 export const positionArgs = (...names: string[]) => ({ [POSITION_ARGS]: names });

@@ -5,7 +5,8 @@
 // subscribers whose operation (document, operation name, variables; not where their streams start,
 // operation-key.ts) and scope (what the context contributes to a result: tenant and role) are
 // equal, and whose source value stands for the same event (SourceEvent.cause), get the one result
-// the first of them produced — the same object, so the WebSocket transport serializes it once as well. Values without a cause are executed alone.
+// the first of them produced — the same object, so the WebSocket transport serializes it once as
+// well. Values without a cause are executed alone.
 //
 // Over WebSocket, a result without errors skips the rest of the way to the socket: it is handed
 // to the transport's queue (openDirectLane) instead of being returned through envelop's and

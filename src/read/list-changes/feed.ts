@@ -310,7 +310,17 @@ export function createListFeeds(options: ListFeedsOptions): ListFeeds {
       // The latest poll's memo: its reads are newer than any row up to the head, so catching-up
       // subscribers share them too instead of reading each payload again.
       const memo = this.feed.memo;
-      const batch = { memo, readAt: Date.now(), base, baseAt: this.position.at, target, targetAt, rows: read.rows, complete, lastId: read.lastId };
+      const batch = {
+        memo,
+        readAt: Date.now(),
+        base,
+        baseAt: this.position.at,
+        target,
+        targetAt,
+        rows: read.rows,
+        complete,
+        lastId: read.lastId,
+      };
       this.apply(batch);
     }
 
