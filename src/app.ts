@@ -42,7 +42,7 @@ import { createDashboardStatic } from "./server/dashboard-static.ts";
 import { createLogDownload } from "./server/log-download.ts";
 import { createMutationLimiter, rateLimitPlugin } from "./server/rate-limit.ts";
 import { sharedSubscriptionsPlugin } from "./realtime/shared-subscriptions.ts";
-import { createMetricsRoute } from "./server/metrics-route.ts";
+import { createMetricsRoute, METRICS_PATH } from "./server/metrics-route.ts";
 import { observeRequests, requestObserverPlugin } from "./server/request-log.ts";
 import { createGraphQLServer, GRAPHQL_PATH } from "./server/yoga.ts";
 import { createLogger, type Logger } from "./telemetry/logger.ts";
@@ -61,6 +61,11 @@ export type App = {
   stop(): Promise<void>;
   /** This process's metrics (null without METRICS_TOKEN): a cluster's supervisor adds them to every scrape. */
   metricsRegistry: Registry | null;
+  /**
+   * Serves only /metrics on `port` (0 picks a free one): for a worker started on its own, which
+   * serves no GraphQL. Resolves to the metrics URL; stop() closes it.
+   */
+  serveMetrics(port: number, host?: string): Promise<{ url: string; port: number }>;
 };
 
 export type AppOptions = {
@@ -265,6 +270,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       scrape: () => (scrape ? scrape() : Promise.reject(new Error("metrics are off"))),
       logError: (message, error) => log.error({ err: error }, message),
     });
+    let metricsServer: http.Server | null = null;
     const observe = observeRequests(log, metrics);
     const dashboard = createDashboardStatic(dashboardDir);
     const server = http.createServer((req, res) => {
@@ -299,7 +305,28 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
             resolve({ port: address.port, url: `http://${host}:${address.port}${GRAPHQL_PATH}` });
           });
         }),
+      serveMetrics: (port, host = config.host) =>
+        new Promise((resolve, reject) => {
+          const only = http.createServer((req, res) => {
+            if (metricsRoute(req, res)) return;
+            res.writeHead(404, { "content-type": "application/json; charset=utf-8" });
+            const message = `Only ${METRICS_PATH} is served here (a worker's metrics).`;
+            res.end(JSON.stringify({ errors: [{ message, extensions: { code: "NOT_FOUND" } }] }));
+          });
+          only.once("error", reject);
+          only.listen(port, host, () => {
+            metricsServer = only;
+            const address = only.address() as AddressInfo;
+            resolve({ port: address.port, url: `http://${host}:${address.port}${METRICS_PATH}` });
+          });
+        }),
       async stop() {
+        if (metricsServer) {
+          // A scraper keeps its connection open between scrapes: closed now, not at its idle timeout.
+          const closing = new Promise((resolve) => metricsServer?.close(resolve));
+          metricsServer.closeAllConnections();
+          await closing;
+        }
         // Sockets first, then the worker (no more events), then the bus: ending its subscriptions
         // ends open SSE responses, so the HTTP server can finish closing.
         await ws.close();

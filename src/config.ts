@@ -35,6 +35,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (it guards /metrics)").optional(),
+  METRICS_PORT: port.optional(),
   RUN_WORKER: flag.default(true),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
   ENGINE_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
@@ -119,6 +120,8 @@ export type Config = Readonly<{
   log: Readonly<{ level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent"; format: "json" | "pretty" }>;
   /** Bearer token that /metrics requires; unset: /metrics answers 404. */
   metricsToken: string | undefined;
+  /** Where a worker started on its own (`--worker`) serves /metrics; unset: it serves nothing. */
+  metricsPort: number | undefined;
   worker: Readonly<{
     /** Run the engine's worker inside this process (the server's default; `npm run worker` runs it alone). */
     enabled: boolean;
@@ -193,6 +196,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.WEB_CONCURRENCY > 1 && !e.REDIS_URL) {
     problems.push("WEB_CONCURRENCY: more than one API process needs REDIS_URL (events must reach every process)");
   }
+  if (e.METRICS_PORT !== undefined && !e.METRICS_TOKEN) {
+    problems.push("METRICS_PORT: needs METRICS_TOKEN (the metrics it serves are guarded by it)");
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     env: e.NODE_ENV,
@@ -225,6 +231,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logSql: e.LOG_SQL,
     log: Object.freeze({ level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === "development" ? "pretty" : "json") }),
     metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
     worker: Object.freeze({
       enabled: e.RUN_WORKER,
       concurrency: e.WORKER_CONCURRENCY,

@@ -29,11 +29,15 @@ function onSignals(log: Logger, stop: (signal: string) => Promise<void>): void {
   process.on("SIGTERM", () => once("SIGTERM"));
 }
 
-/** A start that failed after createApp: stop what it started (the embedded database too), say why in one line. */
-async function failedStart(app: App, config: Config, err: unknown): Promise<never> {
+/**
+ * A start that failed after createApp: stop what it started (the embedded database too), say why
+ * in one line. `setting` is the port's (PORT, or a worker's METRICS_PORT).
+ */
+async function failedStart(app: App, config: Config, err: unknown, setting: "PORT" | "METRICS_PORT" = "PORT"): Promise<never> {
   await app.stop().catch(() => {});
   if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
-    throw new StartError(`Port ${config.port} on ${config.host} is already in use. Stop whatever holds it, or set PORT to a free port.`);
+    const port = setting === "PORT" ? config.port : config.metricsPort;
+    throw new StartError(`Port ${port} on ${config.host} is already in use. Stop whatever holds it, or set ${setting} to a free port.`);
   }
   throw err;
 }
@@ -43,7 +47,11 @@ class StartError extends Error {}
 async function serve(log: Logger, config: Config, workerOnly: boolean, started: number): Promise<void> {
   const app = await createApp(config, { log });
   if (workerOnly) {
-    log.info(`Stepstream worker ready in ${Date.now() - started} ms (concurrency ${config.worker.concurrency})`);
+    // It serves no GraphQL; with METRICS_PORT it serves its /metrics.
+    const port = config.metricsPort;
+    const metrics = port === undefined ? null : await app.serveMetrics(port).catch((err: unknown) => failedStart(app, config, err, "METRICS_PORT"));
+    const serving = metrics ? `, metrics at ${metrics.url}` : "";
+    log.info(`Stepstream worker ready in ${Date.now() - started} ms (concurrency ${config.worker.concurrency}${serving})`);
   } else {
     const { url } = await app.start().catch((err: unknown) => failedStart(app, config, err));
     if (cluster.isWorker) process.send?.({ type: "stepstream:listening", url } satisfies Listening);

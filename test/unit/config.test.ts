@@ -53,5 +53,10 @@ describe("loadConfig", () => {
     expect(loadConfig({}).metricsToken).toBeUndefined();
     expect(loadConfig({ METRICS_TOKEN: "a-token-long-enough" }).metricsToken).toBe("a-token-long-enough");
     expect(() => loadConfig({ METRICS_TOKEN: "short", LOG_LEVEL: "loud" })).toThrow(/METRICS_TOKEN[\s\S]*LOG_LEVEL|LOG_LEVEL[\s\S]*METRICS_TOKEN/);
+    // A worker's own metrics port: only with the token that guards what it serves.
+    expect(loadConfig({}).metricsPort).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: "a-token-long-enough", METRICS_PORT: "9464" }).metricsPort).toBe(9464);
+    expect(() => loadConfig({ METRICS_PORT: "9464" })).toThrow(/METRICS_PORT: needs METRICS_TOKEN/);
+    expect(() => loadConfig({ METRICS_TOKEN: "a-token-long-enough", METRICS_PORT: "99999" })).toThrow(/METRICS_PORT/);
   });
 });
