@@ -17,6 +17,18 @@ export async function histogramSnapshot(registry: Registry | null, name: string)
     .sort((a, b) => a.le - b.le);
 }
 
+/** The same, of a histogram another process serves at `url` (Prometheus's text format, behind a bearer token). */
+export async function scrapedHistogram(url: string, token: string, name: string): Promise<HistogramSnapshot | null> {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) return null;
+  const buckets: HistogramSnapshot = [];
+  for (const line of (await res.text()).split("\n")) {
+    const match = line.match(new RegExp(`^${name}_bucket\\{(?:.*,)?le="([^"]+)"(?:,.*)?\\} (\\S+)$`));
+    if (match) buckets.push({ le: match[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(match[1]), count: Number(match[2]) });
+  }
+  return buckets.length > 0 ? buckets.sort((a, b) => a.le - b.le) : null;
+}
+
 /** The q-quantile, in milliseconds, of what was observed from `before` to `after`; null if nothing was. */
 export function quantileMs(before: HistogramSnapshot, after: HistogramSnapshot, q: number): number | null {
   const buckets = after.map((b, i) => ({ le: b.le, count: b.count - (before[i]?.count ?? 0) }));

@@ -16,7 +16,8 @@ import { type BenchApp, type BenchEnv, waitFor, withBenchApp } from "./harness.t
 import { profileLines, startMeasurement, type Measurement } from "./measure.ts";
 import { type BenchResult, fmt, fmtInt, type Summary, summarize, table } from "./report.ts";
 import { formatCpu } from "./sql-profile.ts";
-import { histogramSnapshot, type HistogramSnapshot, quantileMs } from "./histogram.ts";
+import { histogramSnapshot, type HistogramSnapshot, quantileMs, scrapedHistogram } from "./histogram.ts";
+import { freePort } from "../test/support/process.ts";
 import { startWorkerProcess } from "./worker-process.ts";
 import { withApiProcesses } from "./api-processes.ts";
 
@@ -123,22 +124,40 @@ function sharesOf(subscribers: string[]): string[][] {
 async function runScenario(env: BenchEnv, scenario: Scenario): Promise<ScenarioResult | "unavailable"> {
   // Introspection (off in production) answers whether the schema has the subscription at all.
   // METRICS_TOKEN: the app's metrics on (as in production), for the engine's commit delay.
-  const settings = { GRAPHQL_INTROSPECTION: "true", METRICS_TOKEN: "bench-only-metrics-token" };
+  const token = "bench-only-metrics-token";
+  const settings = { GRAPHQL_INTROSPECTION: "true", METRICS_TOKEN: token };
   const apart: Record<string, string> = scenario.workerApart ? { RUN_WORKER: "false", REDIS_URL } : {};
   return withBenchApp(env, { ...settings, ...apart }, async (bench) => {
     if (!(await subscriptionsAvailable(bench))) return "unavailable";
-    const worker = scenario.workerApart ? await startWorkerProcess(bench.databaseUrl, { REDIS_URL }) : null;
+    // A worker apart serves its own metrics (METRICS_PORT): its commit delay is read from there.
+    const metricsPort = scenario.workerApart ? await freePort() : null;
+    const worker = metricsPort
+      ? await startWorkerProcess(bench.databaseUrl, { REDIS_URL, METRICS_TOKEN: token, METRICS_PORT: String(metricsPort) })
+      : null;
+    const commitDelay: CommitDelay = metricsPort
+      ? () => scrapedHistogram(`http://127.0.0.1:${metricsPort}/metrics`, token, COMMIT_DELAY)
+      : () => histogramSnapshot(bench.app.metricsRegistry, COMMIT_DELAY);
     try {
-      if (!scenario.apiProcesses) return await measureScenario(env, scenario, bench, bench.url);
-      return await withApiProcesses(scenario.apiProcesses, bench.databaseUrl, (url) => measureScenario(env, scenario, bench, url), REDIS_URL);
+      if (!scenario.apiProcesses) return await measureScenario(env, scenario, bench, bench.url, commitDelay);
+      const measure = (url: string) => measureScenario(env, scenario, bench, url, commitDelay);
+      return await withApiProcesses(scenario.apiProcesses, bench.databaseUrl, measure, REDIS_URL);
     } finally {
       worker?.kill("SIGTERM");
     }
   });
 }
 
+/** Where the engine's commit delay histogram is read: the app in this process, or a worker apart. */
+type CommitDelay = () => Promise<HistogramSnapshot | null>;
+
 /** `graphqlUrl`: where the subscribers connect (this process's app, or API processes of their own). */
-async function measureScenario(env: BenchEnv, scenario: Scenario, bench: BenchApp, graphqlUrl: string): Promise<ScenarioResult> {
+async function measureScenario(
+  env: BenchEnv,
+  scenario: Scenario,
+  bench: BenchApp,
+  graphqlUrl: string,
+  commitDelayNow: CommitDelay,
+): Promise<ScenarioResult> {
   const workflow = await createBenchWorkflow(bench, "bench-gated", GATED_WORKFLOW);
   const ids = await Promise.all(Array.from({ length: scenario.executions }, (_, n) => startBenchRun(bench, workflow.globalId, { n, gateMs: gateMs(scenario.subscribers) })));
   const rows = ids.map(rowId);
@@ -161,7 +180,7 @@ async function measureScenario(env: BenchEnv, scenario: Scenario, bench: BenchAp
   const observer = observeCommits(env, bench.databaseUrl, rows, gateMs(scenario.subscribers) + 120_000);
   try {
     await observer.ready;
-    return await measureFromReady(env, scenario, bench, graphqlUrl, { ids, rows, caughtUp, firstWake, observer });
+    return await measureFromReady(env, scenario, bench, graphqlUrl, { ids, rows, caughtUp, firstWake, observer, commitDelayNow });
   } finally {
     // Stops it on a failure too (after a normal end it has stopped already).
     await observer.finish().catch(() => {});
@@ -174,11 +193,12 @@ type Prepared = {
   caughtUp: Map<string, number>;
   firstWake: number;
   observer: ReturnType<typeof observeCommits>;
+  commitDelayNow: CommitDelay;
 };
 
 /** Connects the subscribers, lets the gates wake, and measures the live events' deliveries. */
 async function measureFromReady(env: BenchEnv, scenario: Scenario, bench: BenchApp, graphqlUrl: string, prepared: Prepared): Promise<ScenarioResult> {
-  const { ids, rows, caughtUp, firstWake, observer } = prepared;
+  const { ids, rows, caughtUp, firstWake, observer, commitDelayNow } = prepared;
 
   const subscribers = Array.from({ length: scenario.subscribers }, (_, i) => ids[i % ids.length] as string);
   const shares = sharesOf(subscribers);
@@ -206,7 +226,7 @@ async function measureFromReady(env: BenchEnv, scenario: Scenario, bench: BenchA
     if (!readyAt && connected >= scenario.subscribers && ids.every((_, i) => seen(i) >= 0)) {
       readyAt = Date.now();
       sqlAtReady = bench.sql.snapshot().count;
-      commitDelayAtReady = histogramSnapshot(bench.app.metricsRegistry, COMMIT_DELAY);
+      commitDelayAtReady = commitDelayNow();
     }
     // The window (SQL, CPU, profile) starts when the first gate is due, not during its sleep. (Not
     // when every subscriber has had a live event: the server serves a burst subscriber after
@@ -250,7 +270,7 @@ async function measureFromReady(env: BenchEnv, scenario: Scenario, bench: BenchA
   }
   const measurement = await endMeasurement();
   const commits = await observer.finish();
-  const [delayBefore, delayAfter] = await Promise.all([commitDelayAtReady, histogramSnapshot(bench.app.metricsRegistry, COMMIT_DELAY)]);
+  const [delayBefore, delayAfter] = await Promise.all([commitDelayAtReady, commitDelayNow()]);
   const commitDelay =
     delayBefore && delayAfter ? { p50: quantileMs(delayBefore, delayAfter, 0.5), p99: quantileMs(delayBefore, delayAfter, 0.99) } : null;
 
@@ -496,7 +516,7 @@ export async function subscriptionsBenchmark(env: BenchEnv): Promise<BenchResult
       `- The ${fmtInt(r.liveEvents)} live events were written within ${fmtInt(r.writtenMs)} ms and their ${fmtInt(r.delivered)} deliveries done ${fmtInt(r.deliveredMs)} ms after the first was written: ${fmtInt(r.delivered / Math.max(1, r.deliveredMs / 1000))} deliveries/s.`,
       `- Commit times known within ${fmt(r.commitWindowMs)} ms on average${r.withoutCommit > 0 ? `; ${fmtInt(r.withoutCommit)} deliveries had none (committed before the observer's first read) and are left out of "from commit"` : ""}.`,
       ...(r.workerApart
-        ? ["- The worker ran in a process of its own (`src/main.ts --worker`, events over Redis): its commit delay is not measured here."]
+        ? ["- The worker ran in a process of its own (`src/main.ts --worker`, events over Redis); its commit delay below is from its own `/metrics` (`METRICS_PORT`)."]
         : []),
       ...(r.apiProcesses
         ? [
