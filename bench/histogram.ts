@@ -2,6 +2,7 @@
 // engine's event commit delay during a measured window), estimated the way Prometheus's
 // histogram_quantile does: linearly within the bucket the quantile falls in.
 import type { Registry } from "prom-client";
+import { parseMetrics } from "../test/support/metrics.ts";
 
 /** Cumulative count per upper bound (seconds; +Inf last). */
 export type HistogramSnapshot = { le: number; count: number }[];
@@ -22,9 +23,9 @@ export async function scrapedHistogram(url: string, token: string, name: string)
   const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
   if (!res.ok) return null;
   const buckets: HistogramSnapshot = [];
-  for (const line of (await res.text()).split("\n")) {
-    const match = line.match(new RegExp(`^${name}_bucket\\{(?:.*,)?le="([^"]+)"(?:,.*)?\\} (\\S+)$`));
-    if (match) buckets.push({ le: match[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(match[1]), count: Number(match[2]) });
+  for (const [series, count] of parseMetrics(await res.text())) {
+    const le = series.startsWith(`${name}_bucket{`) ? series.match(/le="([^"]+)"/)?.[1] : undefined;
+    if (le !== undefined) buckets.push({ le: le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le), count });
   }
   return buckets.length > 0 ? buckets.sort((a, b) => a.le - b.le) : null;
 }

@@ -12,13 +12,12 @@ export type CommitObserverRequest = { databaseUrl: string; executions: string[];
  * subscriber clients' times).
  */
 export type CommitSighting = [number, number, number, number, number];
-export type CommitObserverDone = { type: "done"; sightings: CommitSighting[]; reads: number; cpuMs: number };
+export type CommitObserverDone = { type: "done"; sightings: CommitSighting[] };
 
 const nowMs = () => performance.timeOrigin + performance.now();
 const READ = `SELECT id, "lastEventSequence" AS seq FROM "Execution" WHERE id = ANY($1::uuid[])`;
 
 serveChild<CommitObserverRequest>(async (req, send, receive) => {
-  const cpu = process.cpuUsage();
   const client = new pg.Client({ connectionString: req.databaseUrl });
   await client.connect();
   let finished = false;
@@ -26,26 +25,25 @@ serveChild<CommitObserverRequest>(async (req, send, receive) => {
   const index = new Map(req.executions.map((id, i) => [id, i]));
   const last = new Map<string, number>();
   const sightings: CommitSighting[] = [];
-  let reads = 0;
+  let first = true;
   let sentBefore = 0;
   try {
     while (!finished) {
       const sent = nowMs();
       const { rows } = await client.query<{ id: string; seq: number }>({ name: "observe", text: READ, values: [req.executions] });
       const returned = nowMs();
-      reads += 1;
       for (const row of rows) {
         const before = last.get(row.id);
         if (before !== undefined && row.seq > before) sightings.push([index.get(row.id) as number, before, row.seq, sentBefore, returned]);
         last.set(row.id, row.seq);
       }
-      if (reads === 1) send({ type: "ready" });
+      if (first) send({ type: "ready" });
+      first = false;
       sentBefore = sent;
       await new Promise((resolve) => setTimeout(resolve, req.gapMs));
     }
   } finally {
     await client.end();
   }
-  const used = process.cpuUsage(cpu);
-  return { type: "done", sightings, reads, cpuMs: (used.user + used.system) / 1000 };
+  return { type: "done", sightings };
 });
